@@ -1,1 +1,12 @@
-"""engine"""
+"""The simulation engine: schedule (who finishes when) + recursion (the iterates).
+
+* :mod:`.rng` — per-worker random streams (common random numbers).
+* :mod:`.clock` — compiled event clock: virtual time, the heap of finish times, the
+  documented tie-breaking rule, work tables drawn from the asynchrony model.
+* :mod:`.ops` — the op stream a schedule emits and the recursion replays.
+* :mod:`.schedule` — drives an algorithm's compiled schedule kernel chunk by chunk.
+* :mod:`.recursion` — the compiled iterate recursion for a problem's fast oracle,
+  batched over stepsizes, with the trace on a geometric checkpoint grid.
+* :mod:`.run` — :func:`simulate`, the one entry point, and :func:`run_fragment`.
+* :mod:`.delayed` — the delay-sequence path x_{k+1} = x_k − γ g(x_{k−δ_k}).
+"""

@@ -1,0 +1,123 @@
+"""Ringmaster ASGD: asynchronous SGD with a delay threshold R.
+
+Maranjyan, Tyurin, Richtárik (ICML 2025), "Ringmaster ASGD: The First Asynchronous
+SGD with Optimal Time Complexity", arXiv:2501.16168.
+
+With calculation stops (``stops = 1``, the paper's Algorithm 1 as on the IMPA poster):
+after every update, each computation whose delay has reached R is stopped and its
+worker restarts at the current point, so every applied gradient has δ^k < R and
+
+    x^{k+1} = x^k − γ ∇f(x^{k−δ^k}; ξ).
+
+Without stops (``stops = 0``): an arriving gradient is applied if δ^k < R, otherwise
+discarded and its worker is sent the current point. R = 1 is sequential SGD on the
+fastest available worker; R ≥ every possible delay is vanilla ASGD.
+Theorem 1 prescribes γ = min{1/(2RL), ε/(4Lσ²)} and Theorem 2 R = max{1, ⌈σ²/ε⌉}
+(card ``ringmaster-asgd``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ..engine.clock import cancel, current_sample, peek_time, pop, start
+from ..engine.ops import emit_assign, emit_bcast, emit_grad, emit_step
+from . import ALGORITHMS
+from .base import COMPUTED, DISCARDED, DONE, INIT, ITER, NEED_WORK, OPS_FULL, Algorithm, Param
+
+# FIFO of workers ordered by dispatch iteration (a doubly linked list): the head
+# holds the oldest point, so the computations to stop are always at the head.
+
+
+@njit(cache=True)
+def _unlink(prev, nxt, ends, w):
+    p, q = prev[w], nxt[w]
+    if p >= 0:
+        nxt[p] = q
+    else:
+        ends[0] = q
+    if q >= 0:
+        prev[q] = p
+    else:
+        ends[1] = p
+    prev[w] = -1
+    nxt[w] = -1
+
+
+@njit(cache=True)
+def _append(prev, nxt, ends, w):
+    tail = ends[1]
+    prev[w] = tail
+    nxt[w] = -1
+    if tail >= 0:
+        nxt[tail] = w
+    else:
+        ends[0] = w
+    ends[1] = w
+
+
+@njit(cache=True)
+def ringmaster_kernel(c, ops, prog, st, prm, lim, cap):
+    disp, prev, nxt, ends = st
+    n = disp.shape[0]
+    R = int(prm[0])
+    stops = prm[1] != 0.0
+    if prog[INIT] == 0:
+        emit_bcast(ops)
+        for w in range(n):
+            start(c, w, 0.0)
+            _append(prev, nxt, ends, w)
+        prog[INIT] = 1
+    while True:
+        if prog[ITER] >= lim[0] or peek_time(c) > lim[1]:
+            return DONE
+        if ops.size[0] + n + 3 > cap:
+            return OPS_FULL
+        if c.low[0]:
+            return NEED_WORK
+        t, w = pop(c)
+        prog[COMPUTED] += 1
+        delay = prog[ITER] - disp[w]
+        _unlink(prev, nxt, ends, w)
+        if delay < R:
+            emit_grad(ops, w, c.k[w], current_sample(c, w), 1.0, delay)
+            prog[ITER] += 1
+            emit_step(ops, 1.0, t, prog[COMPUTED])
+        else:
+            prog[DISCARDED] += 1
+        emit_assign(ops, w)
+        disp[w] = prog[ITER]
+        _append(prev, nxt, ends, w)
+        start(c, w, t)
+        if stops:
+            # stop every computation whose delay reached R; restart it at x^k
+            h = ends[0]
+            while h >= 0 and prog[ITER] - disp[h] >= R:
+                _unlink(prev, nxt, ends, h)
+                cancel(c, h, t)
+                emit_assign(ops, h)
+                disp[h] = prog[ITER]
+                _append(prev, nxt, ends, h)
+                start(c, h, t)
+                h = ends[0]
+
+
+@ALGORITHMS.register("ringmaster-asgd")
+class Ringmaster(Algorithm):
+    parameters = {
+        "gamma": Algorithm.parameters["gamma"],
+        "R": Param("int", 1, "delay threshold R ≥ 1"),
+        "stops": Param("int", 0, "1: stop stale computations (Alg. 1); 0: discard on arrival", default=1),
+    }
+    theorem = "ringmaster-asgd"
+    kernel = staticmethod(ringmaster_kernel)
+
+    def state(self, n):
+        return (np.zeros(n, np.int64), np.full(n, -1, np.int64), np.full(n, -1, np.int64), np.full(2, -1, np.int64))
+
+    def kernel_params(self):
+        return np.array([self.params["R"], self.params["stops"]], np.float64)
+
+    def ops_per_event(self, n):
+        return n + 3

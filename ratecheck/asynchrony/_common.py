@@ -1,0 +1,72 @@
+"""Validation, spec plumbing and model statistics shared by the asynchrony models.
+
+Every check raises :class:`~ratecheck.errors.SpecError` naming the parameter; nothing
+is clipped. :class:`SpecModel` prefixes the parameter with the spec field
+(``asynchrony.tau``) when a model is built from a spec table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import SpecError
+from ..problems._common import choice, integer, positive, real, seed  # noqa: F401  (re-exported)
+
+
+class SpecModel:
+    """Mixin for compute and delay models: field-qualified errors and model statistics."""
+
+    @classmethod
+    def from_spec(cls, spec: dict, field: str = "asynchrony"):
+        try:
+            return super().from_spec(spec, field)
+        except SpecError as exc:
+            if exc.field == field or exc.field.startswith(f"{field}."):
+                raise
+            raise SpecError(f"{field}.{exc.field}", str(exc)[len(exc.field) + 2 :]) from None
+
+    def statistics(self) -> dict:
+        """The model's τ statistics that theorems use (see :func:`tau_statistics`)."""
+        bounds = self.tau_bounds()
+        if bounds is not None:
+            return tau_statistics(bounds, basis="tau_bounds")
+        means = self.mean_times()
+        if means is not None:
+            return tau_statistics(means, basis="mean_times")
+        return {"basis": None}
+
+
+def tau_statistics(tau, basis: str) -> dict:
+    """τ_min, τ_max, τ_avg = (1/n) Σ τ_i and the harmonic means of the m fastest workers.
+
+    H_m = ( (1/m) Σ_{i≤m} 1/τ_(i) )^{-1} over the sorted τ_(1) ≤ … ≤ τ_(n)
+    (Tyurin & Richtárik 2023; Maranjyan et al. 2025, eqs. (1)–(2); theory note
+    fixed-computation.md §1). ``basis`` says whether τ are upper bounds (fixed model)
+    or mean compute times (random models). An infinite τ_i (an infinite mean) gives
+    1/τ_i = 0 in the harmonic means.
+    """
+    t = np.sort(np.asarray(tau, dtype=float))
+    with np.errstate(divide="ignore"):
+        inv = 1.0 / t
+    m = np.arange(1, t.size + 1)
+    H = m / np.cumsum(inv)
+    return {
+        "basis": basis,
+        "n": int(t.size),
+        "tau_min": float(t[0]),
+        "tau_max": float(t[-1]),
+        "tau_avg": float(t.mean()),
+        "H": [float(h) for h in H],
+    }
+
+
+def positive_vector(field: str, value, n: int | None = None) -> np.ndarray:
+    """A non-empty list of finite numbers > 0 (of length n when given)."""
+    if isinstance(value, (str, bytes, dict)) or np.ndim(value) != 1:
+        raise SpecError(field, f"must be a non-empty list of numbers, got {value!r}")
+    if len(value) == 0:
+        raise SpecError(field, "must be a non-empty list of numbers, got []")
+    out = np.array([positive(f"{field}[{i}]", v) for i, v in enumerate(value)], dtype=float)
+    if n is not None and out.size != n:
+        raise SpecError(field, f"must have n = {n} entries, got {out.size}")
+    return out

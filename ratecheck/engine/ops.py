@@ -1,0 +1,84 @@
+"""The op stream: what a schedule emits and the recursion replays.
+
+A schedule kernel never sees an iterate; it emits ops that the recursion applies to
+every stepsize of the batch:
+
+===========  ===================================================================
+``BCAST``    P ← x (the point every worker that was not assigned since reads)
+``ASSIGN w`` Y_w ← x (worker w now computes at the current point)
+``GRAD w``   acc ← acc + c · g(point_w; ξ) for computation k of worker w, with
+             sample ``s``; ``delay`` is its delay (updates since point_w was handed out)
+``STEP``     x ← x − γ · c · acc; acc ← 0; iteration += 1 (``t`` = time of the update,
+             ``n`` = gradients computed so far)
+===========  ===================================================================
+
+The point of worker w is Y_w if w was assigned after the last broadcast, else P.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+BCAST, ASSIGN, GRAD, STEP = 0, 1, 2, 3
+
+Ops = namedtuple("Ops", "kind w k s c t n delay size delay_counts")
+Ops.__doc__ = "Op buffer (arrays of equal capacity) plus the persistent delay histogram."
+
+MAX_DELAY_BIN = 1 << 16
+
+
+def new_ops(capacity: int) -> Ops:
+    return Ops(
+        kind=np.zeros(capacity, np.int8),
+        w=np.zeros(capacity, np.int64),
+        k=np.zeros(capacity, np.int64),
+        s=np.zeros(capacity, np.int64),
+        c=np.zeros(capacity, np.float64),
+        t=np.zeros(capacity, np.float64),
+        n=np.zeros(capacity, np.int64),
+        delay=np.zeros(capacity, np.int64),
+        size=np.zeros(1, np.int64),
+        delay_counts=np.zeros(MAX_DELAY_BIN + 1, np.int64),
+    )
+
+
+# --- emitters, called from compiled schedule kernels -------------------------------
+from numba import njit  # noqa: E402
+
+
+@njit(cache=True, inline="always")
+def _push(ops, kind, w, k, s, c, t, n, delay):
+    i = ops.size[0]
+    ops.kind[i] = kind
+    ops.w[i] = w
+    ops.k[i] = k
+    ops.s[i] = s
+    ops.c[i] = c
+    ops.t[i] = t
+    ops.n[i] = n
+    ops.delay[i] = delay
+    ops.size[0] = i + 1
+
+
+@njit(cache=True)
+def emit_bcast(ops):
+    _push(ops, BCAST, -1, -1, -1, 0.0, 0.0, 0, 0)
+
+
+@njit(cache=True)
+def emit_assign(ops, w):
+    _push(ops, ASSIGN, w, -1, -1, 0.0, 0.0, 0, 0)
+
+
+@njit(cache=True)
+def emit_grad(ops, w, k, s, c, delay):
+    """Use computation k of worker w (sample s) with weight c; record its delay."""
+    _push(ops, GRAD, w, k, s, c, 0.0, 0, delay)
+    ops.delay_counts[min(delay, MAX_DELAY_BIN)] += 1
+
+
+@njit(cache=True)
+def emit_step(ops, c, t, computed):
+    _push(ops, STEP, -1, -1, -1, c, t, computed, 0)

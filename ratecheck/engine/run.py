@@ -1,0 +1,291 @@
+"""Run one simulation: :func:`simulate` (objects) and :func:`run_fragment` (a JSON spec).
+
+Paths (see ``benchmarks/README.md`` for which algorithm × model uses which):
+
+* **replay, compiled** — the algorithm has a schedule kernel and the problem a
+  :class:`~ratecheck.problems.base.FastOracle`: the schedule is generated once and
+  replayed by the compiled recursion for every stepsize of the batch;
+* **replay, python** — same op stream, replayed with the problem's numpy oracle
+  (problems without a fast oracle; also an independent cross-check of the kernel);
+* **delay sequences** — :mod:`.delayed` (x_{k+1} = x_k − γ g(x_{k−δ_k}), adversaries).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import lru_cache
+
+import numpy as np
+
+from ..errors import SpecError
+from . import rng
+from .ops import ASSIGN, BCAST, GRAD, STEP
+from .recursion import (C_APPLIED, C_BSTAMP, C_CKPT, C_COMPUTED, C_GRADROW, C_IT, C_MAXDELAY,
+                        C_STAMP, M_ALIVE, M_DIVERGED_AT, M_MINGSQ, N_CTR, N_FIELDS, N_MEM, N_STATS,
+                        checkpoint_grid, recursion_kernel)
+from .schedule import ScheduleDriver
+from .trace import CHECKPOINT_FIELDS, STATISTICS, RunResult
+
+
+class NoiseFetcher:
+    """Standard normals of computation k of worker w, from the worker's NOISE stream."""
+
+    def __init__(self, streams: rng.WorkerStreams, noise_dim: int):
+        self.streams = streams
+        self.dim = noise_dim
+        self.next_k: dict[int, int] = {}
+
+    def fetch(self, ws: np.ndarray, ks: np.ndarray) -> np.ndarray:
+        out = np.empty((ws.size, max(self.dim, 1)))
+        if self.dim == 0 or ws.size == 0:
+            return out
+        order = np.argsort(ws, kind="stable")
+        sw, sk = ws[order], ks[order]
+        cuts = np.flatnonzero(np.diff(sw)) + 1
+        for idx in np.split(np.arange(sw.size), cuts):
+            w = int(sw[idx[0]])
+            kk = sk[idx]
+            k0 = self.next_k.get(w, 0)
+            if kk[0] < k0 or np.any(np.diff(kk) <= 0):
+                raise RuntimeError(f"worker {w}: gradients used out of order (k={kk[:5]}, next {k0})")
+            rows = self.streams.gen(rng.NOISE, w).standard_normal((int(kk[-1]) - k0 + 1, self.dim))
+            out[order[idx]] = rows[kk - k0]
+            self.next_k[w] = int(kk[-1]) + 1
+        return out
+
+
+def simulate(problem, model, algorithm, gammas, seed: int, *, max_iter=math.inf, max_time=math.inf,
+             targets=(), stop_statistic: str | None = None, track_avg: bool = False,
+             meta: dict | None = None, force_python: bool = False) -> list[RunResult]:
+    """Simulate ``algorithm`` on ``problem`` under ``model`` for each stepsize in ``gammas``.
+
+    Parameters
+    ----------
+    gammas : sequence of float
+        Stepsizes; all share one schedule and one set of noise draws.
+    max_iter, max_time : float
+        Horizon in server updates and in virtual seconds (at least one finite).
+    targets : sequence of float
+        ε values; the first hit of each statistic at each target is recorded exactly.
+    stop_statistic : str, optional
+        Stop a member once this statistic has hit every target.
+    track_avg : bool
+        Evaluate f(x̄_k) at every iteration (needed for ``fgap_avg`` hits).
+
+    Returns one :class:`RunResult` per stepsize.
+    """
+    if not (math.isfinite(max_iter) or math.isfinite(max_time)):
+        raise SpecError("horizon", "set a finite number of iterations or a finite time")
+    gam = np.asarray(gammas, np.float64).reshape(-1)
+    if gam.size == 0 or not np.all(np.isfinite(gam)) or np.any(gam <= 0):
+        raise SpecError("algorithm.params.gamma", f"stepsizes must be finite and > 0, got {gammas}")
+    if stop_statistic is not None and stop_statistic not in STATISTICS:
+        raise SpecError("stop_statistic", f"unknown statistic {stop_statistic!r} (known: {', '.join(STATISTICS)})")
+    streams = rng.WorkerStreams(seed)
+    driver = ScheduleDriver(algorithm, model, problem, seed, streams)
+    noise = NoiseFetcher(streams, problem.noise_dim)
+    tg = np.sort(np.asarray(targets, np.float64))[::-1].copy()
+    B, d, n = gam.size, problem.d, model.n
+    oracle = None if force_python else problem.fast_oracle()
+    path = "replay" if oracle is not None else "replay-python"
+
+    X = np.tile(np.asarray(problem.x0, np.float64), (B, 1))
+    Y = np.zeros((B, n, d))
+    P = X.copy()
+    ACC = np.zeros((B, d))
+    XS = X.copy()
+    astamp = np.zeros(n, np.int64)
+    mem = np.zeros((B, N_MEM))
+    mem[:, M_ALIVE] = 1.0
+    mem[:, M_MINGSQ] = np.inf
+    LV = np.full((B, N_STATS), np.nan)
+    ctr = np.zeros(N_CTR, np.int64)
+    grid = checkpoint_grid(max_iter if math.isfinite(max_iter) else 1e12)
+    CK = np.full((B, grid.size, N_FIELDS), np.nan)
+    H = np.full((B, N_STATS, tg.size, 3), np.nan)
+    hp = np.zeros((B, N_STATS), np.int64)
+    x_star = np.asarray(problem.x_star, np.float64) if problem.x_star is not None else np.zeros(0)
+    stop = STATISTICS.index(stop_statistic) if stop_statistic else -1
+    gbuf = np.zeros(d)
+    f_star = float(problem.f_star)
+
+    if oracle is not None:
+        replay, after_step = recursion_kernel(oracle)
+        data = oracle.data
+    else:
+        replay, after_step = _python_replay(problem), _python_after_step(problem)
+        data = None
+    parts = driver.parts
+    finished = after_step(data, X, XS, mem, LV, ctr, 0.0, f_star, x_star, track_avg, gbuf, tg, H, hp, grid, CK, stop)
+    if not finished:
+        for ops in driver.chunks(max_iter, max_time):
+            m = int(ops.size[0])
+            kind = ops.kind[:m]
+            g = kind == GRAD
+            Z = noise.fetch(ops.w[:m][g], ops.k[:m][g])
+            ctr[C_GRADROW] = 0
+            if replay(data, kind, ops.w[:m], ops.s[:m], ops.c[:m], ops.t[:m], ops.n[:m], ops.delay[:m], m, Z, parts,
+                      gam, X, Y, P, ACC, XS, astamp, mem, LV, ctr, f_star, x_star, track_avg, gbuf,
+                      tg, H, hp, grid, CK, stop):
+                break
+            if not np.any(mem[:, M_ALIVE]):
+                break
+
+    last_t = float(ops.t[:m][kind == STEP][-1]) if not finished and np.any(kind == STEP) else float(CK[0, max(ctr[C_CKPT] - 1, 0), 2])
+    final = {
+        "iteration": int(ctr[C_IT]),
+        "time": last_t,
+        "computed": int(driver.prog[1]),
+        "applied": int(ctr[C_APPLIED]),
+        "discarded": int(driver.prog[3]),
+        "worker_time": float(driver.clock.busy[0]),
+    }
+    dc = driver.ops.delay_counts
+    nz = np.flatnonzero(dc)
+    delay_counts = dc[: nz[-1] + 1].copy() if nz.size else np.zeros(1, np.int64)
+    results = []
+    for b in range(B):
+        rows = CK[b, : ctr[C_CKPT]]
+        last = np.array([final["computed"], final["iteration"], final["time"], final["computed"], final["applied"],
+                         ctr[C_MAXDELAY], *LV[b]])
+        if rows.shape[0] == 0 or rows[-1, 1] != final["iteration"]:
+            rows = np.vstack([rows, last[None, :]])
+        status, reason = "ok", ""
+        if mem[b, M_ALIVE] == 0.0:
+            status = "diverged"
+            reason = f"iterate became non-finite at iteration {int(mem[b, M_DIVERGED_AT])}"
+        order = np.argsort(tg)
+        results.append(RunResult(
+            meta={**(meta or {}), "gamma": float(gam[b]), "seed": int(seed), "path": path,
+                  "method": algorithm.registry_name, "params": {**algorithm.params, "gamma": float(gam[b])}},
+            status=status,
+            reason=reason,
+            checkpoints={f: rows[:, j].copy() for j, f in enumerate(CHECKPOINT_FIELDS)},
+            targets=tg[order].copy(),
+            hits={s: H[b, j][order].copy() for j, s in enumerate(STATISTICS)},
+            delay_counts=delay_counts,
+            final=dict(final),
+        ))
+    return results
+
+
+# --- the python replay (problems without a fast oracle) ---------------------------------
+def _python_replay(problem):
+    def replay(data, kind, ws, ss, cs, ts, ns, delays, m, Z, parts, gam, X, Y, P, ACC, XS, astamp, mem, LV, ctr,
+               f_star, x_star, track_avg, gbuf, tg, H, hp, grid, CK, stop):
+        after = _python_after_step(problem)
+        for i in range(m):
+            op = kind[i]
+            if op == GRAD:
+                w = ws[i]
+                fresh = astamp[w] > ctr[C_BSTAMP]
+                z = Z[ctr[C_GRADROW]][: problem.noise_dim]
+                for b in range(X.shape[0]):
+                    if mem[b, M_ALIVE]:
+                        y = Y[b, w] if fresh else P[b]
+                        ACC[b] += cs[i] * problem.stochastic_grad(y, int(parts[w]), int(ss[i]), z)
+                ctr[C_GRADROW] += 1
+                ctr[C_APPLIED] += 1
+                ctr[C_MAXDELAY] = max(ctr[C_MAXDELAY], delays[i])
+            elif op == STEP:
+                ctr[C_IT] += 1
+                ctr[C_COMPUTED] = ns[i]
+                alive = mem[:, M_ALIVE] != 0
+                with np.errstate(all="ignore"):
+                    X[alive] -= (gam[alive] * cs[i])[:, None] * ACC[alive]
+                ACC[:] = 0.0
+                XS[alive] += X[alive]
+                if after(data, X, XS, mem, LV, ctr, ts[i], f_star, x_star, track_avg, gbuf, tg, H, hp, grid, CK, stop):
+                    return True
+            elif op == ASSIGN:
+                ctr[C_STAMP] += 1
+                astamp[ws[i]] = ctr[C_STAMP]
+                Y[:, ws[i]] = X
+            else:
+                ctr[C_STAMP] += 1
+                ctr[C_BSTAMP] = ctr[C_STAMP]
+                P[:] = X
+        return False
+
+    return replay
+
+
+def _python_after_step(problem):
+    from .recursion import M_DONE, M_SUMGSQ
+
+    def after(data, X, XS, mem, LV, ctr, t, f_star, x_star, track_avg, gbuf, tg, H, hp, grid, CK, stop):
+        it = ctr[C_IT]
+        all_done = True
+        for b in range(X.shape[0]):
+            if not mem[b, M_ALIVE]:
+                continue
+            with np.errstate(all="ignore"):
+                f = problem.f(X[b])
+                g = problem.grad(X[b])
+                gsq = float(g @ g)
+            if not (np.isfinite(f) and np.isfinite(gsq)):
+                mem[b, M_ALIVE] = 0.0
+                mem[b, M_DIVERGED_AT] = it
+                LV[b] = np.nan
+                continue
+            mem[b, M_SUMGSQ] += gsq
+            mem[b, M_MINGSQ] = min(mem[b, M_MINGSQ], gsq)
+            LV[b, 0] = gsq
+            LV[b, 1] = mem[b, M_SUMGSQ] / (it + 1)
+            LV[b, 2] = mem[b, M_MINGSQ]
+            LV[b, 3] = f - f_star
+            LV[b, 4] = problem.f(XS[b] / (it + 1)) - f_star if track_avg else np.nan
+            LV[b, 5] = float(((X[b] - x_star) ** 2).sum()) if x_star.size else np.nan
+            for s in range(N_STATS):
+                while hp[b, s] < tg.size and LV[b, s] <= tg[hp[b, s]]:
+                    H[b, s, hp[b, s]] = (it, t, ctr[C_COMPUTED])
+                    hp[b, s] += 1
+            if stop >= 0 and hp[b, stop] >= tg.size:
+                mem[b, M_DONE] = 1.0
+            if not mem[b, M_DONE]:
+                all_done = False
+        ci = ctr[C_CKPT]
+        if ci < grid.size and it == grid[ci]:
+            for b in range(X.shape[0]):
+                CK[b, ci, :6] = (ctr[C_COMPUTED], it, t, ctr[C_COMPUTED], ctr[C_APPLIED], ctr[C_MAXDELAY])
+                CK[b, ci, 6:] = LV[b]
+            ctr[C_CKPT] = ci + 1
+        return all_done and stop >= 0
+
+    return after
+
+
+# --- fragments: the unit of work of a sweep ---------------------------------------------
+@lru_cache(maxsize=16)
+def _build(kind: str, spec_json: str):
+    spec = json.loads(spec_json)
+    if kind == "problem":
+        from ..problems import make_problem
+
+        return make_problem(spec)
+    from ..asynchrony import make_model
+
+    return make_model(spec)
+
+
+def run_fragment(fragment: dict) -> RunResult:
+    """Run the simulation a JSON-able fragment fully determines (the sweep's unit).
+
+    Keys: ``problem`` and ``asynchrony`` (spec tables), ``method``, ``params`` (all
+    numbers, ``gamma`` included), ``seed``, ``horizon`` (``iterations``, ``time``),
+    ``targets``, ``stop_statistic``, ``track_avg``, ``meta`` (copied into the result).
+    """
+    from ..algorithms import ALGORITHMS
+
+    problem = _build("problem", json.dumps(fragment["problem"], sort_keys=True))
+    model = _build("asynchrony", json.dumps(fragment["asynchrony"], sort_keys=True))
+    params = dict(fragment["params"])
+    gamma = params.pop("gamma")
+    algorithm = ALGORITHMS.get(fragment["method"])({**params, "gamma": gamma})
+    h = fragment.get("horizon", {})
+    (res,) = simulate(problem, model, algorithm, [gamma], int(fragment["seed"]),
+                      max_iter=float(h.get("iterations", math.inf)), max_time=float(h.get("time", math.inf)),
+                      targets=fragment.get("targets", ()), stop_statistic=fragment.get("stop_statistic"),
+                      track_avg=bool(fragment.get("track_avg", False)), meta=fragment.get("meta"))
+    return res

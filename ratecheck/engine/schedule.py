@@ -1,0 +1,125 @@
+"""Drive an algorithm's compiled schedule kernel, chunk by chunk.
+
+The driver owns the clock's work tables: it draws the work and the sample index of
+each worker's computations from that worker's own streams (:mod:`.rng`) in blocks,
+refilling between events when the kernel reports ``NEED_WORK``, and hands out the op
+stream in chunks whose size keeps memory bounded (the noise of one chunk is drawn at
+once, so the chunk shrinks as the noise dimension grows).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..algorithms.base import DONE, N_PROGRESS, NEED_WORK
+from . import rng
+from .clock import DURATION, RATE, new_clock
+from .ops import new_ops
+
+#: op-buffer budget: about this many noise numbers per chunk (32 MB of float64)
+NOISE_BUDGET = 1 << 22
+
+
+class ScheduleDriver:
+    """Generates the op stream of one (algorithm, model, problem, seed)."""
+
+    def __init__(self, algorithm, model, problem, seed: int, streams: rng.WorkerStreams | None = None):
+        self.algorithm = algorithm
+        self.model = model
+        self.problem = problem
+        self.streams = streams or rng.WorkerStreams(seed)
+        n = model.n
+        self.n = n
+        self.parts = np.arange(n, dtype=np.int64) if problem is not None and problem.n_parts > 1 else np.zeros(n, np.int64)
+        if problem is not None and problem.n_parts not in (1, n):
+            from ..errors import SpecError
+
+            raise SpecError("asynchrony.n", f"the problem has {problem.n_parts} parts (one per worker) but the model has n = {n} workers")
+        self.width = int(np.clip(4096 // max(1, n // 64), 16, 4096))
+        if model.kind == "rate":
+            breaks, rates, period = model.rate_table()
+            self.clock = new_clock(n, self.width, RATE, breaks, rates, period)
+        else:
+            self.clock = new_clock(n, self.width, DURATION)
+        noise_dim = problem.noise_dim if problem is not None else 0
+        per_event = algorithm.ops_per_event(n)
+        cap = max(4 * per_event, min(1 << 17, NOISE_BUDGET // max(1, noise_dim)))
+        self.capacity = cap
+        self.headroom = per_event
+        self.ops = new_ops(cap)
+        self.prog = np.zeros(N_PROGRESS, np.int64)
+        self.state = algorithm.state(n)
+        self.prm = algorithm.kernel_params()
+        self._fill(np.arange(n))
+
+    # --- work tables ----------------------------------------------------------------
+    def _draw(self, w: int, count: int):
+        p = self.problem
+        if p is not None and p.n_samples > 0:
+            samples = p.draw_samples(self.streams.gen(rng.SAMPLE, w), int(self.parts[w]), count)
+        else:
+            samples = np.full(count, -1, np.int64)
+        gen = self.streams.gen(rng.WORK, w) if self.model.random else None
+        work = np.asarray(self.model.work(w, gen, samples, p), dtype=np.float64)
+        if work.shape != (count,) or not np.all(np.isfinite(work)) or np.any(work <= 0):
+            from ..errors import SpecError
+
+            bad = work[~(np.isfinite(work) & (work > 0))][:1]
+            raise SpecError("asynchrony", f"worker {w}: compute work must be finite and > 0, got {bad}")
+        return work, samples
+
+    def _fill(self, workers):
+        """Refill the given workers' tables, keeping the computation in flight."""
+        c = self.clock
+        for w in workers:
+            w = int(w)
+            keep_from = max(int(c.k[w]), 0)
+            shift = keep_from - int(c.base[w])
+            kept = self.width - shift if c.k[w] >= 0 else 0
+            if c.k[w] >= 0:
+                c.work[w, :kept] = c.work[w, shift:]
+                c.sample[w, :kept] = c.sample[w, shift:]
+            c.base[w] = keep_from
+            work, samples = self._draw(w, self.width - kept)
+            c.work[w, kept:] = work
+            c.sample[w, kept:] = samples
+        c.low[0] = 0
+
+    def _refill_low(self):
+        c = self.clock
+        used = c.k - c.base
+        self._fill(np.flatnonzero(used + 1 >= self.width // 2))
+
+    # --- op stream ------------------------------------------------------------------
+    def chunks(self, max_iter: float, max_time: float):
+        """Yield the op buffer repeatedly until the horizon; the caller consumes
+        ``ops.size[0]`` ops before asking for the next chunk."""
+        lim = np.array([max_iter, max_time], np.float64)
+        kernel = self.algorithm.kernel
+        while True:
+            self.ops.size[0] = 0
+            while True:
+                status = kernel(self.clock, self.ops, self.prog, self.state, self.prm, lim, self.capacity)
+                if status == NEED_WORK:
+                    self._refill_low()
+                    continue
+                break
+            yield self.ops
+            if status == DONE:
+                return
+
+
+def arrivals(model, n_events: int, seed: int, problem=None):
+    """Arrival times and workers of ``n_events`` gradients when every worker is always
+    busy and nothing is stopped (vanilla ASGD's schedule)."""
+    from ..algorithms.asgd import ASGD
+    from .ops import GRAD, STEP
+
+    drv = ScheduleDriver(ASGD({"gamma": 1.0}), model, problem, seed)
+    times, workers = [], []
+    for ops in drv.chunks(n_events, np.inf):
+        m = ops.size[0]
+        kind = ops.kind[:m]
+        times.append(ops.t[:m][kind == STEP].copy())
+        workers.append(ops.w[:m][kind == GRAD].copy())
+    return np.concatenate(times)[:n_events], np.concatenate(workers)[:n_events]

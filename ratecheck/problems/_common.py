@@ -1,0 +1,94 @@
+"""Input validation and the spec-building base class shared by the problem families.
+
+Every check raises :class:`~ratecheck.errors.SpecError` naming the parameter; nothing
+is clipped or silently coerced (a float dimension such as ``3.5`` is an error, not 3).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..constants import require_positive
+from ..errors import SpecError
+from .base import Problem
+
+
+class SpecProblem(Problem):
+    """A :class:`Problem` whose constructor errors are reported as ``<field>.<param>``."""
+
+    @classmethod
+    def from_spec(cls, spec: dict, field: str = "problem") -> Problem:
+        try:
+            return super().from_spec(spec, field)
+        except SpecError as exc:
+            if exc.field == field or exc.field.startswith(f"{field}."):
+                raise
+            raise SpecError(f"{field}.{exc.field}", str(exc)[len(exc.field) + 2 :]) from None
+
+
+def integer(field: str, value, minimum: int = 1) -> int:
+    """An integer ≥ ``minimum`` (integral floats such as ``4.0`` are accepted, ``4.5`` is not)."""
+    if isinstance(value, bool):
+        raise SpecError(field, f"must be an integer, got {value!r}")
+    if isinstance(value, (int, np.integer)):
+        v = int(value)
+    elif isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer():
+        v = int(value)
+    else:
+        raise SpecError(field, f"must be an integer, got {value!r}")
+    if v < minimum:
+        raise SpecError(field, f"must be >= {minimum}, got {value!r}")
+    return v
+
+
+def real(field: str, value) -> float:
+    """A finite real number."""
+    if isinstance(value, bool):
+        raise SpecError(field, f"must be a number, got {value!r}")
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise SpecError(field, f"must be a number, got {value!r}") from None
+    if not math.isfinite(v):
+        raise SpecError(field, f"must be finite, got {value!r}")
+    return v
+
+
+def positive(field: str, value, *, allow_zero: bool = False) -> float:
+    """A finite number > 0 (or ≥ 0 with ``allow_zero``)."""
+    if isinstance(value, bool):
+        raise SpecError(field, f"must be a number, got {value!r}")
+    return require_positive(field, value, allow_zero=allow_zero)
+
+
+def vector(field: str, value, d: int) -> np.ndarray:
+    """A finite float vector of length ``d``; a scalar c means c·(1, …, 1)."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return np.full(d, real(field, value))
+    try:
+        v = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise SpecError(field, f"must be a number or a list of {d} numbers") from None
+    if v.shape != (d,):
+        raise SpecError(field, f"must have length d = {d}, got shape {v.shape}")
+    if not np.all(np.isfinite(v)):
+        raise SpecError(field, "must be finite")
+    return v.copy()
+
+
+def choice(field: str, value, options) -> str:
+    if value not in options:
+        raise SpecError(field, f"must be one of {', '.join(map(repr, options))}, got {value!r}")
+    return value
+
+
+def flag(field: str, value) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise SpecError(field, f"must be true or false, got {value!r}")
+    return bool(value)
+
+
+def seed(field: str, value) -> int:
+    return integer(field, value, minimum=0)

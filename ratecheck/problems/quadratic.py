@@ -1,0 +1,246 @@
+"""Quadratics with a prescribed spectrum: f(x) = ½ (x − x*)ᵀ A (x − x*) + f*.
+
+A = diag(λ) (or Q diag(λ) Qᵀ with a seeded random orthogonal Q when ``dense``), so
+every constant is known in closed form:
+
+* L = max λ, μ = min λ (μ = 0 allowed: convex, not strongly convex);
+* Δ = f(x0) − f* = ½ (x0 − x*)ᵀ A (x0 − x*), D = ‖x0 − x*‖;
+* σ²: the stochastic gradient is g(y; z) = A (y − x*) + noise with
+
+  - ``noise = "gaussian"``: noise = √(σ²/d) z, z ~ N(0, I_d), covariance (σ²/d) I, so
+    E‖g − ∇f‖² = σ² exactly;
+  - ``noise = "scalar"``: noise = s ζ 1 with one ζ ~ N(0, 1) shared by all coordinates
+    and s = √(σ²/d), so E‖g − ∇f‖² = d s² = σ² exactly (the noise of the Ringmaster
+    quadratic experiment, Maranjyan, Tyurin & Richtárik, ICML 2025; theory note
+    fixed-computation.md §3.7).
+
+Spectra (i = 0, …, d − 1; the end points are set to μ and L exactly):
+``linear`` λ_i = μ + (L − μ) i/(d − 1); ``geometric`` λ_i = μ (L/μ)^{i/(d−1)} (μ > 0);
+``two-level`` λ_i = μ for i < ⌊d/2⌋ and L otherwise; or an explicit list ``eigenvalues``.
+
+Defaults: x* = (1, …, 1), x0 = 0 (so D = √d). ``D`` instead of ``x0`` puts
+x0 = x* − D·1/√d. With σ² = 0 the oracle is exact and consumes no normals
+(``noise_dim = 0``); otherwise ``noise_dim`` is d (gaussian) or 1 (scalar).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from ..constants import ConstantSet, exact
+from ..errors import SpecError
+from . import PROBLEMS
+from ._common import SpecProblem, choice, flag, integer, positive, real, seed as seed_param, vector
+from .base import FastOracle
+
+SPECTRA = ("linear", "geometric", "two-level")
+NOISES = ("gaussian", "scalar")
+
+# noise modes in the compiled oracle
+_NO_NOISE, _GAUSSIAN, _SCALAR = 0, 1, 2
+
+
+def spectrum_values(kind: str, d: int, L: float, mu: float) -> np.ndarray:
+    """The eigenvalues λ_0 ≤ … ≤ λ_{d−1} of a named spectrum, with λ_0 = μ and λ_{d−1} = L exactly."""
+    if d == 1 or mu == L:
+        return np.full(d, L)
+    t = np.arange(d) / (d - 1)
+    if kind == "linear":
+        lam = mu + (L - mu) * t
+    elif kind == "geometric":
+        lam = mu * (L / mu) ** t
+    else:
+        lam = np.where(np.arange(d) < d // 2, mu, L)
+    lam[0], lam[-1] = mu, L
+    return lam
+
+
+def random_orthogonal(d: int, seed: int) -> np.ndarray:
+    """Haar-distributed orthogonal matrix: QR of a Gaussian matrix with sign(diag R) fixed (Mezzadri 2007)."""
+    g = np.random.default_rng(seed).standard_normal((d, d))
+    q, r = np.linalg.qr(g)
+    return q * np.sign(np.diag(r))
+
+
+@njit(cache=True)
+def _value_grad(data, x, out):
+    lam, xs, a, par, flags = data
+    d = x.shape[0]
+    v = 0.0
+    if flags[0] == 0:
+        for i in range(d):
+            r = x[i] - xs[i]
+            g = lam[i] * r
+            out[i] = g
+            v += g * r
+    else:
+        for i in range(d):
+            s = 0.0
+            for j in range(d):
+                s += a[i, j] * (x[j] - xs[j])
+            out[i] = s
+        for i in range(d):
+            v += out[i] * (x[i] - xs[i])
+    return 0.5 * v + par[0]
+
+
+@njit(cache=True)
+def _stoch_grad(data, y, part, sample, z, out):
+    _value_grad(data, y, out)
+    par = data[3]
+    mode = data[4][1]
+    s = par[1]
+    d = y.shape[0]
+    if mode == 1:
+        for i in range(d):
+            out[i] += s * z[i]
+    elif mode == 2:
+        e = s * z[0]
+        for i in range(d):
+            out[i] += e
+
+
+@PROBLEMS.register("quadratic")
+class Quadratic(SpecProblem):
+    """f(x) = ½ (x − x*)ᵀ A (x − x*) + f* with a prescribed spectrum (module docstring).
+
+    Parameters
+    ----------
+    d : int
+    L, mu : float
+        Largest and smallest eigenvalue (defaults 1 and 0). With ``eigenvalues`` they
+        are read off the list (and, if given, must match it).
+    spectrum : {"linear", "geometric", "two-level"}
+    eigenvalues : list of d numbers ≥ 0, optional
+    x_star : number or list, optional
+        Minimiser (default all ones).
+    x0 : number or list, optional
+        Start (default zeros); exclusive with ``D``.
+    D : float, optional
+        ‖x0 − x*‖; x0 = x* − D·1/√d.
+    f_star : float
+    sigma2 : float ≥ 0
+        E‖g − ∇f‖², the same at every point.
+    noise : {"gaussian", "scalar"}
+    dense : bool
+        Rotate A by a seeded random orthogonal matrix (A is then a full matrix).
+    seed : int
+        Seed of the rotation.
+    """
+
+    def __init__(self, d, L=None, mu=None, spectrum=None, eigenvalues=None, x_star=None, x0=None,
+                 D=None, f_star=0.0, sigma2=0.0, noise="gaussian", dense=False, seed=0):
+        d = integer("d", d)
+        self.d = d
+        if eigenvalues is not None:
+            if spectrum is not None:
+                raise SpecError("spectrum", "give either spectrum or eigenvalues, not both")
+            lam = vector("eigenvalues", eigenvalues, d)
+            if np.any(lam < 0):
+                raise SpecError("eigenvalues", f"must be >= 0 (convex quadratic), got min {lam.min()!r}")
+            if lam.max() <= 0:
+                raise SpecError("eigenvalues", "at least one must be > 0")
+            for name, given, actual in (("L", L, lam.max()), ("mu", mu, lam.min())):
+                if given is not None and real(name, given) != actual:
+                    raise SpecError(name, f"= {given!r} contradicts eigenvalues (which give {actual!r})")
+            self.L_value, self.mu_value = float(lam.max()), float(lam.min())
+            spectrum_name = "explicit"
+        else:
+            spectrum_name = choice("spectrum", "linear" if spectrum is None else spectrum, SPECTRA)
+            Lv = positive("L", 1.0 if L is None else L)
+            muv = positive("mu", 0.0 if mu is None else mu, allow_zero=True)
+            if muv > Lv:
+                raise SpecError("mu", f"must be <= L = {Lv!r}, got {muv!r}")
+            if d == 1 and muv != Lv:
+                raise SpecError("mu", f"with d = 1 the spectrum is one eigenvalue: mu must equal L = {Lv!r}, got {muv!r}")
+            if spectrum_name == "geometric" and muv == 0:
+                raise SpecError("mu", "a geometric spectrum needs mu > 0")
+            lam = spectrum_values(spectrum_name, d, Lv, muv)
+            self.L_value, self.mu_value = Lv, muv
+        self.eigenvalues = lam
+        self.spectrum = spectrum_name
+
+        self.x_star = np.ones(d) if x_star is None else vector("x_star", x_star, d)
+        if x0 is not None and D is not None:
+            raise SpecError("D", "give either x0 or D, not both")
+        if D is not None:
+            Dv = positive("D", D, allow_zero=True)
+            self.x0 = self.x_star - Dv / math.sqrt(d)
+        else:
+            self.x0 = np.zeros(d) if x0 is None else vector("x0", x0, d)
+        self.f_star = real("f_star", f_star)
+        self.sigma2 = positive("sigma2", sigma2, allow_zero=True)
+        self.noise = choice("noise", noise, NOISES)
+        self.dense = flag("dense", dense)
+        self.seed = seed_value = seed_param("seed", seed)
+
+        if self.dense:
+            q = random_orthogonal(d, seed_value)
+            a = (q * lam) @ q.T
+            self.A = 0.5 * (a + a.T)
+            self.Q = q
+        else:
+            self.A = None
+            self.Q = None
+        self.noise_scale = math.sqrt(self.sigma2 / d)
+        self.noise_dim = 0 if self.sigma2 == 0 else (d if self.noise == "gaussian" else 1)
+        self._given = dict(d=d, L=L, mu=mu, spectrum=spectrum, eigenvalues=eigenvalues, x_star=x_star, x0=x0,
+                           D=D, f_star=f_star, sigma2=sigma2, noise=noise, dense=dense, seed=seed)
+
+        r0 = self.x0 - self.x_star
+        if self.dense:
+            delta = 0.5 * float(np.dot(self.Q.T @ r0, lam * (self.Q.T @ r0)))
+        else:
+            delta = 0.5 * float(np.dot(r0, lam * r0))
+        rot = " (A = Q diag(λ) Qᵀ, Q seeded orthogonal; stored A differs by rounding ~1e-16·L)" if self.dense else ""
+        self.constants = ConstantSet({
+            "L": exact(self.L_value, "max eigenvalue of A (prescribed)" + rot),
+            "mu": exact(self.mu_value, "min eigenvalue of A (prescribed)" + rot),
+            "sigma2": exact(self.sigma2, f"E‖g − ∇f‖² of the {self.noise} additive noise, the same at every x"),
+            "Delta": exact(delta, "½ (x0 − x*)ᵀ A (x0 − x*)"),
+            "D": exact(float(np.linalg.norm(r0)), "‖x0 − x*‖"),
+            "f_star": exact(self.f_star, "f(x*), A ⪰ 0"),
+        })
+        props = {"smooth", "lower-bounded", "convex", "bounded-variance", "unbiased", "homogeneous", "quadratic"}
+        if self.mu_value > 0:
+            props.add("strongly-convex")
+        self.properties = frozenset(props)
+
+    # --- oracle -------------------------------------------------------------------
+    def hessian(self) -> np.ndarray:
+        """The matrix A (dense array)."""
+        return self.A.copy() if self.dense else np.diag(self.eigenvalues)
+
+    def grad(self, x):
+        r = np.asarray(x, dtype=float) - self.x_star
+        return self.A @ r if self.dense else self.eigenvalues * r
+
+    def f(self, x):
+        r = np.asarray(x, dtype=float) - self.x_star
+        return 0.5 * float(np.dot(r, self.grad(x))) + self.f_star
+
+    def stochastic_grad(self, y, part, sample, z):
+        g = self.grad(y)
+        if self.noise_dim == 0:
+            return g
+        if self.noise == "gaussian":
+            return g + self.noise_scale * np.asarray(z, dtype=float)
+        return g + self.noise_scale * float(z[0])
+
+    def fast_oracle(self) -> FastOracle:
+        a = self.A if self.dense else np.zeros((0, 0))
+        mode = _NO_NOISE if self.noise_dim == 0 else (_GAUSSIAN if self.noise == "gaussian" else _SCALAR)
+        data = (self.eigenvalues.copy(), self.x_star.copy(), np.ascontiguousarray(a),
+                np.array([self.f_star, self.noise_scale]), np.array([int(self.dense), mode], dtype=np.int64))
+        return FastOracle(data, _stoch_grad, _value_grad)
+
+    def parameters(self):
+        out = {}
+        for k, v in self._given.items():
+            if v is None:
+                continue
+            out[k] = np.asarray(v).tolist() if isinstance(v, (list, tuple, np.ndarray)) else v
+        return out

@@ -1,0 +1,306 @@
+"""Run a list of tasks through a backend, reusing and filling the results store.
+
+A :class:`Task` is ``(key, fragment)``; ``execute(fragment) -> RunResult`` is a
+picklable top-level function (e.g. ``ratecheck.engine.run.run_fragment``) whose result
+depends on the fragment only, so every backend gives bit-identical results.
+
+Semantics of :func:`run_tasks`:
+
+* a stored ``ok`` or ``diverged`` run is reused; ``force`` recomputes and overwrites;
+  ``no_cache`` neither reads nor writes the store;
+* each finished run is written by the parent process (the one writer), in its own
+  transaction, as soon as it finishes, so a sweep killed at any moment — SIGKILL
+  included — and restarted computes only the runs not yet stored;
+* an exception inside ``execute`` becomes ``RunResult(status="error", reason=<one
+  line>)``, is recorded, never reused, and the sweep goes on;
+* Ctrl-C cancels the pending runs, stops the workers, keeps everything stored and
+  returns a :class:`SweepOutcome` with ``interrupted=True``.
+
+Backends (benchopt's joblib/dask split, software-anchors.md §2, in
+``concurrent.futures`` / ``distributed`` terms):
+
+``serial``      in this process, in order;
+``local``       a ``ProcessPoolExecutor`` (forkserver context where the platform has it,
+                else spawn) with ``workers`` processes, default ``os.cpu_count()``;
+``dask``        an existing Dask scheduler at ``scheduler`` (``tcp://host:port``), e.g.
+                the one of a dask-jobqueue ``SLURMCluster`` (see :mod:`.options`);
+``dask-local``  a ``distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
+                processes=True)`` started and stopped around the sweep.
+
+With the process backends ``execute`` must be importable in the workers (defined at
+module level, and scripts need the ``if __name__ == "__main__":`` guard).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import pickle
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from contextlib import closing
+from dataclasses import dataclass, field
+from multiprocessing import get_all_start_methods, get_context
+from typing import Any
+
+from tqdm import tqdm
+
+from ..engine.trace import RunResult
+from ..errors import SpecError
+from .keys import run_key
+from .store import ResultStore, roundtrip
+
+BACKENDS = ("serial", "local", "dask", "dask-local")
+
+Execute = Callable[[dict[str, Any]], RunResult]
+#: What a backend yields per finished run: the task, its result, seconds it took.
+Finished = tuple["Task", RunResult, float]
+
+
+@dataclass(frozen=True)
+class Task:
+    """One run to do: its key and the fragment that determines it."""
+
+    key: str
+    fragment: Mapping[str, Any]
+
+    @classmethod
+    def of(cls, fragment: Mapping[str, Any]) -> "Task":
+        """The task of a fragment, keyed by :func:`~ratecheck.sweep.keys.run_key`."""
+        return cls(run_key(fragment), fragment)
+
+
+@dataclass
+class SweepOutcome:
+    """What a sweep produced: every available result, keyed by run key, in task order."""
+
+    results: dict[str, RunResult] = field(default_factory=dict)
+    total: int = 0
+    computed: int = 0
+    reused: int = 0
+    failed: int = 0
+    diverged: int = 0
+    corrupted: int = 0
+    interrupted: bool = False
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One line: ``N computed, M reused, K failed`` and what else happened."""
+        line = f"{self.computed} computed, {self.reused} reused, {self.failed} failed"
+        extra = []
+        if self.diverged:
+            extra.append(f"{self.diverged} of the computed diverged")
+        if self.corrupted:
+            extra.append(f"{self.corrupted} corrupt cache entries discarded and recomputed")
+        if self.interrupted:
+            extra.append(f"interrupted: {self.total - len(self.results)} of {self.total} runs not done")
+        return line + "".join(f"; {e}" for e in extra) + f" ({self.seconds:.1f} s)"
+
+
+# --- what runs in the workers ---------------------------------------------------------
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def _error_result(exc: BaseException) -> RunResult:
+    return RunResult(meta={}, status="error", reason=_one_line(exc))
+
+
+def _call(fragment: Mapping[str, Any], execute: Execute) -> tuple[RunResult, float]:
+    """``execute(fragment)`` and its duration; an exception becomes an ``error`` result."""
+    start = time.perf_counter()
+    try:
+        result = execute(dict(fragment))
+        if not isinstance(result, RunResult):
+            raise TypeError(f"execute returned a {type(result).__name__}, not a RunResult")
+    except Exception as exc:  # the sweep records it and goes on
+        result = _error_result(exc)
+    return result, time.perf_counter() - start
+
+
+def _worker_init() -> None:
+    """Pool workers ignore Ctrl-C (the parent stops them) and exit if orphaned.
+
+    A worker whose parent process dies (SIGKILL) is re-parented; it notices within a
+    second and exits, so no worker outlives its sweep.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    ppid = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == ppid:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="ratecheck-orphan-watch").start()
+
+
+# --- backends: each yields Finished as runs complete ------------------------------------
+def _serial(todo: list[Task], execute: Execute, workers: int, scheduler: str | None) -> Iterator[Finished]:
+    for task in todo:
+        yield task, *_call(task.fragment, execute)
+
+
+def _future_result(fut: Any) -> tuple[RunResult, float]:
+    try:
+        return fut.result()
+    except Exception as exc:  # the worker died (BrokenProcessPool, KilledWorker, …)
+        return _error_result(exc), math.nan
+
+
+def _local(todo: list[Task], execute: Execute, workers: int, scheduler: str | None) -> Iterator[Finished]:
+    method = "forkserver" if "forkserver" in get_all_start_methods() else "spawn"
+    pool = ProcessPoolExecutor(workers, mp_context=get_context(method), initializer=_worker_init)
+    finished = False
+    try:
+        futures: dict[Future, Task] = {pool.submit(_call, t.fragment, execute): t for t in todo}
+        for fut in as_completed(futures):
+            yield futures.pop(fut), *_future_result(fut)
+        finished = True
+    finally:
+        if finished:
+            pool.shutdown(wait=True)
+        else:  # interrupted: drop pending runs, stop the running ones now
+            procs = list((pool._processes or {}).values())  # no public API before 3.14
+            pool.shutdown(wait=False, cancel_futures=True)
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                proc.join(5)
+
+
+def _dask(todo: list[Task], execute: Execute, workers: int, scheduler: str | None) -> Iterator[Finished]:
+    from distributed import Client, LocalCluster, as_completed as dask_completed
+
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise SpecError("--scheduler", f"cannot connect to {scheduler} ({exc})") from None
+    futures: dict[Any, Task] = {}
+    try:
+        submitted = client.map(_call, [t.fragment for t in todo], execute=execute, pure=False)
+        futures = dict(zip(submitted, todo))
+        for fut in dask_completed(submitted):
+            done = _future_result(fut)
+            fut.release()
+            yield futures.pop(fut), *done
+    finally:
+        if futures:
+            client.cancel(list(futures))
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+_RUNNERS = {"serial": _serial, "local": _local, "dask": _dask, "dask-local": _dask}
+
+
+# --- the sweep -------------------------------------------------------------------------
+def check_options(
+    backend: str, workers: int | None, scheduler: str | None, force: bool, no_cache: bool
+) -> int:
+    """Validate a backend choice (SpecError naming the CLI option); return the worker count."""
+    if backend not in BACKENDS:
+        raise SpecError("--backend", f"must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if workers is not None:
+        if backend in ("serial", "dask"):
+            raise SpecError("--workers", f"does not apply to --backend {backend}"
+                            + (" (the cluster decides)" if backend == "dask" else ""))
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise SpecError("--workers", f"must be a positive integer, got {workers!r}")
+    if backend == "dask" and not scheduler:
+        raise SpecError("--scheduler", "--backend dask needs a scheduler address, e.g. tcp://host:8786")
+    if backend != "dask" and scheduler:
+        raise SpecError("--scheduler", "only applies to --backend dask")
+    if force and no_cache:
+        raise SpecError("--force", "--force (recompute and overwrite) excludes --no-cache")
+    return workers or os.cpu_count() or 1
+
+
+def _unique(tasks: Iterable[Task | tuple[str, Mapping[str, Any]]]) -> list[Task]:
+    seen: dict[str, Task] = {}
+    for t in tasks:
+        task = t if isinstance(t, Task) else Task(*t)
+        seen.setdefault(task.key, task)
+    return list(seen.values())
+
+
+def run_tasks(
+    tasks: Iterable[Task | tuple[str, Mapping[str, Any]]],
+    execute: Execute,
+    store: ResultStore | None,
+    *,
+    backend: str = "local",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    force: bool = False,
+    no_cache: bool = False,
+    progress: bool = True,
+) -> SweepOutcome:
+    """Run every task not already stored; return all results (module docstring).
+
+    Tasks with the same key are run once. ``store=None`` behaves as ``no_cache``.
+    """
+    n_workers = check_options(backend, workers, scheduler, force, no_cache)
+    tasks = _unique(tasks)
+    if backend != "serial":
+        try:
+            pickle.dumps(execute)
+        except Exception as exc:
+            raise TypeError(f"execute must be a picklable top-level function for "
+                            f"--backend {backend} ({exc})") from None
+    use_store = store is not None and not no_cache
+    corrupt_before = len(store.corrupted) if store is not None else 0
+    out = SweepOutcome(total=len(tasks))
+    start = time.perf_counter()
+
+    def keep(task: Task, result: RunResult, elapsed: float) -> RunResult:
+        try:
+            if use_store:
+                return store.put(task.key, task.fragment, result, elapsed)
+            return roundtrip(result)
+        except (TypeError, ValueError) as exc:  # execute returned something unstorable
+            return keep(task, _error_result(exc), elapsed)
+
+    done: dict[str, RunResult] = {}
+    bar = None
+    try:
+        todo = []
+        for task in tasks:
+            hit = store.cached(task.key) if use_store and not force else None
+            if hit is None:
+                todo.append(task)
+            else:
+                done[task.key] = hit
+        out.reused = len(done)
+        bar = tqdm(total=len(tasks), initial=out.reused, disable=not progress, unit="run",
+                   desc="sweep", dynamic_ncols=True)
+        with closing(_RUNNERS[backend](todo, execute, n_workers, scheduler)) as finished:
+            for task, result, elapsed in finished:
+                result = keep(task, result, elapsed)
+                done[task.key] = result
+                out.computed += 1
+                out.failed += result.status == "error"
+                out.diverged += result.status == "diverged"
+                bar.set_postfix(failed=out.failed, refresh=False)
+                bar.update(1)
+    except KeyboardInterrupt:
+        out.interrupted = True
+    finally:
+        if bar is not None:
+            bar.close()
+    out.results = {t.key: done[t.key] for t in tasks if t.key in done}
+    out.corrupted = (len(store.corrupted) if store is not None else 0) - corrupt_before
+    out.seconds = time.perf_counter() - start
+    return out

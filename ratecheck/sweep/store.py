@@ -1,0 +1,277 @@
+"""The results store: one SQLite file holding every finished run, keyed by its run key.
+
+Why SQLite (WAL mode) rather than Parquet files queried with DuckDB: the store is one
+file; every write is a transaction, so a sweep killed at any moment (SIGKILL included)
+leaves each run either fully stored or absent, never half-written; several sweeps may
+share a store, since WAL lets readers run beside the one writer and ``busy_timeout``
+makes concurrent writers wait instead of failing; and it needs nothing beyond the
+standard library. Parquet files are immutable, so incremental writes mean one file per
+run (or rewrites) plus a compaction step, and a crash mid-write leaves a torn file.
+The tidy table is exported to CSV or Parquet on demand (:meth:`ResultStore.export`).
+
+``synchronous=NORMAL`` in WAL mode makes a commit durable against the death of the
+process (the WAL is in the OS page cache); only a power loss can drop the last commits,
+which a restart simply recomputes.
+
+Table ``runs``, one row per run key:
+
+===========  =========================================================================
+run_key      :func:`~ratecheck.sweep.keys.run_key` of the fragment (primary key)
+status       ``ok`` / ``diverged`` / ``error`` (:data:`~ratecheck.engine.trace.STATUSES`)
+reason       one line (why it diverged or failed)
+fragment     canonical JSON of the fragment
+payload      zlib-compressed JSON of :meth:`RunResult.to_dict`
+checksum     sha256 (hex) of the uncompressed JSON
+version      ratecheck version that computed it
+created      Unix time of the write
+elapsed      seconds the run took in its worker
+===========  =========================================================================
+
+An entry whose payload fails to decompress, whose checksum does not match, or which
+does not decode to a :class:`RunResult` of the recorded status is *corrupt*: it is
+reported (logged on ``ratecheck.sweep`` and listed in :attr:`ResultStore.corrupted`),
+deleted, and treated as absent, so the run is recomputed — it is never used.
+``error`` entries are kept as a record but never served as cached results
+(:meth:`ResultStore.cached`); ``diverged`` is a deterministic outcome and is reused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sqlite3
+import time
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import ratecheck
+
+from ..engine.trace import CHECKPOINT_FIELDS, STATUSES, RunResult
+from ..errors import SpecError
+from .keys import canonical_json
+
+log = logging.getLogger("ratecheck.sweep")
+
+#: Layout version of the database, checked on open.
+SCHEMA_VERSION = "1"
+
+#: Statuses a cached entry may be reused with (``error`` is always recomputed).
+REUSABLE = ("ok", "diverged")
+
+#: Columns of :meth:`ResultStore.table`: the run key, then those of RunResult.rows().
+TABLE_COLUMNS = (
+    "run_key", "algorithm", "method", "parameters", "point", "seed", "status",
+) + CHECKPOINT_FIELDS
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    run_key  TEXT PRIMARY KEY,
+    status   TEXT NOT NULL,
+    reason   TEXT NOT NULL,
+    fragment TEXT NOT NULL,
+    payload  BLOB NOT NULL,
+    checksum TEXT NOT NULL,
+    version  TEXT NOT NULL,
+    created  REAL NOT NULL,
+    elapsed  REAL
+);
+"""
+
+
+class CorruptEntry(Exception):
+    """A stored payload that cannot be trusted (internal: turned into a recompute)."""
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
+
+
+def encode(result: RunResult) -> tuple[bytes, str]:
+    """(zlib-compressed JSON of ``result.to_dict()``, sha256 hex of the JSON)."""
+    raw = json.dumps(result.to_dict(), default=_json_default, separators=(",", ":")).encode()
+    return zlib.compress(raw, 6), hashlib.sha256(raw).hexdigest()
+
+
+def decode(payload: bytes, checksum: str, status: str | None = None) -> RunResult:
+    """The RunResult of a stored payload; :class:`CorruptEntry` if it cannot be trusted."""
+    try:
+        raw = zlib.decompress(payload)
+    except (zlib.error, TypeError) as exc:
+        raise CorruptEntry(f"payload does not decompress ({exc})") from None
+    if hashlib.sha256(raw).hexdigest() != checksum:
+        raise CorruptEntry("checksum mismatch")
+    try:
+        result = RunResult.from_dict(json.loads(raw))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise CorruptEntry(f"payload does not decode to a RunResult ({exc!r})") from None
+    if status is not None and result.status != status:
+        raise CorruptEntry(f"status column {status!r} ≠ payload status {result.status!r}")
+    return result
+
+
+def roundtrip(result: RunResult) -> RunResult:
+    """``result`` as the store would return it (same dtypes whether cached or fresh)."""
+    return decode(*encode(result))
+
+
+class ResultStore:
+    """A results store at ``path`` (created, with its parent folder, if absent).
+
+    One connection per process; the sweep runner writes from the parent process only.
+    """
+
+    def __init__(self, path: str | Path, *, busy_timeout_s: float = 60.0):
+        self.path = Path(path)
+        #: Keys of the corrupt entries found (and deleted) by this instance.
+        self.corrupted: list[str] = []
+        if self.path.is_dir():
+            raise SpecError("--store", f"{self.path} is a folder, not a results file")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=busy_timeout_s)
+            self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._db.executescript(_SCHEMA)
+            self._db.execute(
+                "INSERT OR IGNORE INTO meta (name, value) VALUES ('schema', ?)",
+                (SCHEMA_VERSION,),
+            )
+            (schema,) = self._db.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise SpecError("--store", f"cannot open {self.path} as a results store ({exc})")
+        if schema != SCHEMA_VERSION:
+            self._db.close()
+            raise SpecError(
+                "--store", f"{self.path} has store layout {schema}, this ratecheck reads {SCHEMA_VERSION}"
+            )
+
+    # --- context manager ------------------------------------------------------------
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> "ResultStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- writing --------------------------------------------------------------------
+    def put(
+        self, key: str, fragment: Mapping[str, Any], result: RunResult,
+        elapsed: float | None = None,
+    ) -> RunResult:
+        """Store (or overwrite) one run in one transaction; return it as stored.
+
+        The returned RunResult is the decoded stored form, so a fresh result and a
+        cached one are indistinguishable (same dtypes, same floats).
+        """
+        if result.status not in STATUSES:
+            raise ValueError(f"run {key}: status {result.status!r} is not one of {STATUSES}")
+        payload, checksum = encode(result)
+        row = (
+            key, result.status, result.reason, canonical_json(fragment), payload, checksum,
+            ratecheck.__version__, time.time(), elapsed,
+        )
+        with self._transaction():
+            self._db.execute("INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?)", row)
+        return decode(payload, checksum)
+
+    def delete(self, key: str) -> None:
+        with self._transaction():
+            self._db.execute("DELETE FROM runs WHERE run_key = ?", (key,))
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT``, ``ROLLBACK`` on any exception (Ctrl-C too).
+
+        IMMEDIATE takes the write lock up front, so a concurrent writer waits on
+        ``busy_timeout`` instead of failing on a lock upgrade.
+        """
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # --- reading --------------------------------------------------------------------
+    def get(self, key: str) -> RunResult | None:
+        """The stored run (any status), or None if absent or corrupt (then deleted)."""
+        row = self._db.execute(
+            "SELECT payload, checksum, status FROM runs WHERE run_key = ?", (key,)
+        ).fetchone()
+        if row is None:
+            return None
+        try:
+            return decode(*row)
+        except CorruptEntry as exc:
+            self._discard(key, str(exc))
+            return None
+
+    def cached(self, key: str) -> RunResult | None:
+        """The stored run if it may be reused (status ``ok`` or ``diverged``), else None."""
+        result = self.get(key)
+        return result if result is not None and result.status in REUSABLE else None
+
+    def _discard(self, key: str, why: str) -> None:
+        log.warning("results store %s: corrupt entry %s (%s): deleted, will be recomputed",
+                    self.path, key, why)
+        self.corrupted.append(key)
+        self.delete(key)
+
+    def keys(self) -> list[str]:
+        """All stored run keys, sorted."""
+        return [k for (k,) in self._db.execute("SELECT run_key FROM runs ORDER BY run_key")]
+
+    def __len__(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+
+    def __contains__(self, key: str) -> bool:
+        return self._db.execute("SELECT 1 FROM runs WHERE run_key = ?", (key,)).fetchone() is not None
+
+    def table(self, keys: Iterable[str] | None = None) -> pd.DataFrame:
+        """The tidy results table: ``RunResult.rows()`` of each run plus ``run_key``.
+
+        Runs in the order of ``keys`` (default: every stored run, sorted by key); absent
+        keys are skipped, corrupt entries reported and deleted. ``error`` runs have no
+        checkpoints, hence no rows.
+        """
+        rows: list[dict[str, Any]] = []
+        for key in self.keys() if keys is None else keys:
+            result = self.get(key)
+            if result is not None:
+                rows.extend({"run_key": key, **r} for r in result.rows())
+        if not rows:
+            return pd.DataFrame(columns=list(TABLE_COLUMNS))
+        frame = pd.DataFrame(rows)
+        first = [c for c in TABLE_COLUMNS if c in frame.columns]
+        return frame[first + [c for c in frame.columns if c not in first]]
+
+    def export(self, path: str | Path, keys: Iterable[str] | None = None) -> Path:
+        """Write :meth:`table` to ``path`` as CSV (``.csv``) or Parquet (``.parquet``)."""
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix not in (".csv", ".parquet"):
+            raise SpecError("export", f"{path}: the file name must end in .csv or .parquet")
+        frame = self.table(keys)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if suffix == ".csv":
+            frame.to_csv(path, index=False)
+        else:
+            frame.to_parquet(path, index=False)
+        return path
+

@@ -1,0 +1,143 @@
+"""Observed complexity: how long each seed took to bring the bounded statistic to ε.
+
+The measures of "how long" and where a run stores them:
+
+==============  ===================  ==================  =========================
+measure         column of ``hits``   ``final`` key       checkpoint column
+==============  ===================  ==================  =========================
+``iterations``  0                    ``iteration``       ``iteration``
+``time``        1 (virtual seconds)  ``time``            ``time``
+``computed``    2 (gradients)        ``computed``        ``computed``
+==============  ===================  ==================  =========================
+
+A run is *censored* when it never reached the target: it ended first (hit is NaN; the
+true value exceeds ``final[measure]``), or its status is ``diverged``/``error`` (its
+hits are not trusted, DESIGN.md). Censored seeds are never dropped: summaries treat
+them as ``+inf``, which is exact for the median as long as fewer than half are
+censored and conservative otherwise; the mean is then only a lower bound.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+
+from ..engine.trace import RunResult
+from . import stats
+
+#: measure → (hits column, ``final``/checkpoint key, unit for people).
+MEASURES = {
+    "iterations": (0, "iteration", "iterations"),
+    "time": (1, "time", "virtual seconds"),
+    "computed": (2, "computed", "gradients computed"),
+}
+
+
+def point_key(point: dict) -> str:
+    """The key of a sweep point in ``predictions``: ``json.dumps(point, sort_keys=True)``."""
+    return json.dumps(point, sort_keys=True)
+
+
+def seed_values(runs: list[RunResult], statistic: str, target: float, measure: str):
+    """Per-seed (seeds, values, censored, statuses) of the first ``statistic ≤ target``.
+
+    Seeds come sorted. ``values`` holds the hit where there is one and the censoring
+    value ``final[measure]`` (NaN when unknown) where the seed is censored.
+    """
+    col, key, _ = MEASURES[measure]
+    runs = sorted(runs, key=lambda r: (r.meta.get("seed") is None, r.meta.get("seed")))
+    seeds, values, censored, statuses = [], [], [], []
+    for r in runs:
+        hit = r.hit(statistic, target)[col] if r.status == "ok" and statistic in r.hits else math.nan
+        cens = math.isnan(hit)
+        seeds.append(r.meta.get("seed"))
+        statuses.append(r.status)
+        censored.append(cens)
+        values.append(float(r.final.get(key, math.nan)) if cens else hit)
+    return seeds, np.asarray(values, dtype=float), np.asarray(censored, dtype=bool), statuses
+
+
+def as_upper_open(values: np.ndarray, censored: np.ndarray) -> np.ndarray:
+    """Values with the censored seeds at ``+inf`` (what summaries and tests use)."""
+    return np.where(censored, np.inf, values)
+
+
+def observed_complexity(
+    runs: list[RunResult],
+    statistic: str,
+    target: float,
+    measure: str,
+    *,
+    level: float = 0.95,
+    rng: np.random.Generator | None = None,
+) -> dict[str, Any]:
+    """Per-seed complexity to ``target`` with censoring flags and bootstrap summaries.
+
+    Parameters
+    ----------
+    runs : the seeds of one algorithm at one sweep point.
+    statistic : a name of :data:`ratecheck.engine.trace.STATISTICS`.
+    target : ε (must be one of the runs' ``targets``).
+    measure : ``"iterations"``, ``"time"`` or ``"computed"``.
+    level : two-sided confidence level of the percentile-bootstrap intervals.
+    rng : generator of the bootstrap (default: seeded with 0, so results repeat).
+
+    Returns
+    -------
+    dict with ``seeds``, ``values`` (hit or censoring value), ``censored``,
+    ``statuses``, ``n``, ``n_censored``, ``median`` ``{value, ci}`` (censored = +inf),
+    ``mean`` ``{value, ci, lower_bound}`` (with censoring: the mean of the known
+    values, a lower bound, and no interval), ``unit``.
+    """
+    if measure not in MEASURES:
+        raise ValueError(f"measure must be one of {sorted(MEASURES)}, got {measure!r}")
+    rng = np.random.default_rng(0) if rng is None else rng
+    seeds, values, censored, statuses = seed_values(runs, statistic, target, measure)
+    n = values.size
+    open_values = as_upper_open(values, censored)
+    out: dict[str, Any] = {
+        "statistic": statistic,
+        "target": float(target),
+        "measure": measure,
+        "unit": MEASURES[measure][2],
+        "seeds": seeds,
+        "values": values.tolist(),
+        "censored": censored.tolist(),
+        "statuses": statuses,
+        "n": n,
+        "n_censored": int(censored.sum()),
+    }
+    if n == 0:
+        out["median"] = {"value": math.nan, "ci": [math.nan, math.nan]}
+        out["mean"] = {"value": math.nan, "ci": None, "lower_bound": False}
+        return out
+    boot = stats.bootstrap(open_values, stats.median, rng)
+    out["median"] = {"value": float(stats.median(open_values)), "ci": list(stats.percentile_interval(boot, level))}
+    if censored.any():
+        known = np.nan_to_num(values, nan=0.0)
+        out["mean"] = {"value": float(known.mean()), "ci": None, "lower_bound": True}
+    else:
+        mboot = stats.bootstrap(values, np.mean, rng)
+        out["mean"] = {"value": float(values.mean()), "ci": list(stats.percentile_interval(mboot, level)), "lower_bound": False}
+    return out
+
+
+def value_at(run: RunResult, statistic: str, measure: str, at: float) -> tuple[float, float]:
+    """The statistic at the first checkpoint whose ``measure`` is ≥ ``at``.
+
+    Returns ``(value, checkpoint measure)``; ``(+inf, nan)`` when the run is censored
+    there (status not ``ok``, or it ended before ``at``): censored seeds count against
+    a bound, never for it.
+    """
+    key = MEASURES[measure][1]
+    grid = np.asarray(run.checkpoints.get(key, ()), dtype=float)
+    curve = np.asarray(run.checkpoints.get(statistic, ()), dtype=float)
+    if run.status != "ok" or grid.size == 0 or curve.size != grid.size:
+        return math.inf, math.nan
+    j = int(np.searchsorted(grid, at, side="left"))
+    if j >= grid.size or not math.isfinite(curve[j]):
+        return math.inf, math.nan
+    return float(curve[j]), float(grid[j])
