@@ -13,6 +13,13 @@ from ..errors import SpecError
 from ..problems._common import choice, integer, positive, real, seed  # noqa: F401  (re-exported)
 
 
+class FileError(SpecError):
+    """Bad content of an input file: the field is ``<file>:<line>`` (reported as is)."""
+
+    def __init__(self, path, line: int | None, message: str):
+        super().__init__(f"{path}:{line}" if line is not None else str(path), message)
+
+
 class SpecModel:
     """Mixin for compute and delay models: field-qualified errors and model statistics."""
 
@@ -21,7 +28,7 @@ class SpecModel:
         try:
             return super().from_spec(spec, field)
         except SpecError as exc:
-            if exc.field == field or exc.field.startswith(f"{field}."):
+            if isinstance(exc, FileError) or exc.field == field or exc.field.startswith(f"{field}."):
                 raise
             raise SpecError(f"{field}.{exc.field}", str(exc)[len(exc.field) + 2 :]) from None
 

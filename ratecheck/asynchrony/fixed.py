@@ -87,6 +87,27 @@ def tau_profile(profile: str, n: int | None = None, *, spread=None, fraction=Non
     return t
 
 
+def per_worker(field: str, value, n: int | None, *, allow_zero: bool) -> np.ndarray | float:
+    """A per-worker parameter given as a profile name, one number, or a list of n numbers."""
+    if isinstance(value, str):
+        if value == "list":
+            raise SpecError(field, "give the list itself, not the profile name 'list'")
+        if n is None:
+            raise SpecError("n", f"required when {field} is a profile name")
+        return tau_profile(choice(field, value, PROFILES), n)
+    if np.ndim(value) == 0:
+        return positive(field, value, allow_zero=allow_zero)
+    if allow_zero:
+        out = np.array([positive(f"{field}[{i}]", v, allow_zero=True) for i, v in enumerate(value)], dtype=float)
+        if out.size == 0:
+            raise SpecError(field, "must be a non-empty list of numbers, got []")
+    else:
+        out = positive_vector(field, value)
+    if n is not None and out.size != n:
+        raise SpecError(field, f"must have n = {n} entries, got {out.size}")
+    return out
+
+
 @MODELS.register("fixed")
 class FixedModel(SpecModel, ComputeModel):
     """Worker i computes every gradient in exactly τ_i seconds (see module docstring)."""

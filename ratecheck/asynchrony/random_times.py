@@ -43,7 +43,7 @@ from scipy import special
 from . import MODELS
 from ._common import SpecModel, choice, integer, positive, positive_vector, seed
 from .base import ComputeModel
-from .fixed import PROFILES, tau_profile
+from .fixed import per_worker
 from ..errors import SpecError
 
 FAMILIES = ("half-normal", "exponential", "gamma", "lognormal", "pareto")
@@ -115,27 +115,6 @@ def noise_mean(family: str, s: float, shape=None, cap: float = math.inf) -> floa
     else:
         part = s / (shape - 1) * (1 - (1 + c) ** (1 - shape)) - cap * (1 + c) ** (-shape)
     return part / mass
-
-
-def per_worker(field: str, value, n: int | None, *, allow_zero: bool) -> np.ndarray | float:
-    """A per-worker parameter given as a profile name, one number, or a list of n numbers."""
-    if isinstance(value, str):
-        if value == "list":
-            raise SpecError(field, "give the list itself, not the profile name 'list'")
-        if n is None:
-            raise SpecError("n", f"required when {field} is a profile name")
-        return tau_profile(choice(field, value, PROFILES), n)
-    if np.ndim(value) == 0:
-        return positive(field, value, allow_zero=allow_zero)
-    if allow_zero:
-        out = np.array([positive(f"{field}[{i}]", v, allow_zero=True) for i, v in enumerate(value)], dtype=float)
-        if out.size == 0:
-            raise SpecError(field, "must be a non-empty list of numbers, got []")
-    else:
-        out = positive_vector(field, value)
-    if n is not None and out.size != n:
-        raise SpecError(field, f"must have n = {n} entries, got {out.size}")
-    return out
 
 
 @MODELS.register("random")

@@ -92,3 +92,22 @@ def flag(field: str, value) -> bool:
 
 def seed(field: str, value) -> int:
     return integer(field, value, minimum=0)
+
+
+def spectral_norm_upper(a: np.ndarray) -> float:
+    """A certified upper bound on ‖a‖₂ (largest singular value).
+
+    LAPACK's SVD is backward stable: the computed σ_max is within p(m, d)·ε·‖a‖₂ of the
+    exact one for a modest polynomial p (Golub & Van Loan, Matrix Computations, 4th ed.,
+    §8.6). We add the guard 10·max(m, d)·ε·‖a‖_F ≥ that error (‖a‖₂ ≤ ‖a‖_F).
+    """
+    a = np.atleast_2d(np.asarray(a, dtype=float))
+    smax = float(np.linalg.svd(a, compute_uv=False)[0])
+    return smax + 10 * max(a.shape) * np.finfo(float).eps * float(np.linalg.norm(a))
+
+
+def eigmin_lower(m: np.ndarray) -> float:
+    """A certified lower bound on λ_min of a symmetric matrix (eigvalsh minus the guard
+    10·n·ε·‖m‖_F for LAPACK's backward error, as in :func:`spectral_norm_upper`)."""
+    m = np.asarray(m, dtype=float)
+    return float(np.linalg.eigvalsh(m)[0]) - 10 * m.shape[0] * np.finfo(float).eps * float(np.linalg.norm(m))

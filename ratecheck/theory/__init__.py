@@ -1,1 +1,56 @@
-"""theory"""
+"""Theorem cards (``proofs/*.toml``): load, evaluate, check derivations.
+
+Cards live in the repository's ``proofs/`` folder (found next to the package, which is
+the layout of the supported editable install) or in the folder named by the
+``RATECHECK_PROOFS`` environment variable.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..errors import SpecError
+from .card import Card, Evaluation, read_card
+
+__all__ = ["Card", "Evaluation", "load_card", "all_cards", "proofs_dir", "read_card"]
+
+_CACHE: dict[tuple[str, float], Card] = {}
+
+
+def proofs_dir() -> Path:
+    """The folder holding the cards: ``$RATECHECK_PROOFS`` or ``<repo>/proofs``."""
+    env = os.environ.get("RATECHECK_PROOFS")
+    d = Path(env) if env else Path(__file__).resolve().parents[2] / "proofs"
+    if not d.is_dir():
+        field = "RATECHECK_PROOFS" if env else "proofs"
+        raise SpecError(field, f"theorem-card folder {str(d)!r} does not exist")
+    return d
+
+
+def card_ids() -> list[str]:
+    return sorted(p.stem for p in proofs_dir().glob("*.toml"))
+
+
+def load_card(card_id: str) -> Card:
+    """The card ``proofs/<card_id>.toml`` (cached until the file changes)."""
+    if not isinstance(card_id, str) or not card_id or "/" in card_id or "\\" in card_id:
+        raise SpecError("theorem", f"not a card id: {card_id!r}")
+    path = proofs_dir() / f"{card_id}.toml"
+    if not path.is_file():
+        raise SpecError("theorem", f"unknown theorem card {card_id!r} (known: {', '.join(card_ids())})")
+    key = (str(path), path.stat().st_mtime)
+    if key not in _CACHE:
+        _CACHE[key] = read_card(path)
+    return _CACHE[key]
+
+
+def all_cards() -> list[Card]:
+    """Every card, sorted by id; cross-references (``tight.with``) must name existing cards."""
+    cards = [load_card(i) for i in card_ids()]
+    ids = {c.id for c in cards}
+    for c in cards:
+        for other in c.tight["with"]:
+            if other not in ids:
+                raise SpecError(f"{c.file}: tight.with", f"names unknown card {other!r}")
+    return cards

@@ -135,8 +135,10 @@ def tau_symbols() -> dict[str, sp.Symbol]:
     return {"n": sp.Symbol("n", positive=True, integer=True), **{k: sp.Symbol(k, positive=True) for k in TAU_NAMES[1:]}}
 
 
-def parse(text: str, names: dict[str, sp.Symbol], *, relation: bool = False) -> sp.Basic:
-    """Parse a formula (or a relation when ``relation``) over the given names.
+def parse(text: str, names: dict[str, sp.Symbol], *, relation: bool = False, free_m: bool = False) -> sp.Basic:
+    """Parse a formula (or a relation, or an ``And`` of relations, when ``relation``).
+
+    ``free_m`` allows the bound variable ``m`` outside ``Min_m`` (a statement "for every m").
 
     Raises :class:`FormulaError` for a syntax error, an undefined symbol or function,
     or a free ``m`` outside ``Min_m``/``Argmin_m``.
@@ -152,9 +154,12 @@ def parse(text: str, names: dict[str, sp.Symbol], *, relation: bool = False) -> 
         raise FormulaError(f"{text!r} is a constant truth value; write equalities as Eq(lhs, rhs)")
     if not isinstance(expr, sp.Basic):
         raise FormulaError(f"{text!r} is not a formula")
-    if relation and not isinstance(expr, sp.core.relational.Relational):
+    is_rel = isinstance(expr, sp.core.relational.Relational) or (
+        isinstance(expr, sp.And) and all(isinstance(a, sp.core.relational.Relational) for a in expr.args)
+    )
+    if relation and not is_rel:
         raise FormulaError(f"{text!r} is not a relation (use <=, >=, <, > or Eq(lhs, rhs))")
-    if not relation and isinstance(expr, sp.core.relational.Relational):
+    if not relation and (is_rel or isinstance(expr, sp.logic.boolalg.Boolean)):
         raise FormulaError(f"{text!r} is a relation, expected an expression")
     for f in expr.atoms(sp.Function):
         if not isinstance(f, ALLOWED_FUNCTIONS):
@@ -163,19 +168,19 @@ def parse(text: str, names: dict[str, sp.Symbol], *, relation: bool = False) -> 
     undefined = sorted(s.name for s in expr.free_symbols if s not in known and s != M)
     if undefined:
         raise FormulaError(f"undefined symbol(s) {', '.join(undefined)} in {text!r}")
-    _check_binders(expr, bound=False, text=text)
+    _check_binders(expr, bound=free_m, text=text, nested=False)
     return expr
 
 
-def _check_binders(expr, bound: bool, text: str) -> None:
+def _check_binders(expr, bound: bool, text: str, nested: bool) -> None:
     if expr == M and not bound:
         raise FormulaError(f"'m' is only defined inside Min_m(...) or Argmin_m(...) in {text!r}")
     if isinstance(expr, BINDERS):
-        if bound:
+        if nested:
             raise FormulaError(f"nested Min_m/Argmin_m in {text!r}")
-        bound = True
+        bound = nested = True
     for a in expr.args:
-        _check_binders(a, bound, text)
+        _check_binders(a, bound, text, nested)
 
 
 def uses_tau(expr: sp.Basic) -> bool:
@@ -288,7 +293,8 @@ def _ev(e, env, ts):
     if e.is_Pow:
         b, x = _ev(e.base, env, ts), _ev(e.exp, env, ts)
         with np.errstate(divide="ignore"):
-            return np.power(np.asarray(b, dtype=float), x) if np.ndim(b) else float(b) ** float(x)
+            out = np.power(np.asarray(b, dtype=float), np.asarray(x, dtype=float))
+        return out if np.ndim(out) else float(out)
     if isinstance(e, sp.Min):
         vals = [_ev(a, env, ts) for a in e.args]
         out = vals[0]

@@ -125,3 +125,17 @@ def make_verdict(claim: dict, status: str, reason: str, *, observed=None, predic
     }
     v.update(extra)
     return v
+
+
+def num(x) -> str:
+    """A number for a sentence: 3 significant digits, ``∞`` for censored."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    if isinstance(x, float) and math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    return f"{x:.3g}"
+
+
+def where(point: dict) -> str:
+    """``eps=0.01, problem.sigma2=4`` for a sweep point."""
+    return ", ".join(f"{k}={num(v) if isinstance(v, float) else v}" for k, v in sorted(point.items()))

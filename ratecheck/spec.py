@@ -1,0 +1,151 @@
+"""Check specifications (``problems/<check>.toml``), validated with pydantic.
+
+A check names a problem, an asynchrony model, algorithms (parameters literal or
+``"theory"``: taken from the algorithm's theorem card at each sweep point), a sweep
+(``eps`` always; other keys ``problem.NAME`` / ``asynchrony.NAME`` vary the instance),
+seeds, a horizon and claims. Every error names its field, e.g.
+``algorithms[1].parms: unknown key``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import SpecError
+from .engine.trace import STATISTICS
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CheckTable(_Strict):
+    name: str
+    title: str = ""
+    description: str = ""
+    seeds: int | list[int] = Field(default=5, description="number of seeds (0..seeds−1) or an explicit list")
+
+    @field_validator("seeds")
+    @classmethod
+    def _seeds(cls, v):
+        if isinstance(v, int) and v < 1:
+            raise ValueError("must be >= 1")
+        if isinstance(v, list) and (not v or any(s < 0 for s in v)):
+            raise ValueError("must be a non-empty list of non-negative integers")
+        return v
+
+    def seed_list(self) -> list[int]:
+        return list(range(self.seeds)) if isinstance(self.seeds, int) else list(self.seeds)
+
+
+class HorizonTable(_Strict):
+    iterations: float | None = Field(default=None, gt=0, description="cap on server updates")
+    time: float | None = Field(default=None, gt=0, description="cap on virtual time")
+    factor: float = Field(default=2.0, gt=0, description="run to factor × the card's iteration bound when it has one")
+    stop_at_target: bool = True
+
+
+class AlgorithmTable(_Strict):
+    label: str
+    method: str
+    theorem: str | None = None
+    statistic: str | None = None
+    params: dict[str, float | int | str] = {}
+
+    @field_validator("statistic")
+    @classmethod
+    def _stat(cls, v):
+        if v is not None and v not in STATISTICS:
+            raise ValueError(f"unknown statistic {v!r} (known: {', '.join(STATISTICS)})")
+        return v
+
+    @field_validator("params")
+    @classmethod
+    def _params(cls, v):
+        for k, val in v.items():
+            if isinstance(val, str) and val != "theory":
+                raise ValueError(f"{k}: a parameter is a number or \"theory\", got {val!r}")
+        return v
+
+
+class CheckSpec(_Strict):
+    check: CheckTable
+    problem: dict[str, Any]
+    asynchrony: dict[str, Any]
+    sweep: dict[str, list[float]]
+    horizon: HorizonTable = HorizonTable()
+    algorithms: list[AlgorithmTable]
+    claims: list[dict[str, Any]] = []
+
+    @field_validator("sweep")
+    @classmethod
+    def _sweep(cls, v):
+        if "eps" not in v:
+            raise ValueError("needs an `eps` list (the accuracies to check)")
+        for k, vals in v.items():
+            if not vals:
+                raise ValueError(f"{k}: empty list")
+            if k != "eps" and not (k.startswith("problem.") or k.startswith("asynchrony.")):
+                raise ValueError(f"{k}: swept keys are eps, problem.NAME or asynchrony.NAME")
+        if any(e <= 0 for e in v["eps"]):
+            raise ValueError("eps: every accuracy must be > 0")
+        return v
+
+    @field_validator("algorithms")
+    @classmethod
+    def _labels(cls, v):
+        labels = [a.label for a in v]
+        dup = {x for x in labels if labels.count(x) > 1}
+        if dup:
+            raise ValueError(f"duplicate labels {sorted(dup)}")
+        if not v:
+            raise ValueError("at least one algorithm")
+        return v
+
+    def points(self) -> list[dict[str, float]]:
+        """The sweep points: the Cartesian product of the swept lists."""
+        keys = sorted(self.sweep)
+        return [dict(zip(keys, vals)) for vals in itertools.product(*(self.sweep[k] for k in keys))]
+
+    def instance(self, point: dict[str, float]) -> tuple[dict, dict]:
+        """Problem and asynchrony spec tables at a sweep point."""
+        prob, asyn = dict(self.problem), dict(self.asynchrony)
+        for k, v in point.items():
+            if k.startswith("problem."):
+                prob[k.split(".", 1)[1]] = v
+            elif k.startswith("asynchrony."):
+                asyn[k.split(".", 1)[1]] = v
+        return prob, asyn
+
+
+def load_spec(path: str | Path) -> CheckSpec:
+    """Read and validate a check spec; raises :class:`SpecError` naming the field."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise SpecError(str(path), "no such file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(str(path), f"not valid TOML: {exc}") from None
+    return parse_spec(raw, str(path))
+
+
+def parse_spec(raw: dict, source: str = "spec") -> CheckSpec:
+    try:
+        return CheckSpec.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ""
+        for part in err["loc"]:
+            loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (misspelled?)"
+        elif err["type"] == "missing":
+            msg = "missing"
+        raise SpecError(f"{source}: {loc}", msg) from None

@@ -1,0 +1,141 @@
+"""``holds``: the card's upper bound on iterations (or time) is respected at every point.
+
+What is tested. A card states that after K ≥ K(ε) iterations (or by time T(ε))
+the *expectation* of its statistic is at most ε, e.g. Ringmaster ASGD Thm 1:
+(1/K) Σ_{k<K} E‖∇f(x_k)‖² ≤ ε (Maranjyan, Tyurin & Richtárik 2025). The cards' bounds
+have the form "A/K + B ≤ ε for every K ≥ K(ε)", so the claim is checked at the first
+checkpoint of each seed at or past the bound (its distance past the bound is
+reported as ``grid_slack``): let s_i be the statistic there for seed i; the claim
+at a point is H: E[s] ≤ ε.
+
+Decision, with one-sided percentile-bootstrap bounds of the seed-mean of s (the mean,
+because the theorem bounds an expectation; a quantile would test something the
+theorem does not say):
+
+* ``fail`` if the lower bound at level 1 − α/m exceeds ε at some point (Bonferroni
+  over the m points: the chance of a false ``fail`` is at most α);
+* ``pass`` if the upper bound at level 1 − α is ≤ ε at every point (an
+  intersection–union test, level α without correction; Berger 1982, Technometrics 24);
+* ``inconclusive`` otherwise, or with fewer than ``min_seeds`` seeds.
+
+A seed that diverged, errored or ended before the bound has s_i = +∞: it counts
+against the bound and is never dropped. The percentile bootstrap of a mean is
+approximate for small samples and heavy tails; ``min_seeds`` guards the former.
+
+The ``observed`` complexity reported beside the decision is the seeds' median first
+hit of ε (exact, from the run's hits), with ``ratio`` = observed / bound.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import stats
+from .complexity import as_upper_open, value_at
+from .evidence import Evidence, failures_note, make_verdict, num, where
+
+
+def complexity_summary(values, censored, bound, rng, level):
+    """Median complexity, its percentile-bootstrap interval, and both over ``bound``."""
+    open_values = as_upper_open(values, censored)
+    boot = stats.bootstrap(open_values, stats.median, rng)
+    med = float(stats.median(open_values))
+    lo, hi = stats.percentile_interval(boot, level)
+    return {"observed": med, "observed_ci": [lo, hi], "ratio": med / bound, "ratio_ci": [lo / bound, hi / bound]}
+
+
+def applicable_points(claim: dict, ev: Evidence, label: str, *, allow_hidden: bool):
+    """Split the points of ``label`` into evaluable ones and not-applicable rows."""
+    usable, skipped = [], []
+    for pk in ev.point_keys(label):
+        point, runs = ev.points[pk], ev.runs(label, pk)
+        bound, why = ev.bound(claim, label, pk, allow_hidden=allow_hidden)
+        stat = ev.statistic(claim, runs)
+        sv = ev.seed_values(runs, stat, point, claim["measure"]) if bound is not None and stat else None
+        if bound is None or stat is None or sv is None:
+            why = why or ("no statistic: the runs name none and the claim gives none" if stat is None else f"ε={num(point.get('eps'))} or {stat} was not tracked by the runs")
+            skipped.append({"point": point, "status": "not-applicable", "reason": why})
+            continue
+        usable.append((pk, point, runs, bound, stat, sv))
+    return usable, skipped
+
+
+def evaluate_holds(claim: dict, ev: Evidence) -> dict:
+    label, alpha, measure = claim["algorithm"], claim["alpha"], claim["measure"]
+    usable, skipped = applicable_points(claim, ev, label, allow_hidden=False)
+    if not usable:
+        why = skipped[0]["reason"] if skipped else f"no runs of {label}"
+        return make_verdict(claim, "not-applicable" if skipped else "inconclusive", why + ".", points=skipped)
+    m = len(usable)
+    rows, all_runs = [], []
+    for j, (pk, point, runs, bound, stat, (seeds, values, censored, _)) in enumerate(usable):
+        all_runs += runs
+        eps = float(point["eps"])
+        at = [value_at(r, stat, measure, bound) for r in runs]
+        s = np.array([a[0] for a in at])
+        rng = ev.rng(claim["index"], j)
+        boot = stats.bootstrap(s, np.mean, rng)
+        ucb = float(stats.quantile(boot, 1.0 - alpha))
+        lcb = float(stats.quantile(boot, alpha / m))
+        if len(runs) < claim["min_seeds"]:
+            status = "inconclusive"
+        elif lcb > eps:
+            status = "fail"
+        elif ucb <= eps:
+            status = "pass"
+        else:
+            status = "inconclusive"
+        checkpoints = [a[1] for a in at if np.isfinite(a[1])]
+        row = {
+            "point": point,
+            "status": status,
+            "bound": bound,
+            "eps": eps,
+            "statistic": stat,
+            "n_seeds": len(runs),
+            "seeds": seeds,
+            "values": values.tolist(),
+            "censored": censored.tolist(),
+            "mean_at_bound": float(s.mean()),
+            "mean_at_bound_lcb": lcb,
+            "mean_at_bound_ucb": ucb,
+            "grid_slack": (max(checkpoints) / bound) if checkpoints else None,
+        }
+        row.update(complexity_summary(values, censored, bound, rng, 1.0 - alpha))
+        rows.append(row)
+    statuses = [r["status"] for r in rows]
+    worst = max(rows, key=lambda r: (r["ratio"], r["mean_at_bound"] / r["eps"]))
+    level = f"{100 * (1 - alpha):g}%"
+    fails = [r for r in rows if r["status"] == "fail"]
+    if fails:
+        status, r = "fail", max(fails, key=lambda r: r["mean_at_bound_lcb"] / r["eps"])
+        reason = (
+            f"At {where(r['point'])} the seed-mean of {r['statistic']} at the bound is {num(r['mean_at_bound'] / r['eps'])}·ε "
+            f"(lower confidence bound {num(r['mean_at_bound_lcb'] / r['eps'])}·ε > ε, level {100 * (1 - alpha / m):.3g}% with Bonferroni over {m} points)"
+        )
+    elif all(s == "pass" for s in statuses):
+        status = "pass"
+        top = max(rows, key=lambda r: r["mean_at_bound_ucb"] / r["eps"])
+        reason = (
+            f"At all {m} points the {level} upper confidence bound of the seed-mean of {top['statistic']} at the bound is ≤ ε "
+            f"(largest {num(top['mean_at_bound_ucb'] / top['eps'])}·ε at {where(top['point'])}); median observed/bound ≤ {num(worst['ratio'])}"
+        )
+    else:
+        status = "inconclusive"
+        few = [r for r in rows if r["n_seeds"] < claim["min_seeds"]]
+        if few:
+            reason = f"Only {few[0]['n_seeds']} seeds at {where(few[0]['point'])} (fewer than min_seeds = {claim['min_seeds']})"
+        else:
+            r = next(r for r in rows if r["status"] == "inconclusive")
+            reason = (
+                f"At {where(r['point'])} the {level} bounds of the seed-mean of {r['statistic']} at the bound, "
+                f"[{num(r['mean_at_bound_lcb'] / r['eps'])}, {num(r['mean_at_bound_ucb'] / r['eps'])}]·ε, straddle ε"
+            )
+    if skipped:
+        reason += f"; the card does not apply at {len(skipped)} point{'s' * (len(skipped) != 1)} ({skipped[0]['reason']})"
+    reason += failures_note(all_runs) + "."
+    return make_verdict(
+        claim, status, reason,
+        observed=worst["observed"], predicted=worst["bound"], ratio=worst["ratio"], ci=worst["ratio_ci"],
+        points=rows + skipped, algorithm=label, measure=measure,
+    )

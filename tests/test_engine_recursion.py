@@ -1,0 +1,96 @@
+"""The recursion: reductions from the papers, the compiled kernel against plain numpy,
+divergence handling and bit-identical reruns."""
+
+import numpy as np
+import pytest
+
+from ratecheck.algorithms import ALGORITHMS
+from ratecheck.asynchrony import make_model
+from ratecheck.engine import rng
+from ratecheck.engine.run import simulate
+from ratecheck.problems import make_problem
+
+
+@pytest.fixture(scope="module")
+def quad():
+    return make_problem({"family": "quadratic", "d": 5, "L": 2.0, "mu": 0.2, "spectrum": "linear", "sigma2": 0.3})
+
+
+def sqrt_model(n=6):
+    return make_model({"model": "fixed", "n": n, "profile": "sqrt"})
+
+
+def test_ringmaster_R1_is_sequential_sgd(quad):
+    """R = 1 (Maranjyan et al. 2025, "Hero SGD"): every update uses ∇f at the current
+    point, computed by the fastest worker (worker 0) with its own noise stream."""
+    gamma, K = 0.2, 60
+    (res,) = simulate(quad, sqrt_model(), ALGORITHMS.get("ringmaster-asgd")({"gamma": gamma, "R": 1}), [gamma], 3,
+                      max_iter=K, targets=[1e-9])
+    z = rng.WorkerStreams(3).gen(rng.NOISE, 0).standard_normal((K, quad.noise_dim))
+    x = quad.x0.copy()
+    fgap = [quad.f(x) - quad.f_star]
+    for k in range(K):
+        x = x - gamma * quad.stochastic_grad(x, 0, -1, z[k])
+        fgap.append(quad.f(x) - quad.f_star)
+    its = res.checkpoints["iteration"].astype(int)
+    np.testing.assert_allclose(res.checkpoints["fgap"], np.asarray(fgap)[its], rtol=1e-12)
+    assert res.checkpoints["time"][-1] == K  # τ_1 = 1 per step
+    assert res.tau_max == 0
+
+
+def test_ringmaster_large_R_is_asgd(quad):
+    a = simulate(quad, sqrt_model(), ALGORITHMS.get("asgd")({"gamma": 0.1}), [0.1], 5, max_iter=500)[0]
+    r = simulate(quad, sqrt_model(), ALGORITHMS.get("ringmaster-asgd")({"gamma": 0.1, "R": 10**6}), [0.1], 5, max_iter=500)[0]
+    for f in ("fgap", "grad_sq", "time", "computed"):
+        np.testing.assert_array_equal(a.checkpoints[f], r.checkpoints[f])
+    np.testing.assert_array_equal(a.delay_counts, r.delay_counts)
+
+
+@pytest.mark.parametrize("method,params", [("asgd", {}), ("ringmaster-asgd", {"R": 2}), ("ringmaster-asgd", {"R": 3, "stops": 0}),
+                                           ("rennala-sgd", {"S": 3}), ("minibatch-sgd", {})])
+def test_compiled_kernel_equals_numpy_replay(quad, method, params):
+    alg = ALGORITHMS.get(method)({"gamma": 0.1, **params})
+    kw = dict(max_iter=300, targets=[1.0, 0.1, 0.01], track_avg=True)
+    fast = simulate(quad, sqrt_model(), alg, [0.1, 0.05], 11, **kw)
+    slow = simulate(quad, sqrt_model(), alg, [0.1, 0.05], 11, force_python=True, **kw)
+    for a, b in zip(fast, slow):
+        for f in a.checkpoints:
+            np.testing.assert_allclose(a.checkpoints[f], b.checkpoints[f], rtol=1e-12, equal_nan=True)
+        for s in a.hits:
+            np.testing.assert_array_equal(a.hits[s], b.hits[s])
+
+
+def test_batch_members_equal_single_runs(quad):
+    alg = ALGORITHMS.get("asgd")({"gamma": 0.1})
+    both = simulate(quad, sqrt_model(), alg, [0.1, 0.03], 2, max_iter=200)
+    one = simulate(quad, sqrt_model(), alg, [0.03], 2, max_iter=200)[0]
+    np.testing.assert_array_equal(both[1].checkpoints["fgap"], one.checkpoints["fgap"])
+
+
+def test_hits_are_exact_first_crossings(quad):
+    res = simulate(quad, sqrt_model(), ALGORITHMS.get("asgd")({"gamma": 0.1}), [0.1], 0, max_iter=400,
+                   targets=[0.5, 0.05])[0]
+    it, t, comp = res.hit("fgap", 0.5)
+    dense = simulate(quad, sqrt_model(), ALGORITHMS.get("asgd")({"gamma": 0.1}), [0.1], 0, max_iter=int(it))[0]
+    prev = simulate(quad, sqrt_model(), ALGORITHMS.get("asgd")({"gamma": 0.1}), [0.1], 0, max_iter=int(it) - 1)[0]
+    assert dense.checkpoints["fgap"][-1] <= 0.5 < prev.checkpoints["fgap"][-1]
+    assert dense.final["time"] == t
+
+
+def test_divergence_is_recorded_not_raised(quad):
+    """γ far above 2/L: the iterate overflows; the run is `diverged` with its iteration,
+    the other stepsize of the batch goes on."""
+    res = simulate(quad, sqrt_model(), ALGORITHMS.get("asgd")({"gamma": 1.0}), [50.0, 0.1], 0, max_iter=5000)
+    assert res[0].status == "diverged" and "iteration" in res[0].reason
+    assert res[1].status == "ok" and res[1].final["iteration"] == 5000
+    assert np.isfinite(res[1].checkpoints["fgap"][-1])
+
+
+def test_same_seed_bit_identical(quad):
+    alg = ALGORITHMS.get("ringmaster-asgd")({"gamma": 0.1, "R": 2})
+    a = simulate(quad, sqrt_model(), alg, [0.1], 9, max_iter=300)[0]
+    b = simulate(quad, sqrt_model(), alg, [0.1], 9, max_iter=300)[0]
+    import json
+    assert json.dumps(a.to_dict()) == json.dumps(b.to_dict())  # NaN-safe, bit for bit
+    c = simulate(quad, sqrt_model(), alg, [0.1], 10, max_iter=300)[0]
+    assert a.checkpoints["fgap"][-1] != c.checkpoints["fgap"][-1]
