@@ -100,6 +100,23 @@ def plan(spec: CheckSpec):
     return instances, predictions, fragments, cards
 
 
+def _card_summary(card) -> dict:
+    """What the report renders of a card: citation, assumptions, formulas, provenance."""
+    c = card.citation
+    return {
+        "id": card.id,
+        "title": card.title,
+        "citation": f"{', '.join(c.get('authors', []))}, \"{c.get('title', '')}\", {c.get('venue', '')}, arXiv:{c.get('arxiv', '?')}, {c.get('where', '')}",
+        "kind": card.kind,
+        "statistic": card.statistic,
+        "assumptions": list(card.assumptions),
+        "parameters": {k: {"formula": str(card.expression(k)), "provenance": str(e.provenance)} for k, e in card.parameters.items()},
+        "bounds": {k: {"formula": str(card.expression(k)), "provenance": str(e.provenance), "constants": e.constants}
+                   for k, e in card.bounds.items()},
+        "notes": list(card.notes),
+    }
+
+
 def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True) -> int:
     from .engine.run import run_fragment
     from .report import write_report
@@ -122,7 +139,7 @@ def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True) -
         "title": spec.check.title or spec.check.name,
         "problem": problem.describe(),
         "model": model.describe(),
-        "cards": {cid: card.summary() for cid, card in cards.items()},
+        "cards": {cid: _card_summary(card) for cid, card in cards.items()},
         "runs": runs,
         "predictions": predictions,
         "verdicts": verdicts,

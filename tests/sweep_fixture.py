@@ -11,12 +11,17 @@ grid 0, 1, 2, 4, … , K. Fragment fields:
 ``fail``         raise ValueError (a failing run)
 ``interrupt``    raise KeyboardInterrupt (Ctrl-C inside a serial run)
 
+If the environment variable ``SWEEP_FIXTURE_PIDS`` names a folder, each call leaves an
+empty file named by its process id there (the kill tests check no worker outlives them).
+
 With γ > 2 / max a the iterates blow up; once f > 1e100 the run stops as ``diverged``.
 """
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -26,6 +31,8 @@ from ratecheck.engine.trace import CHECKPOINT_FIELDS, STATISTICS, RunResult
 def execute(fragment: dict) -> RunResult:
     seed = fragment["seed"]
     gamma = fragment["params"]["gamma"]
+    if os.environ.get("SWEEP_FIXTURE_PIDS"):
+        (Path(os.environ["SWEEP_FIXTURE_PIDS"]) / str(os.getpid())).touch()
     if fragment.get("sleep"):
         time.sleep(fragment["sleep"])
     if fragment.get("fail"):

@@ -53,10 +53,9 @@ def tau_statistics(tau, basis: str) -> dict:
     1/τ_i = 0 in the harmonic means.
     """
     t = np.sort(np.asarray(tau, dtype=float))
-    with np.errstate(divide="ignore"):
-        inv = 1.0 / t
     m = np.arange(1, t.size + 1)
-    H = m / np.cumsum(inv)
+    with np.errstate(divide="ignore"):
+        H = m / np.cumsum(1.0 / t)
     return {
         "basis": basis,
         "n": int(t.size),

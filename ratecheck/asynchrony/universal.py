@@ -190,13 +190,14 @@ class Universal(SpecModel, ComputeModel):
 
     @staticmethod
     def _table(n, breaks, rates):
-        if np.ndim(breaks) == 0 or np.ndim(rates) == 0 or len(breaks) != len(rates) or len(breaks) == 0:
+        rowwise = (list, tuple, np.ndarray)
+        if not isinstance(breaks, rowwise) or not isinstance(rates, rowwise) or len(breaks) != len(rates) or not len(breaks):
             raise SpecError("breaks", "breaks and rates must be non-empty lists with one row per worker")
         if n is not None and len(breaks) != integer("n", n):
             raise SpecError("breaks", f"must have n = {n} rows, got {len(breaks)}")
         rows = []
         for w, (bw, rw) in enumerate(zip(breaks, rates)):
-            if np.ndim(bw) != 1 or np.ndim(rw) != 1 or len(bw) != len(rw) or len(bw) == 0:
+            if not isinstance(bw, rowwise) or not isinstance(rw, rowwise) or len(bw) != len(rw) or not len(bw):
                 raise SpecError(f"breaks[{w}]", "must be a non-empty list as long as rates[w]")
             bp = [real(f"breaks[{w}][{j}]", x) for j, x in enumerate(bw)]
             rt = [positive(f"rates[{w}][{j}]", x, allow_zero=True) for j, x in enumerate(rw)]

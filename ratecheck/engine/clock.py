@@ -61,59 +61,58 @@ def new_clock(n: int, table_width: int, mode: int, breaks=None, rates=None, peri
     )
 
 
-# --- heap ordered by (time, worker) ----------------------------------------------------
+# --- heap ordered by (time, worker); arrays passed explicitly (no tuple refcounting) ---
 @njit(cache=True, inline="always")
-def _less(c, i, j):
-    ti, tj = c.heap_t[i], c.heap_t[j]
-    return ti < tj or (ti == tj and c.heap_w[i] < c.heap_w[j])
+def _less(ht, hw, i, j):
+    ti, tj = ht[i], ht[j]
+    return ti < tj or (ti == tj and hw[i] < hw[j])
 
 
 @njit(cache=True, inline="always")
-def _swap(c, i, j):
-    c.heap_t[i], c.heap_t[j] = c.heap_t[j], c.heap_t[i]
-    c.heap_w[i], c.heap_w[j] = c.heap_w[j], c.heap_w[i]
-    c.pos[c.heap_w[i]] = i
-    c.pos[c.heap_w[j]] = j
+def _swap(ht, hw, pos, i, j):
+    ht[i], ht[j] = ht[j], ht[i]
+    hw[i], hw[j] = hw[j], hw[i]
+    pos[hw[i]] = i
+    pos[hw[j]] = j
 
 
 @njit(cache=True)
-def _sift_up(c, i):
+def _sift_up(ht, hw, pos, i):
     while i > 0:
         p = (i - 1) >> 1
-        if _less(c, i, p):
-            _swap(c, i, p)
+        if _less(ht, hw, i, p):
+            _swap(ht, hw, pos, i, p)
             i = p
         else:
             break
 
 
 @njit(cache=True)
-def _sift_down(c, i):
-    n = c.size[0]
+def _sift_down(ht, hw, pos, n, i):
     while True:
         a = 2 * i + 1
         if a >= n:
             break
         b = a + 1
-        m = b if (b < n and _less(c, b, a)) else a
-        if _less(c, m, i):
-            _swap(c, m, i)
+        m = b if (b < n and _less(ht, hw, b, a)) else a
+        if _less(ht, hw, m, i):
+            _swap(ht, hw, pos, m, i)
             i = m
         else:
             break
 
 
 @njit(cache=True)
-def _remove_at(c, i):
-    last = c.size[0] - 1
-    w = c.heap_w[i]
+def _remove_at(ht, hw, pos, size, i):
+    last = size[0] - 1
+    w = hw[i]
     if i != last:
-        _swap(c, i, last)
-    c.size[0] = last
-    c.pos[w] = -1
+        _swap(ht, hw, pos, i, last)
+    size[0] = last
+    pos[w] = -1
     if i < last:
-        _sift_down(c, i)
-        _sift_up(c, i)
+        _sift_down(ht, hw, pos, last, i)
+        _sift_up(ht, hw, pos, i)
 
 
 # --- universal model: cumulative work of a piecewise-constant power ---------------------
@@ -181,7 +180,7 @@ def start(c, w, t):
     c.heap_t[i] = finish
     c.heap_w[i] = w
     c.pos[w] = i
-    _sift_up(c, i)
+    _sift_up(c.heap_t, c.heap_w, c.pos, i)
     return k
 
 
@@ -195,7 +194,7 @@ def pop(c):
     """Remove the next finishing computation; returns (time, worker)."""
     t = c.heap_t[0]
     w = c.heap_w[0]
-    _remove_at(c, 0)
+    _remove_at(c.heap_t, c.heap_w, c.pos, c.size, 0)
     c.busy[0] += t - c.start[w]
     return t, w
 
@@ -205,7 +204,7 @@ def cancel(c, w, t):
     """Stop worker w's computation at time t (its work so far counts as busy time)."""
     i = c.pos[w]
     if i >= 0:
-        _remove_at(c, i)
+        _remove_at(c.heap_t, c.heap_w, c.pos, c.size, i)
         c.busy[0] += t - c.start[w]
 
 

@@ -48,7 +48,7 @@ def new_ops(capacity: int) -> Ops:
 from numba import njit  # noqa: E402
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _push(ops, kind, w, k, s, c, t, n, delay):
     i = ops.size[0]
     ops.kind[i] = kind

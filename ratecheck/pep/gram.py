@@ -42,34 +42,34 @@ class Triplets:
 
 
 def gram_form(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Symmetric matrix ``M`` with ``trace(M G) = ⟨u, v⟩`` for ``u, v`` in the Gram basis."""
-    return 0.5 * (np.outer(u, v) + np.outer(v, u))
+    """Symmetric matrices ``M`` with ``trace(M G) = ⟨u, v⟩``; ``u, v`` of shape (..., d) in the Gram basis."""
+    uv = np.einsum("...i,...j->...ij", u, v)
+    return 0.5 * (uv + np.swapaxes(uv, -1, -2))
 
 
 def interpolation_rows(t: Triplets, n_values: int, L: float, mu: float) -> tuple[np.ndarray, np.ndarray]:
     """Rows ``(A_F, A_G)`` of the interpolation conditions (Theorem 4 above), ``A_F F + A_G vec(G) ≤ 0``.
 
-    One row per ordered pair ``(i, j)``, ``i ≠ j``, of the ``m`` points: ``m(m − 1)`` rows.
-    ``A_G`` acts on the row-major flattening of the ``d × d`` Gram matrix.
+    One row per ordered pair ``(i, j)``, ``i ≠ j``, of the ``m`` points: ``m(m − 1)`` rows,
+    pairs in row-major order. ``A_G`` acts on the row-major flattening of the ``d × d``
+    Gram matrix.
     """
     if not (0 <= mu < L):
         raise ValueError(f"need 0 <= mu < L, got mu={mu}, L={L}")
     m, d = t.x.shape
-    pairs = [(i, j) for i in range(m) for j in range(m) if i != j]
-    a_f = np.zeros((len(pairs), n_values))
-    a_g = np.zeros((len(pairs), d * d))
+    i, j = (a.ravel() for a in np.meshgrid(np.arange(m), np.arange(m), indexing="ij"))
+    keep = i != j
+    i, j = i[keep], j[keep]
+    rows = np.arange(i.size)
+    # f_j − f_i + ⟨g_j, x_i − x_j⟩ + c(‖g_i − g_j‖²/L + μ‖x_i − x_j‖² − 2(μ/L)⟨g_j − g_i, x_j − x_i⟩) ≤ 0
+    a_f = np.zeros((i.size, n_values))
+    fi, fj = t.f[i], t.f[j]
+    np.add.at(a_f, (rows[fj >= 0], fj[fj >= 0]), 1.0)
+    np.add.at(a_f, (rows[fi >= 0], fi[fi >= 0]), -1.0)
+    dx = t.x[i] - t.x[j]
+    dg = t.g[i] - t.g[j]
     c = 1.0 / (2.0 * (1.0 - mu / L))
-    for r, (i, j) in enumerate(pairs):
-        # f_j − f_i + ⟨g_j, x_i − x_j⟩ + c(‖g_i − g_j‖²/L + μ‖x_i − x_j‖² − 2(μ/L)⟨g_j − g_i, x_j − x_i⟩) ≤ 0
-        if t.f[j] >= 0:
-            a_f[r, t.f[j]] += 1.0
-        if t.f[i] >= 0:
-            a_f[r, t.f[i]] -= 1.0
-        dx = t.x[i] - t.x[j]
-        dg = t.g[i] - t.g[j]
-        m_ij = (
-            gram_form(t.g[j], dx)
-            + c * (gram_form(dg, dg) / L + mu * gram_form(dx, dx) - 2.0 * (mu / L) * gram_form(dg, dx))
-        )
-        a_g[r] = m_ij.ravel()
-    return a_f, a_g
+    a_g = gram_form(t.g[j], dx) + c * (
+        gram_form(dg, dg) / L + mu * gram_form(dx, dx) - 2.0 * (mu / L) * gram_form(dg, dx)
+    )
+    return a_f, a_g.reshape(i.size, d * d)

@@ -4,25 +4,35 @@ For ``N`` steps the unknowns are the Gram matrix ``G ∈ S^{N+2}_+`` of
 ``(x_0 − x*, g_0, …, g_N)`` and the values ``F = (f_0 − f*, …, f_N − f*)``. Constraints:
 the interpolation inequalities of the smooth (strongly) convex class over the ``N + 2``
 points ``x*, x_0, …, x_N`` (:mod:`.gram`, ``(N+2)(N+1)`` rows) and the initial
-condition ``‖x_0 − x*‖² ≤ 1`` or ``f_0 − f* ≤ 1``. Every iterate is evaluated, even if
+condition ``‖x_0 − x*‖² ≤ B`` or ``f_0 − f* ≤ B``. Every iterate is evaluated, even if
 the method never queries its gradient; this does not change the worst case, since any
 interpolable subset extends to a function of the class (Taylor et al. 2017, Thm 4).
 
-Criteria (maximised): ``fgap`` f(x_N) − f*, ``gradnorm`` ‖∇f(x_N)‖², ``minfgap``
-min_{0≤k≤N} f(x_k) − f* (epigraph variable), ``dist`` ‖x_N − x*‖².
+Criteria (maximised): ``fgap`` f(x_N) − f*, ``gradnorm`` ‖∇f(x_N)‖², ``avggradnorm``
+(1/N) Σ_{k=0}^{N−1} ‖∇f(x_k)‖² (the ``avg_grad_sq`` statistic of cards with range
+``0..K-1``), ``minfgap`` min_{0≤k≤N} f(x_k) − f* (epigraph variable t ≤ f_k),
+``dist`` ‖x_N − x*‖².
 
-Accuracy. All constraints but the initial condition have right-hand side 0, so the
-dual objective is the multiplier λ of the initial condition: λ is the solver's
-worst-case *upper bound* (exact when the dual is feasible), the primal objective a
-*lower bound* attained by a near-feasible Gram matrix. A solve counts as ``optimal``
-only when the solver says so **and** ``|primal − λ| ≤ gap_tol``, the Gram matrix's
-smallest eigenvalue is ``≥ −feas_tol`` and no interpolation row is violated by more
-than ``feas_tol`` (all in the normalised units L = 1, initial measure 1). Otherwise
-the status is one of ``solver-inaccurate``, ``infeasible``, ``unbounded``,
-``solver-error`` and no value is given.
+The SDP is always feasible (G = 0, F = 0) and bounded: from ‖x_0 − x*‖ ≤ D, or from
+‖g_0‖² ≤ 2L(f_0 − f*), the steps, gradients and values stay bounded by induction —
+except for ``dist`` under ``f_0 − f* ≤ Δ`` with μ = 0 (f constant), which is refused.
+A solver's claim of infeasibility or unboundedness is therefore a numerical failure.
+
+Accuracy. Every constraint but the initial condition has right-hand side 0, so the
+dual objective is ``ν·B`` with ν the multiplier of the initial condition. After a
+solve the primal point and the dual multipliers are checked directly: relative
+duality gap ``|p − νB|/max(1, |p|)``; primal feasibility (smallest eigenvalue of G,
+largest violated interpolation row, relative to the size of G and F); dual
+feasibility (the stationarity residual in F (and t), the smallest eigenvalue of the
+dual slack ``S = Σ λ_i A_i + ν A_init − C ⪰ 0``, negative multipliers, relative to
+the size of the multipliers). A solve is ``optimal`` only when the solver says so and
+all these are ≤ ``tol``; otherwise the status is ``solver-inaccurate`` (iteration
+limit, inaccurate solve, tolerance not met, or a spurious infeasibility/unboundedness
+certificate; the solver's raw status is kept in ``attempts``) or ``solver-error``
+(the solver raised), and no value is given.
 
 Solvers: Clarabel (interior point) first; with ``solver="auto"`` SCS is tried when
-Clarabel fails or is inaccurate.
+Clarabel fails or misses the tolerance.
 """
 
 from __future__ import annotations
@@ -41,34 +51,27 @@ from .methods import DelayedGD
 CRITERIA = {
     "fgap": "f(x_N) − f*",
     "gradnorm": "‖∇f(x_N)‖²",
+    "avggradnorm": "(1/N) Σ_{k<N} ‖∇f(x_k)‖²",
     "minfgap": "min_{0≤k≤N} f(x_k) − f*",
     "dist": "‖x_N − x*‖²",
 }
 INITIAL = {"dist": "‖x_0 − x*‖² ≤ D²", "fgap": "f(x_0) − f* ≤ Δ"}
 SOLVERS = ("auto", "clarabel", "scs")
-STATUSES = ("optimal", "solver-inaccurate", "infeasible", "unbounded", "solver-error")
+STATUSES = ("optimal", "solver-inaccurate", "solver-error")
 
-#: Defaults of the acceptance test described in the module docstring.
-GAP_TOL = 1e-6
-FEAS_TOL = 1e-7
-
-_CVXPY_STATUS = {
-    cp.OPTIMAL: "optimal",
-    cp.OPTIMAL_INACCURATE: "solver-inaccurate",
-    cp.USER_LIMIT: "solver-inaccurate",
-    cp.INFEASIBLE: "infeasible",
-    cp.INFEASIBLE_INACCURATE: "infeasible",
-    cp.UNBOUNDED: "unbounded",
-    cp.UNBOUNDED_INACCURATE: "unbounded",
-}
+#: Default relative tolerance of the accuracy checks (module docstring).
+TOL = 1e-6
+#: SCS iteration cap when the caller gives none (SCS is first order; it is the fallback).
+SCS_MAX_ITERS = 20_000
 
 
 @dataclass
 class SDPSolve:
-    """Outcome of one SDP solve in normalised units (L = 1, initial measure 1).
+    """Outcome of one SDP solve, in the units the SDP was posed in.
 
-    ``value`` (primal objective) and ``dual_value`` (λ) are ``None`` unless
-    ``status == "optimal"``. ``attempts`` lists every solver tried with its raw status.
+    ``value`` (primal objective) and ``dual_value`` (ν·B) are ``None`` unless
+    ``status == "optimal"``. ``attempts`` lists every solver tried with its raw status
+    and the accuracy measures of its answer.
     """
 
     status: str
@@ -89,64 +92,99 @@ def check_choice(field_name: str, value: str, allowed) -> str:
 
 
 class DelayedGDPEP:
-    """The SDP for ``method`` (already normalised to L = 1) on the class ``F_{q,1}``, q = μ/L."""
+    """The SDP of ``method`` on L-smooth μ-strongly convex functions, initial measure ≤ ``bound``.
 
-    def __init__(self, method: DelayedGD, q: float, criterion: str, initial: str):
+    :func:`ratecheck.pep.estimate.worst_case` always poses it with L = 1, bound = 1
+    and scales the value; other L and bounds are for checking that scaling law.
+    """
+
+    def __init__(self, method: DelayedGD, L: float = 1.0, mu: float = 0.0, criterion: str = "fgap",
+                 initial: str = "dist", bound: float = 1.0):
         check_choice("criterion", criterion, CRITERIA)
         check_choice("initial", initial, INITIAL)
-        if not (0 <= q < 1):
-            raise SpecError("mu", f"need 0 <= mu < L, got mu/L = {q!r}")
-        self.method, self.q, self.criterion, self.initial = method, q, criterion, initial
+        if not (0 <= mu < L):
+            raise SpecError("mu", f"need 0 <= mu < L, got mu={mu!r}, L={L!r}")
+        if criterion == "dist" and initial == "fgap" and mu == 0:
+            raise SpecError("criterion", "‖x_N − x*‖² is unbounded given only f(x_0) − f* ≤ Δ when mu = 0")
+        self.method, self.criterion, self.initial = method, criterion, initial
         N = method.N
         d = N + 2
         xs = np.vstack([np.zeros(d), method.iterates()])
         gs = np.vstack([np.zeros(d), np.eye(d)[1:]])
         fs = np.concatenate([[-1], np.arange(N + 1)])
-        self.a_f, self.a_g = interpolation_rows(Triplets(xs, gs, fs), N + 1, 1.0, q)
-        self.gram_dim = d
-        self.x_last = xs[-1]
+        self.a_f, self.a_g = interpolation_rows(Triplets(xs, gs, fs), N + 1, L, mu)
+        self.gram_dim, self.bound = d, bound
+
+        # objective c = (c_F, c_G) and initial condition row (init_F, init_G)
+        self.c_f, self.c_g = np.zeros(N + 1), np.zeros((d, d))
+        if criterion == "fgap":
+            self.c_f[N] = 1.0
+        elif criterion == "gradnorm":
+            self.c_g[N + 1, N + 1] = 1.0
+        elif criterion == "avggradnorm":
+            self.c_g[np.arange(1, N + 1), np.arange(1, N + 1)] = 1.0 / N
+        elif criterion == "dist":
+            self.c_g = np.outer(xs[-1], xs[-1])
+        self.init_f, self.init_g = np.zeros(N + 1), np.zeros((d, d))
+        if initial == "dist":
+            self.init_g[0, 0] = 1.0
+        else:
+            self.init_f[0] = 1.0
 
         self.G = cp.Variable((d, d), PSD=True)
         self.F = cp.Variable(N + 1)
-        self.rows = self.a_f @ self.F + self.a_g @ cp.vec(self.G, order="C") <= 0
-        init = self.G[0, 0] if initial == "dist" else self.F[0]
-        self.init = init <= 1
+        vec_g = cp.vec(self.G, order="C")
+        self.rows = self.a_f @ self.F + self.a_g @ vec_g <= 0
+        self.init = self.init_f @ self.F + self.init_g.ravel() @ vec_g <= bound
         constraints = [self.rows, self.init]
-        if criterion == "fgap":
-            objective = self.F[N]
-        elif criterion == "gradnorm":
-            objective = self.G[N + 1, N + 1]
-        elif criterion == "dist":
-            objective = self.x_last @ self.G @ self.x_last
+        if criterion == "minfgap":
+            self.t = cp.Variable()
+            self.epi = self.t <= self.F
+            constraints.append(self.epi)
+            objective = self.t
         else:
-            t = cp.Variable()
-            constraints.append(t <= self.F)
-            objective = t
+            objective = self.c_f @ self.F + self.c_g.ravel() @ vec_g
         self.problem = cp.Problem(cp.Maximize(objective), constraints)
         # scalar constraints (interpolation rows, initial condition, epigraph rows) + one PSD cone
         self.n_constraints = self.a_f.shape[0] + 1 + (N + 1 if criterion == "minfgap" else 0)
 
-    def _accuracy(self) -> dict:
-        G = np.asarray(self.G.value)
-        F = np.asarray(self.F.value)
-        lam = float(self.init.dual_value)
+    def accuracy(self) -> dict:
+        """Relative duality gap, primal and dual infeasibility of the current solution."""
+        G, F = np.asarray(self.G.value), np.asarray(self.F.value)
+        G = 0.5 * (G + G.T)
+        lam = np.asarray(self.rows.dual_value, dtype=float)
+        nu = float(self.init.dual_value)
         primal = float(self.problem.value)
+        dual = nu * self.bound
+        # stationarity of the Lagrangian in F (and t), dual slack in G
+        r_f = self.a_f.T @ lam + nu * self.init_f - self.c_f
+        r_t = 0.0
+        neg = min(0.0, lam.min(), nu)
+        if self.criterion == "minfgap":
+            eta = np.asarray(self.epi.dual_value, dtype=float)
+            r_f = r_f - eta
+            r_t = float(eta.sum()) - 1.0
+            neg = min(neg, float(eta.min()))
+        S = (self.a_g.T @ lam).reshape(G.shape) + nu * self.init_g - self.c_g
+        S = 0.5 * (S + S.T)
+        size_p = max(1.0, float(np.abs(np.diag(G)).max()), float(np.abs(F).max()))
+        size_d = max(1.0, abs(nu), float(np.abs(lam).max()))
         return {
             "primal": primal,
-            "dual": lam,
-            "gap": abs(primal - lam),
-            "min_eig_gram": float(np.linalg.eigvalsh(0.5 * (G + G.T)).min()),
-            "max_violation": float(max(0.0, (self.a_f @ F + self.a_g @ G.ravel()).max())),
+            "dual": dual,
+            "rel_gap": abs(primal - dual) / max(1.0, abs(primal)),
+            "primal_infeasibility": max(0.0, -float(np.linalg.eigvalsh(G).min()),
+                                        float((self.a_f @ F + self.a_g @ G.ravel()).max())) / size_p,
+            "dual_infeasibility": max(float(np.abs(r_f).max()), abs(r_t), -neg,
+                                      -float(np.linalg.eigvalsh(S).min())) / size_d,
         }
 
     def _solve_with(self, solver: str, max_iters: int | None) -> tuple[str, str]:
-        """Run one solver; return (our status, the solver's raw status)."""
+        """Run one solver; return (our status before the accuracy check, the solver's raw status)."""
         if solver == "clarabel":
-            kwargs = {"max_iter": max_iters} if max_iters else {}
-            name = cp.CLARABEL
+            name, kwargs = cp.CLARABEL, ({"max_iter": max_iters} if max_iters else {})
         else:
-            kwargs = {"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iters": max_iters or 200_000}
-            name = cp.SCS
+            name, kwargs = cp.SCS, {"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iters": max_iters or SCS_MAX_ITERS}
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # inaccuracy is reported as a status
@@ -154,12 +192,11 @@ class DelayedGDPEP:
         except cp.SolverError as exc:
             return "solver-error", f"SolverError: {exc}"
         raw = str(self.problem.status)
-        return _CVXPY_STATUS.get(raw, "solver-error"), raw
+        return ("optimal" if raw == cp.OPTIMAL else "solver-inaccurate"), raw
 
-    def solve(self, solver: str = "auto", max_iters: int | None = None,
-              gap_tol: float = GAP_TOL, feas_tol: float = FEAS_TOL) -> SDPSolve:
+    def solve(self, solver: str = "auto", max_iters: int | None = None, tol: float = TOL) -> SDPSolve:
         check_choice("solver", solver, SOLVERS)
-        if max_iters is not None and (int(max_iters) != max_iters or max_iters < 1):
+        if max_iters is not None and (isinstance(max_iters, bool) or int(max_iters) != max_iters or max_iters < 1):
             raise SpecError("max_iters", f"must be an integer >= 1, got {max_iters!r}")
         order = ("clarabel", "scs") if solver == "auto" else (solver,)
         attempts, total = [], 0.0
@@ -169,14 +206,12 @@ class DelayedGDPEP:
             status, raw = self._solve_with(name, max_iters)
             elapsed = time.perf_counter() - t0
             total += elapsed
-            acc = {}
-            if status == "optimal":
-                acc = self._accuracy()
-                if acc["gap"] > gap_tol or acc["min_eig_gram"] < -feas_tol or acc["max_violation"] > feas_tol:
-                    status = "solver-inaccurate"
+            acc = self.accuracy() if status == "optimal" else {}
+            if acc and max(acc["rel_gap"], acc["primal_infeasibility"], acc["dual_infeasibility"]) > tol:
+                status = "solver-inaccurate"
             attempts.append({"solver": name, "status": status, "solver_status": raw, "time": elapsed, **acc})
             used = name
-            if status in ("optimal", "unbounded", "infeasible"):
+            if status == "optimal":
                 break
         ok = status == "optimal"
         return SDPSolve(
@@ -187,6 +222,6 @@ class DelayedGDPEP:
             solve_time=total,
             gram_dim=self.gram_dim,
             n_constraints=self.n_constraints,
-            accuracy={k: acc[k] for k in ("gap", "min_eig_gram", "max_violation")} if ok else {},
+            accuracy={k: acc[k] for k in ("rel_gap", "primal_infeasibility", "dual_infeasibility")} if ok else {},
             attempts=attempts,
         )

@@ -7,6 +7,7 @@ is clipped or silently coerced (a float dimension such as ``3.5`` is an error, n
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import numpy as np
 
@@ -16,7 +17,12 @@ from .base import Problem
 
 
 class SpecProblem(Problem):
-    """A :class:`Problem` whose constructor errors are reported as ``<field>.<param>``."""
+    """A :class:`Problem` whose constructor errors are reported as ``<field>.<param>``.
+
+    ``example`` is a small spec that ``ratecheck problems`` builds to show the constants.
+    """
+
+    example: ClassVar[dict] = {}
 
     @classmethod
     def from_spec(cls, spec: dict, field: str = "problem") -> Problem:

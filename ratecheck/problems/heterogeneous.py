@@ -86,7 +86,7 @@ def _matrix(field, value, n, d):
 
 @PROBLEMS.register("heterogeneous-quadratic")
 class HeterogeneousQuadratic(SpecProblem):
-    """f = (1/n) Σ_i ½ (x − c_i)ᵀ A_i (x − c_i) with diagonal A_i (module docstring).
+    """f = (1/n) Σ_i ½ (x − c_i)ᵀ A_i (x − c_i) with diagonal A_i.
 
     Parameters
     ----------
@@ -109,6 +109,8 @@ class HeterogeneousQuadratic(SpecProblem):
         Start (default 0).
     seed : int
     """
+
+    example = {"n": 4, "d": 10}
 
     def __init__(self, n, d, L=None, mu=None, curvature=None, eigenvalues=None, centers=None, spread=1.0,
                  sigma2=0.0, rho=None, x0=0.0, seed=0):

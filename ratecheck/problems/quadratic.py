@@ -105,7 +105,7 @@ def _stoch_grad(data, y, part, sample, z, out):
 
 @PROBLEMS.register("quadratic")
 class Quadratic(SpecProblem):
-    """f(x) = ½ (x − x*)ᵀ A (x − x*) + f* with a prescribed spectrum (module docstring).
+    """f(x) = ½ (x − x*)ᵀ A (x − x*) + f* with a prescribed spectrum.
 
     Parameters
     ----------
@@ -130,6 +130,8 @@ class Quadratic(SpecProblem):
     seed : int
         Seed of the rotation.
     """
+
+    example = {"d": 10}
 
     def __init__(self, d, L=None, mu=None, spectrum=None, eigenvalues=None, x_star=None, x0=None,
                  D=None, f_star=0.0, sigma2=0.0, noise="gaussian", dense=False, seed=0):

@@ -51,7 +51,7 @@ def _stoch_grad(data, y, part, sample, z, out):
 
 @PROBLEMS.register("separable-nonconvex")
 class SeparableNonconvex(SpecProblem):
-    """f(x) = a Σ_j x_j²/(1 + x_j²) + (b/2)‖x‖² with additive Gaussian noise (module docstring).
+    """f(x) = a Σ_j x_j²/(1 + x_j²) + (b/2)‖x‖² with additive Gaussian noise.
 
     Parameters
     ----------
@@ -62,6 +62,8 @@ class SeparableNonconvex(SpecProblem):
     x0 : number or list
         Start (default 2·(1, …, 1): every coordinate in the concave region |t| > 1/√3).
     """
+
+    example = {"d": 10}
 
     def __init__(self, d, a=1.0, b=0.0, sigma2=0.0, x0=2.0):
         self.d = d = integer("d", d)

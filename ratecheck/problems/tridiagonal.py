@@ -70,7 +70,7 @@ def _stoch_grad(data, y, part, sample, z, out):
 
 @PROBLEMS.register("tridiagonal")
 class Tridiagonal(SpecProblem):
-    """Worst-case quadratic ½xᵀAx − bᵀx, A = (s/4)·tridiag(−1, 2, −1), b = −(s/4)e₁ (module docstring).
+    """Worst-case quadratic ½xᵀAx − bᵀx, A = (s/4)·tridiag(−1, 2, −1), b = −(s/4)e₁.
 
     Parameters
     ----------
@@ -83,6 +83,8 @@ class Tridiagonal(SpecProblem):
     x0 : list, optional
         Start (default √d·e₁).
     """
+
+    example = {"d": 100}
 
     def __init__(self, d, scale=1.0, noise_std=0.01, noise="scalar", x0=None):
         self.d = d = integer("d", d)

@@ -24,13 +24,15 @@ import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from ..engine.trace import STATISTICS, RunResult
 from ..errors import SpecError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CRITERIA = ("time_to_eps", "iterations_to_eps", "final")
 
@@ -60,7 +62,7 @@ class Selection:
     statistic: str
     target: float | None
     choices: list[Choice]
-    table: pd.DataFrame
+    table: "pd.DataFrame"
 
 
 def _score(result: RunResult, criterion: str, statistic: str, target: float | None) -> float:
@@ -134,6 +136,8 @@ def select_best(
             cell.append(_score(r, criterion, statistic, target))
     if not cells:
         raise SpecError("method", f"no runs of {method!r} among the results")
+
+    import pandas as pd  # here, not at module level: pool workers need not load it
 
     rows, choices = [], []
     for gkey, grid in cells.items():

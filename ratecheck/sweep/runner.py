@@ -44,6 +44,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import closing
 from dataclasses import dataclass, field
 from multiprocessing import get_all_start_methods, get_context
+from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
@@ -122,17 +123,32 @@ def _call(fragment: Mapping[str, Any], execute: Execute) -> tuple[RunResult, flo
     return result, time.perf_counter() - start
 
 
-def _worker_init() -> None:
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, killed but not yet reaped, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return not Path("/proc/self").exists()  # no procfs: trust kill()
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _worker_init(parent: int) -> None:
     """Pool workers ignore Ctrl-C (the parent stops them) and exit if orphaned.
 
-    A worker whose parent process dies (SIGKILL) is re-parented; it notices within a
-    second and exits, so no worker outlives its sweep.
+    A worker checks twice a second that the sweep process ``parent`` is alive and exits
+    once it is not (SIGKILL), so no worker outlives its sweep. (The forkserver cannot
+    tell: every worker holds its "alive" pipe.)
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    ppid = os.getppid()
 
     def watch() -> None:
-        while os.getppid() == ppid:
+        while _alive(parent):
             time.sleep(0.5)
         os._exit(1)
 
@@ -154,7 +170,8 @@ def _future_result(fut: Any) -> tuple[RunResult, float]:
 
 def _local(todo: list[Task], execute: Execute, workers: int, scheduler: str | None) -> Iterator[Finished]:
     method = "forkserver" if "forkserver" in get_all_start_methods() else "spawn"
-    pool = ProcessPoolExecutor(workers, mp_context=get_context(method), initializer=_worker_init)
+    pool = ProcessPoolExecutor(workers, mp_context=get_context(method), initializer=_worker_init,
+                              initargs=(os.getpid(),))
     finished = False
     try:
         futures: dict[Future, Task] = {pool.submit(_call, t.fragment, execute): t for t in todo}

@@ -46,16 +46,18 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 import ratecheck
 
 from ..engine.trace import CHECKPOINT_FIELDS, STATUSES, RunResult
 from ..errors import SpecError
 from .keys import canonical_json
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger("ratecheck.sweep")
 
@@ -243,13 +245,15 @@ class ResultStore:
     def __contains__(self, key: str) -> bool:
         return self._db.execute("SELECT 1 FROM runs WHERE run_key = ?", (key,)).fetchone() is not None
 
-    def table(self, keys: Iterable[str] | None = None) -> pd.DataFrame:
+    def table(self, keys: Iterable[str] | None = None) -> "pd.DataFrame":
         """The tidy results table: ``RunResult.rows()`` of each run plus ``run_key``.
 
         Runs in the order of ``keys`` (default: every stored run, sorted by key); absent
         keys are skipped, corrupt entries reported and deleted. ``error`` runs have no
         checkpoints, hence no rows.
         """
+        import pandas as pd  # here, not at module level: pool workers need not load it
+
         rows: list[dict[str, Any]] = []
         for key in self.keys() if keys is None else keys:
             result = self.get(key)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..errors import SpecError
+from ..errors import CardError, SpecError
 from .card import Card, Evaluation, read_card
 
 __all__ = ["Card", "Evaluation", "load_card", "all_cards", "proofs_dir", "read_card"]
@@ -52,5 +52,5 @@ def all_cards() -> list[Card]:
     for c in cards:
         for other in c.tight["with"]:
             if other not in ids:
-                raise SpecError(f"{c.file}: tight.with", f"names unknown card {other!r}")
+                raise CardError(c.file, "tight.with", f"names unknown card {other!r}")
     return cards

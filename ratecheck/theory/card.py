@@ -36,7 +36,7 @@ _TOP_KEYS = {
     "symbols", "parameters", "bounds", "conditions", "derivations", "notes", "not_found",
 }
 _CITATION_KEYS = {"authors", "title", "venue", "year", "arxiv", "where"}
-_ENTRY_KEYS = {"formula", "provenance", "meaning", "integer", "constants"}
+_ENTRY_KEYS = {"formula", "provenance", "meaning", "integer", "constants", "alias"}
 
 
 @dataclass
@@ -50,6 +50,7 @@ class Entry:
     meaning: str = ""
     integer: bool = False
     constants: str = "explicit"
+    alias: str = ""
 
 
 @dataclass
@@ -91,15 +92,14 @@ class Evaluation:
     def as_dict(self) -> dict[str, Any]:
         c = self.card
         names = [*self.parameters, *self.bounds]
-        entries = {**c.parameters, **c.bounds}
         return {
             "theorem": c.id,
             "kind": c.kind,
             "statistic": c.statistic,
             "inputs": {k: _num(v) for k, v in self.inputs.items()},
-            "parameters": {k: _num(v, c.parameters[k].integer) for k, v in self.parameters.items()},
+            "parameters": {k: _num(v, c._entry_of(k).integer) for k, v in self.parameters.items()},
             "bounds": {k: _num(v, c.bounds[k].integer) for k, v in self.bounds.items()},
-            "provenance": {k: str(entries[k].provenance) for k in names if k not in self.overridden},
+            "provenance": {k: str(c._entry_of(k).provenance) for k in names if k not in self.overridden},
             "constants": {k: c.bounds[k].constants for k in self.bounds},
             "overridden": list(self.overridden),
             "missing": list(self.missing),
@@ -228,8 +228,8 @@ class Card:
         if not isinstance(t, dict) or not isinstance(t.get("value"), bool):
             raise self._err("tight.value", "must be true or false")
         out = {"value": t["value"], "with": list(t.get("with", [])), "note": t.get("note", "")}
-        if t["value"] and not out["with"]:
-            raise self._err("tight.with", "name the matching card(s)")
+        if t["value"] and not (out["with"] or out["note"]):
+            raise self._err("tight.with", "name the matching card(s), or say in 'note' what matches it")
         if "provenance" in t:
             out["provenance"] = self._prov("tight.provenance", t["provenance"])
         return out
@@ -256,7 +256,12 @@ class Card:
                 raise self._err(f"{where}.constants", "only bounds carry 'constants'")
             if bound and self.kind == "lower" and constants == "explicit":
                 pass  # an explicit lower bound is allowed; it is simply rare
-            out[name] = Entry(name, text, expr, p, spec.get("meaning", ""), bool(spec.get("integer", False)), constants)
+            alias = spec.get("alias", "")
+            if alias and (bound or not isinstance(alias, str) or not alias.isidentifier() or alias in local):
+                raise self._err(f"{where}.alias", "only a parameter may have an alias: an unused identifier "
+                                "(the algorithm's name for it, e.g. m for m_star)")
+            out[name] = Entry(name, text, expr, p, spec.get("meaning", ""), bool(spec.get("integer", False)),
+                              constants, alias)
             local[name] = sp.Symbol(name, positive=True)
         return out
 
@@ -313,6 +318,14 @@ class Card:
     def input_symbols(self) -> list[str]:
         return list(self.symbols)
 
+    @property
+    def aliases(self) -> dict[str, str]:
+        """Algorithm-side names of parameters (alias → card name), e.g. ``m`` → ``m_star``."""
+        return {e.alias: e.name for e in self.parameters.values() if e.alias}
+
+    def _entry_of(self, name: str) -> Entry:
+        return self.entry(self.aliases.get(name, name))
+
     def entry(self, name: str) -> Entry:
         if name in self.parameters:
             return self.parameters[name]
@@ -358,13 +371,13 @@ class Card:
         for k, v in values.items():
             if k in self.symbols:
                 _, _, domain = self.symbols[k]
-            elif k in self.parameters:
+            elif k in self.parameters or k in self.aliases:
                 domain = "real"
             elif k == "n":
                 domain = "positive integer"
             else:
                 if strict:
-                    known = ", ".join([*self.symbols, *self.parameters])
+                    known = ", ".join([*self.symbols, *self.parameters, *self.aliases, "n"])
                     raise SpecError(k, f"not a symbol or parameter of theorem {self.id!r} (known: {known})")
                 continue
             try:
@@ -402,24 +415,37 @@ class Card:
                 raise SpecError("n", f"= {int(vals['n'])} but tau has {ts.n} entries")
             vals["n"] = float(ts.n)
         env = {k: v for k, v in vals.items() if k in self.symbols or k == "n"}
+        overrides = {self.aliases.get(k, k): v for k, v in vals.items() if k in self.parameters or k in self.aliases}
+        params, bounds, missing = self.compute(env, ts, overrides)
+        for alias, name in self.aliases.items():
+            if name in params:
+                params[alias] = params[name]
+        inputs = {k: v for k, v in vals.items() if k in self.symbols or k == "n"}
+        over = [k for k in self.parameters if k in overrides]
+        over += [a for a, k in self.aliases.items() if k in overrides]
+        return Evaluation(self, inputs, params, bounds, missing, over)
+
+    def compute(self, env: dict, ts: "lang.TauStats | None", overrides: dict | None = None):
+        """Evaluate parameters then bounds in order, without input validation.
+
+        ``env`` values may be floats or equal-length arrays (a batch of inputs);
+        ``overrides`` give parameter values instead of their formulas. Returns
+        ``(parameters, bounds, missing)``.
+        """
+        env = dict(env)
+        overrides = overrides or {}
         missing: set[str] = set()
-        params: dict[str, float] = {}
-        overridden = []
+        params: dict[str, Any] = {}
         for name, ent in self.parameters.items():
-            if name in vals:
-                params[name] = env[name] = vals[name]
-                overridden.append(name)
-                continue
-            v = self._try(ent.expr, env, ts, missing)
+            v = overrides[name] if name in overrides else self._try(ent.expr, env, ts, missing)
             if v is not None:
                 params[name] = env[name] = v
-        bounds = {}
+        bounds: dict[str, Any] = {}
         for name, ent in self.bounds.items():
             v = self._try(ent.expr, env, ts, missing)
             if v is not None:
                 bounds[name] = env[name] = v
-        inputs = {k: v for k, v in vals.items() if k in self.symbols or k == "n"}
-        return Evaluation(self, inputs, params, bounds, sorted(missing), overridden)
+        return params, bounds, sorted(missing)
 
     def _try(self, expr, env, ts, missing: set):
         need = {s.name for s in expr.free_symbols} - set(env) - {"m"}
@@ -428,19 +454,23 @@ class Card:
                 need.add("tau")
         else:
             need -= set(ts.scalars)
-        known_missing = {x for x in need if x in self.symbols or x in ("tau", "n")}
         if need:
-            missing |= known_missing
+            missing |= {x for x in need if x in self.symbols or x in ("tau", "n")}
             return None
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             v = lang.evaluate(expr, env, ts)
-        return float(v)
+        return float(v) if np.ndim(v) == 0 else v
 
     def check_conditions(self, params: dict, values: dict, tau=None) -> list[str]:
         """Human-readable violations of the theorem's conditions, e.g.
         ``"gamma = 0.5 > 1/(2*L*R) = 0.25"``. Conditions whose inputs are missing are skipped.
         (Relations hold up to a relative tolerance of 1e-12.)"""
-        env = {**{k: float(v) for k, v in values.items()}, **{k: float(v) for k, v in params.items()}}
+        env = {}
+        for k, v in [*values.items(), *params.items()]:
+            try:
+                env[self.aliases.get(k, k)] = float(v)
+            except (TypeError, ValueError):
+                continue  # non-numeric algorithm settings are not theorem quantities
         ts = lang.TauStats(tau) if tau is not None else None
         if ts is not None:
             env.setdefault("n", float(ts.n))
@@ -465,7 +495,39 @@ class Card:
         return out
 
     def latex(self, name: str) -> str:
-        return sp.latex(self.entry(name).expr)
+        return lang.to_latex(self.entry(name).expr)
+
+    def citation_short(self) -> str:
+        """"Surname year", "A & B year" or "A et al. year"."""
+        names = [a.split()[-1] for a in self.citation["authors"]]
+        who = names[0] if len(names) == 1 else f"{names[0]} & {names[1]}" if len(names) == 2 else f"{names[0]} et al."
+        return f"{who} {self.citation['year']}"
+
+    def summary(self) -> dict[str, Any]:
+        """Everything a report shows about the card (JSON-serialisable)."""
+        def ent(e: Entry) -> dict:
+            d = {"formula": e.text, "latex": lang.to_latex(e.expr), "provenance": str(e.provenance), "meaning": e.meaning}
+            if e.name in self.bounds:
+                d["constants"] = e.constants
+            if e.alias:
+                d["alias"] = e.alias
+            return d
+
+        tight = dict(self.tight)
+        if "provenance" in tight:
+            tight["provenance"] = str(tight["provenance"])
+        return {
+            "id": self.id, "title": self.title, "kind": self.kind, "statistic": self.statistic,
+            "statistic_range": self.statistic_range, "citation": self.citation,
+            "citation_short": self.citation_short(), "see_also": self.see_also, "tight": tight,
+            "assumptions": list(self.assumptions),
+            "symbols": {k: {"meaning": m, "domain": d} for k, (_, m, d) in self.symbols.items()},
+            "parameters": {k: ent(e) for k, e in self.parameters.items()},
+            "bounds": {k: ent(e) for k, e in self.bounds.items()},
+            "conditions": [{"relation": c.text, "provenance": str(c.provenance), "meaning": c.meaning}
+                           for c in self.conditions],
+            "notes": list(self.notes), "not_found": list(self.not_found),
+        }
 
     def __repr__(self) -> str:
         return f"Card({self.id!r})"

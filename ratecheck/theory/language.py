@@ -102,7 +102,7 @@ BINDERS = (Min_m, Argmin_m)
 _SYMPY = {
     "Min": sp.Min, "Max": sp.Max, "ceiling": sp.ceiling, "floor": sp.floor, "sqrt": sp.sqrt,
     "log": sp.log, "exp": sp.exp, "Abs": sp.Abs, "Piecewise": sp.Piecewise, "Rational": sp.Rational,
-    "Eq": sp.Eq, "oo": sp.oo, "pi": sp.pi,
+    "Eq": sp.Eq, "And": sp.And, "oo": sp.oo, "pi": sp.pi,
     # needed by parse_expr's own transformations
     "Integer": sp.Integer, "Float": sp.Float, "Symbol": sp.Symbol, "Function": sp.Function,
 }
@@ -159,7 +159,7 @@ def parse(text: str, names: dict[str, sp.Symbol], *, relation: bool = False, fre
     )
     if relation and not is_rel:
         raise FormulaError(f"{text!r} is not a relation (use <=, >=, <, > or Eq(lhs, rhs))")
-    if not relation and (is_rel or isinstance(expr, sp.logic.boolalg.Boolean)):
+    if not relation and (is_rel or isinstance(expr, sp.logic.boolalg.BooleanFunction)):
         raise FormulaError(f"{text!r} is a relation, expected an expression")
     for f in expr.atoms(sp.Function):
         if not isinstance(f, ALLOWED_FUNCTIONS):
@@ -187,6 +187,26 @@ def uses_tau(expr: sp.Basic) -> bool:
     """True when the formula needs the compute-time vector."""
     names = {s.name for s in expr.free_symbols}
     return bool(expr.atoms(*TAU_FUNCTIONS.values())) or bool(names & set(TAU_NAMES[1:]))
+
+
+_LATEX = {
+    "sigma2": r"\sigma^2", "eps": r"\varepsilon", "Delta": r"\Delta", "gamma": r"\gamma", "mu": r"\mu",
+    "rho": r"\rho", "eta": r"\eta", "tau_max": r"\tau_{\max}", "tau_min": r"\tau_{\min}",
+    "tau_avg": r"\tau_{\mathrm{avg}}", "tau_H": r"\tau_H", "zeta2": r"\zeta^2", "zeta2_rho": r"\zeta^2",
+    "L_max": r"L_{\max}", "L_rl": "L", "delay_max": r"\delta_{\max}", "delay_avg": r"\bar\delta",
+    "concurrency": r"\tau_C", "iterations": "K", "m_star": "m^*", "C_star_K": "C^*_K",
+}
+
+
+def to_latex(expr: sp.Basic) -> str:
+    """LaTeX with the usual names (σ², ε, τ_max, …); other multi-letter names in \\mathrm."""
+    names = {}
+    for s in expr.free_symbols:
+        if s.name in _LATEX:
+            names[s] = _LATEX[s.name]
+        elif len(s.name) > 1 and s.name not in ("Delta", "gamma"):
+            names[s] = r"\mathrm{%s}" % s.name.replace("_", r"\_")
+    return sp.latex(expr, symbol_names=names)
 
 
 # --- numeric evaluation ----------------------------------------------------------------
@@ -343,10 +363,15 @@ def _ev(e, env, ts):
             ext = np.append(ts.tau, math.inf)
             return ext[idx]
         if isinstance(e, Fill):
-            return ts.fill(float(_ev(e.args[0], env, ts)), float(_ev(e.args[1], env, ts)))
-        ms = np.arange(1, ts.n + 1, dtype=float)
-        v = np.broadcast_to(np.asarray(_ev(e.args[0], {**env, "m": ms}, ts), dtype=float), ms.shape)
-        return float(v.min()) if isinstance(e, Min_m) else float(np.argmin(v) + 1)
+            k, c = np.broadcast_arrays(_ev(e.args[0], env, ts), _ev(e.args[1], env, ts))
+            out = np.vectorize(lambda a, b: ts.fill(float(a), float(b)), otypes=[float])(k, c)
+            return out if out.ndim else float(out)
+        # m runs along a new leading axis; scalar inputs may be batches (shape (B,))
+        ms = np.arange(1, ts.n + 1, dtype=float).reshape(-1, 1)
+        v = np.asarray(_ev(e.args[0], {**env, "m": ms}, ts), dtype=float)
+        v = np.broadcast_to(v, np.broadcast_shapes(v.shape, ms.shape))
+        out = v.min(axis=0) if isinstance(e, Min_m) else np.argmin(v, axis=0) + 1.0
+        return float(out[0]) if out.shape == (1,) else out
     if isinstance(e, sp.core.relational.Relational):
         return _ev_rel(e, env, ts)
     raise FormulaError(f"cannot evaluate {e} ({type(e).__name__})")

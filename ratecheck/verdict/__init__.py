@@ -1,1 +1,61 @@
-"""verdict"""
+"""Verdicts: turn runs and card evaluations into pass / fail / inconclusive / not-applicable.
+
+:func:`evaluate_claims` judges each ``[[claims]]`` table of a spec (kinds in
+:mod:`~ratecheck.verdict.claims`) and appends one ``info`` row of tightness for every
+explicit upper bound (:mod:`~ratecheck.verdict.tightness`). The numbers depend only
+on the inputs: every bootstrap generator is seeded from the claim and point indices,
+runs are taken in seed order, so identical inputs give bit-identical verdicts.
+
+A claim is never ``pass`` on too few seeds (``min_seeds``, default 5), on censored
+evidence it cannot resolve, or with a card whose assumptions fail (those points are
+``not-applicable``). Runs that diverged or errored are censored, count against the
+algorithm, and are named in the reason.
+"""
+
+from __future__ import annotations
+
+from ..engine.trace import RunResult
+from .claims import KINDS, validate_claims
+from .complexity import MEASURES, observed_complexity, point_key
+from .evidence import INFO, STATUSES, Evidence
+from .holds import evaluate_holds
+from .optimal import evaluate_optimal
+from .ordering import evaluate_ordering
+from .ratio import evaluate_ratio
+from .scaling import evaluate_scaling
+from .tightness import tightness_rows
+
+EVALUATORS = {
+    "holds": evaluate_holds,
+    "scaling": evaluate_scaling,
+    "ratio-bounded": evaluate_ratio,
+    "optimal-parameter": evaluate_optimal,
+    "ordering": evaluate_ordering,
+}
+
+
+def evaluate_claims(claims: list[dict], runs: list[RunResult], predictions: dict) -> list[dict]:
+    """Verdicts of ``claims`` on ``runs``, then the tightness rows.
+
+    Parameters
+    ----------
+    claims : the spec's ``[[claims]]`` tables (validated here; bad ones raise
+        :class:`~ratecheck.errors.SpecError` naming ``claims[i].field``).
+    runs : every :class:`~ratecheck.engine.trace.RunResult` of the check, failed ones
+        included.
+    predictions : ``{(algorithm label, point_key(point)): card evaluation dict}``.
+
+    Returns
+    -------
+    list of verdict dicts (``claim, theorem, kind, status, observed, predicted, ratio,
+    ci, reason, points`` and kind-specific details).
+    """
+    ev = Evidence(runs, predictions)
+    checked = validate_claims(claims, labels=ev.labels if runs else None)
+    return [EVALUATORS[c["kind"]](c, ev) for c in checked] + tightness_rows(ev)
+
+
+__all__ = [
+    "INFO", "KINDS", "MEASURES", "STATUSES", "evaluate_claims",
+    "observed_complexity", "point_key", "validate_claims",
+]

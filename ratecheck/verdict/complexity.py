@@ -125,19 +125,24 @@ def observed_complexity(
     return out
 
 
-def value_at(run: RunResult, statistic: str, measure: str, at: float) -> tuple[float, float]:
+def value_at(run: RunResult, statistic: str, measure: str, at: float) -> tuple[float, float, str]:
     """The statistic at the first checkpoint whose ``measure`` is ≥ ``at``.
 
-    Returns ``(value, checkpoint measure)``; ``(+inf, nan)`` when the run is censored
-    there (status not ``ok``, or it ended before ``at``): censored seeds count against
-    a bound, never for it.
+    Returns ``(value, checkpoint measure, state)`` with ``state``:
+
+    * ``"ok"``: the value is known;
+    * ``"failed"``: the run diverged or errored: value ``+inf``, it counts against a
+      bound (a diverged iterate makes every later statistic infinite);
+    * ``"short"``: the run ended before ``at``: value unknown (NaN), only known ≥ 0.
     """
     key = MEASURES[measure][1]
     grid = np.asarray(run.checkpoints.get(key, ()), dtype=float)
     curve = np.asarray(run.checkpoints.get(statistic, ()), dtype=float)
     if run.status != "ok" or grid.size == 0 or curve.size != grid.size:
-        return math.inf, math.nan
+        return math.inf, math.nan, "failed"
     j = int(np.searchsorted(grid, at, side="left"))
-    if j >= grid.size or not math.isfinite(curve[j]):
-        return math.inf, math.nan
-    return float(curve[j]), float(grid[j])
+    if j >= grid.size:
+        return math.nan, math.nan, "short"
+    if not math.isfinite(curve[j]):
+        return math.inf, float(grid[j]), "failed"
+    return float(curve[j]), float(grid[j]), "ok"

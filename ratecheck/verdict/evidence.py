@@ -26,7 +26,8 @@ INFO = "info"
 BOOT_SEED = 20240917
 
 
-def _sortable(point: dict) -> tuple:
+def sort_key(point: dict) -> tuple:
+    """Sweep order of points: by variable name, numbers before strings."""
     return tuple((k, (0, v, "") if isinstance(v, (int, float)) else (1, 0, str(v))) for k, v in sorted(point.items()))
 
 
@@ -52,7 +53,7 @@ class Evidence:
     def point_keys(self, label: str) -> list[str]:
         """The points at which ``label`` ran, in sweep order."""
         keys = [pk for (lab, pk) in self.groups if lab == label]
-        return sorted(keys, key=lambda pk: _sortable(self.points[pk]))
+        return sorted(keys, key=lambda pk: sort_key(self.points[pk]))
 
     def runs(self, label: str, pk: str) -> list[RunResult]:
         return self.groups.get((label, pk), [])

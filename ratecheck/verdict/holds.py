@@ -18,9 +18,11 @@ theorem does not say):
   intersection–union test, level α without correction; Berger 1982, Technometrics 24);
 * ``inconclusive`` otherwise, or with fewer than ``min_seeds`` seeds.
 
-A seed that diverged, errored or ended before the bound has s_i = +∞: it counts
-against the bound and is never dropped. The percentile bootstrap of a mean is
-approximate for small samples and heavy tails; ``min_seeds`` guards the former.
+A seed that diverged or errored has s_i = +∞: it counts against the bound and is
+never dropped. A seed that ended before the bound (a horizon set too short) has an
+unknown s_i ≥ 0: it enters the lower bound as 0 and the upper bound as +∞, so it can
+neither make the claim pass nor, by itself, fail. The percentile bootstrap of a mean
+is approximate for small samples and heavy tails; ``min_seeds`` guards the former.
 
 The ``observed`` complexity reported beside the decision is the seeds' median first
 hit of ε (exact, from the run's hits), with ``ratio`` = observed / bound.
@@ -73,10 +75,12 @@ def evaluate_holds(claim: dict, ev: Evidence) -> dict:
         eps = float(point["eps"])
         at = [value_at(r, stat, measure, bound) for r in runs]
         s = np.array([a[0] for a in at])
-        rng = ev.rng(claim["index"], j)
-        boot = stats.bootstrap(s, np.mean, rng)
-        ucb = float(stats.quantile(boot, 1.0 - alpha))
-        lcb = float(stats.quantile(boot, alpha / m))
+        short = np.array([a[2] == "short" for a in at])
+        s_lo, s_hi = np.where(short, 0.0, s), np.where(short, np.inf, s)
+        # the same resamples for both bounds: a generator per point, drawn twice
+        ucb = float(stats.quantile(stats.bootstrap(s_hi, np.mean, ev.rng(claim["index"], j)), 1.0 - alpha))
+        lcb = float(stats.quantile(stats.bootstrap(s_lo, np.mean, ev.rng(claim["index"], j)), alpha / m))
+        rng = ev.rng(claim["index"], m + j)
         if len(runs) < claim["min_seeds"]:
             status = "inconclusive"
         elif lcb > eps:
@@ -96,7 +100,8 @@ def evaluate_holds(claim: dict, ev: Evidence) -> dict:
             "seeds": seeds,
             "values": values.tolist(),
             "censored": censored.tolist(),
-            "mean_at_bound": float(s.mean()),
+            "n_short": int(short.sum()),
+            "mean_at_bound": float(s_hi.mean()),
             "mean_at_bound_lcb": lcb,
             "mean_at_bound_ucb": ucb,
             "grid_slack": (max(checkpoints) / bound) if checkpoints else None,
@@ -125,6 +130,9 @@ def evaluate_holds(claim: dict, ev: Evidence) -> dict:
         few = [r for r in rows if r["n_seeds"] < claim["min_seeds"]]
         if few:
             reason = f"Only {few[0]['n_seeds']} seeds at {where(few[0]['point'])} (fewer than min_seeds = {claim['min_seeds']})"
+        elif any(r["n_short"] for r in rows):
+            r = next(r for r in rows if r["n_short"])
+            reason = f"At {where(r['point'])} {r['n_short']} of {r['n_seeds']} runs ended before the bound {num(r['bound'])} (horizon too short), so the statistic there is unknown"
         else:
             r = next(r for r in rows if r["status"] == "inconclusive")
             reason = (

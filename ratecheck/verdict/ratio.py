@@ -66,5 +66,5 @@ def evaluate_ratio(claim: dict, ev: Evidence) -> dict:
     return make_verdict(
         claim, status, reason,
         observed=decisive["observed"], predicted=decisive["bound"], ratio=decisive["ratio"], ci=list(ci),
-        points=rows + skipped, algorithm=label, measure=claim["measure"],
+        points=rows + skipped, algorithm=label, measure=claim["measure"], band=[c_lo, c_hi],
     )

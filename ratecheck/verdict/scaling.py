@@ -79,7 +79,8 @@ def fit_group(rows, claim, m_groups):
         out.update(status="inconclusive", why="some seeds reach ε at 0, which has no logarithm")
         return out
     if n_used < max(claim["min_seeds"], 2):
-        out.update(status="inconclusive", why=f"only {n_used} usable seeds (min_seeds = {claim['min_seeds']})")
+        lost = f"; {n_censored} seed-points never reached ε" if n_censored else ""
+        out.update(status="inconclusive", why=f"only {n_used} usable seeds (min_seeds = {claim['min_seeds']}){lost}")
         return out
     fit = stats.exponent_fit(log_x, design, 1.0 - alpha)
     strict = stats.exponent_fit(log_x, design, 1.0 - alpha / m_groups)
@@ -147,7 +148,7 @@ def evaluate_scaling(claim: dict, ev: Evidence) -> dict:
         observed=decisive.get("observed"), predicted=decisive.get("predicted"), ratio=None, ci=decisive.get("ci"),
         points=[dict(r, group=f["group"]) for f in fits for r in f["points"]] + skipped,
         fits=[{k: v for k, v in f.items() if k != "points"} for f in fits],
-        algorithm=label, measure=claim["measure"], variable=var,
+        algorithm=label, measure=claim["measure"], variable=var, tolerance=claim["tolerance"],
     )
 
 

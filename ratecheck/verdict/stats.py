@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats as _st
+from scipy import special as _sp
 
 #: Resamples of every bootstrap.
 N_BOOT = 2000
@@ -56,9 +56,9 @@ def sign_test(wins: int, losses: int) -> float:
     there is no untied pair.
     """
     n = wins + losses
-    if n == 0:
+    if n == 0 or wins == 0:
         return 1.0
-    return float(_st.binom.sf(wins - 1, n, 0.5))
+    return float(_sp.bdtrc(wins - 1, n, 0.5))
 
 
 def slope_weights(x: np.ndarray) -> np.ndarray:
@@ -101,7 +101,7 @@ def exponent_fit(log_x: np.ndarray, log_y, level: float) -> dict:
         dof_terms = np.array([p**2 / (len(v) - 1) for p, v in zip(parts, log_y)])
         df = float(parts.sum() ** 2 / dof_terms.sum()) if dof_terms.sum() > 0 else math.inf
         method = "unpaired"
-    half = float(_st.t.ppf(0.5 + level / 2.0, df)) * se if se > 0 else 0.0
+    half = float(_sp.stdtrit(df, 0.5 + level / 2.0)) * se if se > 0 else 0.0
     return {"slope": slope, "se": se, "df": df, "ci": [slope - half, slope + half], "method": method}
 
 

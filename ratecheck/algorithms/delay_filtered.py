@@ -1,0 +1,72 @@
+"""Delay-filtered SGD: asynchronous SGD that drops gradients that are too stale.
+
+An arriving gradient with delay δ^k ≤ ``threshold`` is applied,
+
+    x^{k+1} = x^k − γ ∇f(x^{k−δ^k}; ξ),
+
+one with δ^k > ``threshold`` is discarded; either way its worker restarts at the
+current point. This is the "filter stale gradients" baseline of the delay literature
+(theory note delayed-and-momentum.md §6b: Attia, Gaash, Koren 2024, arXiv:2408.07503,
+filter by a delay quantile; Koloskova, Stich, Jaggi 2022, rule (11) with γ_t = 0).
+
+Relation to Ringmaster ASGD (``ringmaster-asgd``): Ringmaster applies δ < R, so
+delay-filtered SGD with ``threshold`` = T is exactly Ringmaster *without calculation
+stops* (``stops = 0``) with R = T + 1. ``threshold`` = 0 applies only fresh gradients;
+a threshold above every possible delay is vanilla ASGD.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ..engine.clock import current_sample, peek_time, pop, start
+from ..engine.ops import emit_assign, emit_bcast, emit_grad, emit_step
+from . import ALGORITHMS
+from .base import COMPUTED, DISCARDED, DONE, INIT, ITER, NEED_WORK, OPS_FULL, Algorithm, Param
+
+
+@njit(cache=True)
+def delay_filtered_kernel(c, ops, prog, st, prm, lim, cap):
+    disp = st[0]
+    n = disp.shape[0]
+    threshold = int(prm[0])
+    if prog[INIT] == 0:
+        emit_bcast(ops)
+        for w in range(n):
+            start(c, w, 0.0)
+        prog[INIT] = 1
+    while True:
+        if prog[ITER] >= lim[0] or peek_time(c) > lim[1]:
+            return DONE
+        if ops.size[0] + 3 > cap:
+            return OPS_FULL
+        if c.low[0]:
+            return NEED_WORK
+        t, w = pop(c)
+        prog[COMPUTED] += 1
+        delay = prog[ITER] - disp[w]
+        if delay <= threshold:
+            emit_grad(ops, w, c.k[w], current_sample(c, w), 1.0, delay)
+            prog[ITER] += 1
+            emit_step(ops, 1.0, t, prog[COMPUTED])
+        else:
+            prog[DISCARDED] += 1
+        emit_assign(ops, w)
+        disp[w] = prog[ITER]
+        start(c, w, t)
+
+
+@ALGORITHMS.register("delay-filtered-sgd")
+class DelayFilteredSGD(Algorithm):
+    parameters = {
+        "gamma": Algorithm.parameters["gamma"],
+        "threshold": Param("int", 0, "largest delay applied (δ > threshold is dropped), ≥ 0"),
+    }
+    kernel = staticmethod(delay_filtered_kernel)
+
+    def kernel_params(self):
+        return np.array([self.params["threshold"]], np.float64)
+
+    def ops_per_event(self, n):
+        return 3

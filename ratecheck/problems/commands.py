@@ -1,0 +1,122 @@
+"""``ratecheck problems``: the problem families, their parameters and the provenance of each constant.
+
+* ``ratecheck problems`` lists every family with its parameters (and defaults) and, for a
+  small example instance, each constant with its provenance.
+* ``ratecheck problems FAMILY --set NAME=VALUE ...`` builds that instance and shows its
+  constants, their provenance and notes, and its declared properties.
+* ``--json`` prints the same as JSON.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+
+from ..errors import RatecheckError, SpecError
+from . import PROBLEMS, make_problem
+
+
+def _parse_value(text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _parse_sets(items) -> dict:
+    out = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise SpecError("--set", f"expected NAME=VALUE, got {item!r}")
+        out[name.strip()] = _parse_value(value.strip())
+    return out
+
+
+def _summary(cls) -> str:
+    doc = inspect.getdoc(cls) or ""
+    return doc.splitlines()[0] if doc else ""
+
+
+def _parameters(cls) -> dict:
+    sig = inspect.signature(cls.__init__)
+    return {name: (None if p.default is inspect.Parameter.empty else p.default)
+            for name, p in sig.parameters.items() if name != "self"}
+
+
+def _required(cls) -> list[str]:
+    sig = inspect.signature(cls.__init__)
+    return [n for n, p in sig.parameters.items() if n != "self" and p.default is inspect.Parameter.empty]
+
+
+def describe_family(name: str, overrides: dict | None = None) -> dict:
+    """Parameters of a family and the constants of one instance (``example`` when no overrides)."""
+    cls = PROBLEMS.get(name, "family")
+    spec = dict(getattr(cls, "example", {}))
+    spec.update(overrides or {})
+    entry = {
+        "family": name,
+        "summary": _summary(cls),
+        "parameters": _parameters(cls),
+        "required": _required(cls),
+    }
+    try:
+        prob = make_problem({"family": name, **spec})
+    except RatecheckError as exc:
+        if overrides:
+            raise
+        entry["instance_error"] = str(exc)
+        return entry
+    entry["instance"] = prob.describe()
+    return entry
+
+
+def _fmt_param(name, default, required):
+    return name if name in required else f"{name}={default!r}"
+
+
+def _print_entry(e: dict, verbose: bool) -> None:
+    print(f"{e['family']} — {e['summary']}")
+    params = ", ".join(_fmt_param(k, v, e["required"]) for k, v in e["parameters"].items())
+    print(f"  parameters: {params}")
+    inst = e.get("instance")
+    if inst is None:
+        print(f"  (no example instance: {e.get('instance_error', '')})")
+        return
+    shown = ", ".join(f"{k}={v!r}" for k, v in inst["parameters"].items() if k in e["required"] or verbose)
+    print(f"  instance ({shown or 'defaults'}): d = {inst['d']}, n_parts = {inst['n_parts']}")
+    width = max((len(k) for k in inst["constants"]), default=0)
+    for k, c in inst["constants"].items():
+        line = f"    {k:<{width}}  {c['value']:<.10g}  {c['provenance']}"
+        if verbose and c.get("note"):
+            line += f"  — {c['note']}"
+        print(line)
+    print(f"  properties: {', '.join(inst['properties'])}")
+
+
+def run(args) -> int:
+    overrides = _parse_sets(args.set)
+    if args.family is None:
+        if overrides:
+            raise SpecError("--set", "needs a FAMILY")
+        entries = [describe_family(name) for name in PROBLEMS.names()]
+    else:
+        entries = [describe_family(args.family, overrides)]
+    if args.json:
+        print(json.dumps(entries if args.family is None else entries[0], indent=2, default=float, ensure_ascii=False))
+        return 0
+    for i, e in enumerate(entries):
+        if i:
+            print()
+        _print_entry(e, verbose=args.family is not None)
+    return 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("problems", help="list problem families and the provenance of their constants",
+                              description=__doc__.split("\n\n")[0])
+    p.add_argument("family", nargs="?", help="show one family (default: list all)")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE",
+                   help="a parameter of the instance (VALUE is JSON or a bare string); repeatable")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=run)

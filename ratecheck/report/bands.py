@@ -1,0 +1,45 @@
+"""Seed bands of checkpoint curves: median and inter-quartile range on a common x grid.
+
+Each seed's checkpoints sit at its own x values (time and gradient counts differ across
+seeds), so every curve is read as a step function, y(x) = the value at the last
+checkpoint with abscissa ≤ x, on one log-spaced grid; the band at x uses the seeds
+whose curve covers x, and is drawn only where at least half of the seeds do
+(benchopt's default plot shades quantiles across repetitions the same way).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def step_on_grid(x: np.ndarray, y: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """y at the last x ≤ grid point; NaN before the first and after the last checkpoint."""
+    j = np.searchsorted(x, grid, side="right") - 1
+    out = np.where(j >= 0, y[np.clip(j, 0, None)], np.nan)
+    out[grid > x[-1]] = np.nan
+    return out
+
+
+def seed_band(curves: list[tuple[np.ndarray, np.ndarray]], n_grid: int = 160):
+    """(grid, q25, median, q75) over seeds of positive, finite (x, y) curves on log axes.
+
+    Non-positive or non-finite points are left out (they have no place on a log plot).
+    Returns ``None`` when no curve has a drawable point.
+    """
+    clean = []
+    for x, y in curves:
+        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        keep = (x > 0) & np.isfinite(x) & (y > 0) & np.isfinite(y)
+        if keep.any():
+            clean.append((x[keep], y[keep]))
+    if not clean:
+        return None
+    lo = min(float(x[0]) for x, _ in clean)
+    hi = max(float(x[-1]) for x, _ in clean)
+    grid = np.geomspace(lo, hi, n_grid) if hi > lo else np.array([lo])
+    Y = np.vstack([step_on_grid(x, y, grid) for x, y in clean])
+    enough = np.sum(~np.isnan(Y), axis=0) * 2 >= len(clean)
+    q = np.full((3, grid.size), np.nan)
+    if enough.any():
+        q[:, enough] = np.nanquantile(Y[:, enough], [0.25, 0.5, 0.75], axis=0)
+    return grid, q[0], q[1], q[2]

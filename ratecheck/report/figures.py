@@ -1,0 +1,336 @@
+"""The report's figures, drawn from verdicts and RunResults only (never by simulating).
+
+Figures are built on matplotlib's Agg canvas directly (no pyplot, so no global
+backend or state is touched) inside seaborn's ``whitegrid`` style, and returned as PNG
+bytes. Axes carry units: iterations, virtual seconds, gradients computed.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections import defaultdict
+from functools import wraps
+
+import matplotlib as mpl
+import numpy as np
+import seaborn as sns
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from ..verdict.complexity import MEASURES, point_key
+from ..verdict.evidence import sort_key, where
+from .bands import seed_band
+
+PALETTE = sns.color_palette("colorblind", 10)
+STAT_LABELS = {
+    "grad_sq": r"$\|\nabla f(x_k)\|^2$",
+    "avg_grad_sq": r"$\frac{1}{K+1}\sum_{k\leq K}\|\nabla f(x_k)\|^2$",
+    "min_grad_sq": r"$\min_{k\leq K}\|\nabla f(x_k)\|^2$",
+    "fgap": r"$f(x_k) - f^*$",
+    "fgap_avg": r"$f(\bar x_K) - f^*$",
+    "dist_sq": r"$\|x_k - x^*\|^2$",
+}
+DPI = 100
+
+
+def _axis_label(measure: str) -> str:
+    return {"iterations": "iterations (server updates)", "time": "time (virtual seconds)", "computed": "gradients computed"}[measure]
+
+
+def _var_label(var: str) -> str:
+    return r"target $\varepsilon$" if var == "eps" else var
+
+
+def styled(fn):
+    """Run a figure function in the report's seaborn style and return PNG bytes (or None)."""
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs) -> bytes | None:
+        rc = {**sns.axes_style("whitegrid"), **sns.plotting_context("notebook", font_scale=0.8)}
+        with mpl.rc_context(rc):
+            fig = fn(*args, **kwargs)
+            if fig is None:
+                return None
+            buf = io.BytesIO()
+            FigureCanvasAgg(fig)
+            fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+            return buf.getvalue()
+
+    return wrapper
+
+
+def _figure(nrows: int, ncols: int, width: float, height: float):
+    fig = Figure(figsize=(width, height), layout="constrained")
+    return fig, fig.subplots(nrows, ncols, squeeze=False)
+
+
+def _finite(a) -> np.ndarray:
+    a = np.asarray(a, dtype=float)
+    return np.where(np.isfinite(a), a, np.nan)
+
+
+def _groups(points: list[dict], var: str) -> dict[str, list[dict]]:
+    """Evaluated point rows grouped by the coordinates other than ``var``, sorted by ``var``."""
+    out = defaultdict(list)
+    for r in points:
+        if "values" in r and isinstance(r["point"].get(var), (int, float)):
+            out[where({k: v for k, v in r["point"].items() if k != var})].append(r)
+    return {g: sorted(rows, key=lambda r: r["point"][var]) for g, rows in sorted(out.items())}
+
+
+def _swept_variable(points: list[dict]) -> str:
+    keys = sorted({k for r in points for k in r["point"]})
+    return "eps" if "eps" in keys or not keys else keys[0]
+
+
+def _observed_vs_bound(ax, verdict: dict, var: str, band=None) -> bool:
+    """Per-seed complexities, their median and IQR, and the card's bound, over ``var``."""
+    drew = False
+    for gi, (glabel, rows) in enumerate(_groups(verdict["points"], var).items()):
+        color = PALETTE[gi % len(PALETTE)]
+        xs = np.array([r["point"][var] for r in rows], dtype=float)
+        med, q1, q3 = [], [], []
+        for x, r in zip(xs, rows):
+            v, c = np.asarray(r["values"], dtype=float), np.asarray(r["censored"], dtype=bool)
+            ax.scatter(np.full(int((~c).sum()), x), v[~c], s=9, color=color, alpha=0.35, linewidths=0)
+            if c.any():
+                ax.scatter(np.full(int(c.sum()), x), _finite(v[c]), marker="^", s=26, facecolors="none", edgecolors=color)
+            open_v = np.where(c, np.inf, v)
+            med.append(np.median(open_v))
+            q1.append(np.quantile(open_v, 0.25, method="inverted_cdf"))
+            q3.append(np.quantile(open_v, 0.75, method="inverted_cdf"))
+        suffix = f" ({glabel})" if glabel else ""
+        ax.fill_between(xs, _finite(q1), _finite(q3), color=color, alpha=0.18, linewidth=0)
+        ax.plot(xs, _finite(med), "-o", color=color, ms=4, label=f"{verdict.get('algorithm', '')} median, IQR{suffix}")
+        bounds = np.array([r["bound"] for r in rows], dtype=float)
+        ax.plot(xs, bounds, "--", color=color, lw=1.6, label=f"card bound{suffix}")
+        if band is not None:
+            ax.fill_between(xs, band[0] * bounds, band[1] * bounds, color=color, alpha=0.08, hatch="//", linewidth=0, label=f"[{band[0]:g}, {band[1]:g}] × bound")
+        drew = True
+    if drew:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(_var_label(var))
+        ax.set_ylabel(f"{MEASURES[verdict['measure']][2]} to ε")
+        ax.scatter([], [], marker="^", facecolors="none", edgecolors="0.3", label="censored (ended first)")
+        ax.legend(fontsize="small")
+    return drew
+
+
+@styled
+def bound_figure(verdict: dict):
+    """holds / ratio-bounded / tightness: observed complexity against the card's bound.
+
+    ``holds`` gets a second panel with the decision quantity: the seed-mean of the
+    statistic at the bound, over ε, with its one-sided confidence bounds.
+    """
+    var = _swept_variable(verdict["points"])
+    holds = verdict["kind"] == "holds"
+    fig, axes = _figure(1, 2 if holds else 1, 11 if holds else 6.5, 4.2)
+    band = verdict.get("band") if verdict["kind"] == "ratio-bounded" else None
+    if not _observed_vs_bound(axes[0, 0], verdict, var, band):
+        return None
+    axes[0, 0].set_title("observed vs card bound")
+    if holds:
+        ax = axes[0, 1]
+        for gi, (glabel, rows) in enumerate(_groups(verdict["points"], var).items()):
+            xs = np.array([r["point"][var] for r in rows], dtype=float)
+            mean = _finite([r["mean_at_bound"] / r["eps"] for r in rows])
+            lo = _finite([r["mean_at_bound_lcb"] / r["eps"] for r in rows])
+            hi = _finite([r["mean_at_bound_ucb"] / r["eps"] for r in rows])
+            color = PALETTE[gi % len(PALETTE)]
+            ax.errorbar(xs, mean, yerr=[np.nan_to_num(mean - lo), np.nan_to_num(hi - mean)], fmt="o", color=color, capsize=3, label=f"seed-mean, confidence bounds{f' ({glabel})' if glabel else ''}")
+        ax.axhline(1.0, color="k", ls="--", lw=1.2, label="ε (the theorem's claim: ≤ 1)")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(_var_label(var))
+        stat = next((r["statistic"] for r in verdict["points"] if "statistic" in r), "")
+        ax.set_ylabel(f"{STAT_LABELS.get(stat, stat)} at the bound / ε")
+        ax.set_title("statistic at the bound (censored = ∞, off the plot)")
+        ax.legend(fontsize="small")
+    return fig
+
+
+@styled
+def scaling_figure(verdict: dict):
+    """Log-log fit of complexity against the swept variable, with the card's slope."""
+    var = verdict.get("variable", "eps")
+    fits = [f for f in verdict.get("fits", []) if "observed" in f]
+    if not fits:
+        return None
+    fig, axes = _figure(1, 1, 6.5, 4.4)
+    ax = axes[0, 0]
+    rows_by_group = _groups(verdict["points"], var)
+    for gi, f in enumerate(fits):
+        color = PALETTE[gi % len(PALETTE)]
+        glabel = where(f["group"])
+        rows = rows_by_group.get(glabel, [])
+        xs = np.asarray(f["values"], dtype=float)
+        for r in rows:
+            v, c = np.asarray(r["values"], dtype=float), np.asarray(r["censored"], dtype=bool)
+            ax.scatter(np.full(int((~c).sum()), r["point"][var]), v[~c], s=9, color=color, alpha=0.3, linewidths=0)
+        gm = np.asarray(f["geomean"], dtype=float)
+        lx, ly = np.log(xs), np.log(gm)
+        cx, cy = lx.mean(), ly.mean()
+        grid = np.linspace(lx.min(), lx.max(), 50)
+        lo, hi = f["ci"]
+        suffix = f" ({glabel})" if glabel else ""
+        ax.plot(xs, gm, "o", color=color, ms=5, label=f"geometric mean over seeds{suffix}")
+        ax.plot(np.exp(grid), np.exp(cy + f["observed"] * (grid - cx)), "-", color=color, label=f"fit: slope {f['observed']:.3g} [{lo:.3g}, {hi:.3g}]")
+        lb = np.log([r["bound"] for r in rows]) if rows else lx * f["predicted"]
+        ax.plot(xs, np.exp(lb - lb.mean() + cy), "--", color="k", lw=1.2, label=f"card bound, rescaled: local slope {f['predicted']:.3g}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(_var_label(var))
+    ax.set_ylabel(f"{MEASURES[verdict['measure']][2]} to ε")
+    ax.set_title(f"scaling in {var} (tolerance ± {verdict.get('tolerance', 0):g} on the slope)")
+    ax.legend(fontsize="small")
+    return fig
+
+
+@styled
+def ordering_figure(verdict: dict):
+    """Per-seed ratio T_faster / T_slower at each point, median and interval, line at 1."""
+    rows = [r for r in verdict["points"] if "faster_values" in r]
+    if not rows:
+        return None
+    fig, axes = _figure(1, 1, max(5.0, 1.3 * len(rows) + 2), 4.2)
+    ax = axes[0, 0]
+    for i, r in enumerate(rows):
+        vf = np.where(r["faster_censored"], np.inf, r["faster_values"])
+        vs = np.where(r["slower_censored"], np.inf, r["slower_values"])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = _finite(vf / vs)
+        jitter = np.linspace(-0.15, 0.15, ratio.size) if ratio.size > 1 else np.zeros(1)
+        ax.scatter(i + jitter, ratio, s=10, color=PALETTE[0], alpha=0.45, linewidths=0)
+        lo, hi = r["ratio_ci"]
+        if np.isfinite(r["ratio"]):
+            ax.errorbar([i], [r["ratio"]], yerr=[[max(r["ratio"] - _finite([lo])[0], 0) if np.isfinite(lo) else 0], [max(_finite([hi])[0] - r["ratio"], 0) if np.isfinite(hi) else 0]],
+                        fmt="D", color="k", capsize=4, label="median, interval" if i == 0 else None)
+        if r.get("predicted_ratio"):
+            ax.plot([i], [r["predicted_ratio"]], "x", color=PALETTE[3], ms=9, mew=2, label="ratio of the card bounds" if i == 0 else None)
+        ax.annotate(f"{r['wins']}–{r['losses']}", (i, 1.0), textcoords="offset points", xytext=(8, 6), fontsize="x-small")
+    ax.axhline(1.0, color="0.3", ls="--", lw=1)
+    ax.set_xticks(range(len(rows)), [where(r["point"]) for r in rows], rotation=20, fontsize="small")
+    ax.set_yscale("log")
+    ax.set_ylabel(f"{verdict['faster']} / {verdict['slower']}  ({MEASURES[verdict['measure']][2]} to ε)")
+    ax.set_title("paired by seed; annotations: wins–losses of the faster")
+    ax.legend(fontsize="small")
+    return fig
+
+
+@styled
+def optimal_figure(verdict: dict):
+    """Median complexity over the parameter grid, with the card's choice and its window."""
+    rows = [r for r in verdict["points"] if "medians" in r]
+    if not rows:
+        return None
+    fig, axes = _figure(1, 1, 6.5, 4.2)
+    ax = axes[0, 0]
+    factor = verdict.get("factor", 1.0)
+    for i, r in enumerate(rows):
+        color = PALETTE[i % len(PALETTE)]
+        g = np.asarray(r["grid"], dtype=float)
+        order = np.argsort(g)
+        ax.plot(g[order], _finite(np.asarray(r["medians"])[order]), "-o", color=color, ms=4, label=f"median over seeds ({where(r['point'])})")
+        ax.plot([r["best"]], [_finite([min(r["medians"])])[0]], "*", color=color, ms=13)
+        ax.axvline(r["choice"], color=color, ls="--", lw=1.2, label=f"card's choice {r['choice']:.3g}")
+        ax.axvspan(r["choice"] / factor, r["choice"] * factor, color=color, alpha=0.1)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(f"{verdict.get('parameter', 'parameter')} (★ = best; shaded: within ×{factor:g} of the card's choice)")
+    ax.set_ylabel(f"{MEASURES[verdict['measure']][2]} to ε")
+    ax.legend(fontsize="small")
+    return fig
+
+
+FIGURES = {
+    "holds": bound_figure,
+    "ratio-bounded": bound_figure,
+    "tightness": bound_figure,
+    "scaling": scaling_figure,
+    "ordering": ordering_figure,
+    "optimal-parameter": optimal_figure,
+}
+
+
+@styled
+def curves_figure(runs: list, point: dict, statistics: list[str]):
+    """Statistics against time, gradients computed and iterations: median and IQR over seeds."""
+    by_alg = defaultdict(list)
+    for r in runs:
+        by_alg[r.meta.get("algorithm")].append(r)
+    measures = ("time", "computed", "iterations")
+    fig, axes = _figure(len(statistics), 3, 12, 2.9 * len(statistics) + 0.4)
+    drew = False
+    for i, stat in enumerate(statistics):
+        for j, measure in enumerate(measures):
+            ax = axes[i, j]
+            key = MEASURES[measure][1]
+            for a, (alg, rr) in enumerate(sorted(by_alg.items(), key=lambda kv: str(kv[0]))):
+                band = seed_band([(r.checkpoints.get(key, []), r.checkpoints.get(stat, [])) for r in rr if stat in r.checkpoints and key in r.checkpoints])
+                if band is None:
+                    continue
+                grid, q1, med, q3 = band
+                color = PALETTE[a % len(PALETTE)]
+                ax.fill_between(grid, q1, q3, color=color, alpha=0.2, linewidth=0, step="post")
+                ax.step(grid, med, where="post", color=color, lw=1.4, label=f"{alg} ({len(rr)} seeds)")
+                drew = True
+            if stat in (r.meta.get("statistic") for r in runs) and isinstance(point.get("eps"), (int, float)):
+                ax.axhline(point["eps"], color="k", ls=":", lw=1, label="ε")
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_xlabel(_axis_label(measure))
+            if j == 0:
+                ax.set_ylabel(STAT_LABELS.get(stat, stat))
+            if i == 0 and j == 0:
+                ax.legend(fontsize="small")
+    if not drew:
+        return None
+    fig.suptitle(f"median and inter-quartile range over seeds at {where(point)}", fontsize="medium")
+    return fig
+
+
+@styled
+def delays_figure(runs: list):
+    """Histogram of applied delays per algorithm (all points and seeds), τ_max and τ_avg marked."""
+    by_alg = defaultdict(list)
+    for r in runs:
+        if np.asarray(r.delay_counts).sum() > 0:
+            by_alg[r.meta.get("algorithm")].append(r)
+    if not by_alg:
+        return None
+    algs = sorted(by_alg, key=str)
+    ncols = min(3, len(algs))
+    nrows = math.ceil(len(algs) / ncols)
+    fig, axes = _figure(nrows, ncols, 4.2 * ncols, 3.2 * nrows)
+    for ax in axes.flat[len(algs):]:
+        ax.set_visible(False)
+    for k, alg in enumerate(algs):
+        ax = axes.flat[k]
+        rr = by_alg[alg]
+        size = max(len(r.delay_counts) for r in rr)
+        counts = np.zeros(size)
+        for r in rr:
+            counts[: len(r.delay_counts)] += np.asarray(r.delay_counts, dtype=float)
+        share = counts / counts.sum()
+        tau_max = max(r.tau_max for r in rr)
+        tau_avg = float((np.arange(size) * counts).sum() / counts.sum())
+        ax.stairs(share, np.arange(size + 1) - 0.5, fill=True, color=PALETTE[k % len(PALETTE)], alpha=0.8)
+        ax.axvline(tau_max, color="k", ls="--", lw=1.2, label=rf"$\tau_{{\max}}$ = {tau_max}")
+        ax.axvline(tau_avg, color=PALETTE[3], ls=":", lw=1.6, label=rf"$\tau_{{\mathrm{{avg}}}}$ = {tau_avg:.3g}")
+        ax.set_title(f"{alg} ({len(rr)} runs, {int(counts.sum())} applied gradients)", fontsize="small")
+        ax.set_xlabel("delay (server updates since the point was handed out)")
+        ax.set_ylabel("share of applied gradients")
+        ax.legend(fontsize="small")
+    return fig
+
+
+def curve_points(runs: list, limit: int = 4) -> list[dict]:
+    """The sweep points to draw curves at: all, or ``limit`` spread evenly over the sweep."""
+    points = {point_key(r.meta.get("point", {}) or {}): r.meta.get("point", {}) or {} for r in runs}
+    keys = sorted(points, key=lambda k: sort_key(points[k]))
+    if len(keys) > limit:
+        keys = [keys[round(i * (len(keys) - 1) / (limit - 1))] for i in range(limit)]
+    return [points[k] for k in keys]

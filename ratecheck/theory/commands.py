@@ -1,0 +1,281 @@
+"""``ratecheck theorems | show | bound | compare | optimal``: theorem cards on the command line.
+
+``bound ID --set NAME=VALUE ... [--tau LIST | --tau-profile PROFILE] --json`` prints the
+JSON contract of DESIGN.md: ``{"theorem", "parameters", "bounds", "provenance",
+"constants", ...}``. Bad input raises :class:`~ratecheck.errors.SpecError`, which
+``ratecheck.cli`` turns into one line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+
+import sympy as sp
+
+from ..errors import SpecError
+from ..vocabulary import VOCABULARY
+from . import all_cards, load_card
+from .profiles import PROFILES, tau_list, tau_profile
+from .provenance import LEVELS
+from .symbolic import leading_term
+
+
+def register(sub) -> None:
+    p = sub.add_parser("theorems", help="list the theorem cards with their provenance")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_theorems)
+
+    p = sub.add_parser("show", help="a card: assumptions, formulas (text and LaTeX), derivation status")
+    p.add_argument("theorem", help="card id, e.g. ringmaster-asgd")
+    p.add_argument("--no-check", action="store_true", help="skip checking the derivation steps")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("bound", help="evaluate a card's parameters and bounds")
+    p.add_argument("theorem")
+    _inputs(p)
+    p.set_defaults(func=cmd_bound)
+
+    p = sub.add_parser("compare", help="several cards side by side on the same inputs")
+    p.add_argument("theorems", nargs="+")
+    _inputs(p)
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("optimal", help="optimal value of a card parameter (symbolic and numeric)")
+    p.add_argument("theorem")
+    p.add_argument("--param", required=True, help="parameter to optimise, e.g. R")
+    p.add_argument("--objective", default="time", help="bound to minimise (default: time)")
+    p.add_argument("--max", type=int, default=None, help="largest integer value to scan")
+    _inputs(p)
+    p.set_defaults(func=cmd_optimal)
+
+
+def _inputs(p) -> None:
+    p.add_argument("--set", nargs="+", action="extend", default=[], metavar="NAME=VALUE",
+                   help="symbol values (e.g. L=1 eps=0.01); a parameter name overrides the card's choice")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--tau", help="comma-separated compute times τ_i")
+    g.add_argument("--tau-profile", help=f"KIND:n=N with KIND in {', '.join(PROFILES)}")
+    p.add_argument("--json", action="store_true")
+
+
+def parse_sets(items) -> dict[str, float]:
+    out = {}
+    for item in items:
+        name, eq, val = item.partition("=")
+        name = name.strip()
+        if not eq or not name:
+            raise SpecError("--set", f"expected NAME=VALUE, got {item!r}")
+        if not val.strip():
+            raise SpecError(name, "missing value in --set")
+        try:
+            out[name] = float(val)
+        except ValueError:
+            raise SpecError(name, f"must be a number, got {val!r}") from None
+    return out
+
+
+def _tau(args):
+    if args.tau is not None:
+        return tau_list(args.tau)
+    if args.tau_profile is not None:
+        return tau_profile(args.tau_profile)
+    return None
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, int):
+        return str(v)
+    return f"{v:.10g}"
+
+
+def _print_json(obj) -> None:
+    print(json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False))
+
+
+# --- theorems -------------------------------------------------------------------------
+
+
+def cmd_theorems(args) -> int:
+    cards = all_cards()
+    rows = []
+    for c in cards:
+        levels = sorted({e.provenance.level for e in [*c.parameters.values(), *c.bounds.values()]}, key=LEVELS.index)
+        rows.append({
+            "id": c.id, "kind": c.kind, "statistic": c.statistic,
+            "bounds": {k: e.constants for k, e in c.bounds.items()},
+            "weakest": levels[-1], "provenance": levels, "title": c.title, "citation": c.citation_short(),
+        })
+    if args.json:
+        _print_json(rows)
+        return 0
+    w = max(len(r["id"]) for r in rows)
+    print(f"{'id':<{w}}  {'kind':<5}  {'statistic':<16}  {'time':<8}  {'weakest':<13}  citation")
+    for r in rows:
+        tc = r["bounds"].get("time", "—")
+        print(f"{r['id']:<{w}}  {r['kind']:<5}  {r['statistic']:<16}  {tc:<8}  {r['weakest']:<13}  {r['citation']}")
+    print("\nweakest = the least reliable provenance among the card's formulas "
+          "(verified > code > restated > derived > secondary > reconstructed > not-found)")
+    return 0
+
+
+# --- show -----------------------------------------------------------------------------
+
+
+def cmd_show(args) -> int:
+    from .derivations import check_card
+
+    c = load_card(args.theorem)
+    results = [] if args.no_check else check_card(c)
+    if args.json:
+        _print_json(_card_dict(c, results))
+        return 0
+    cit = c.citation
+    print(f"{c.id}: {c.title}")
+    print(f"  {', '.join(cit['authors'])}. {cit['title']}. {cit['venue']} ({cit['year']}), arXiv:{cit['arxiv']}. {cit['where']}.")
+    for s in c.see_also:
+        print(f"  see also: {', '.join(s['authors'])}. {s['title']}. {s['venue']} ({s['year']}), arXiv:{s['arxiv']}. {s['where']}.")
+    rng = f", k = {c.statistic_range}" if c.statistic.startswith("avg") else ""
+    print(f"  kind: {c.kind}    statistic: {c.statistic}{rng}")
+    t = c.tight
+    print(f"  tight: {'yes' if t['value'] else 'no'}" + (f" (with {', '.join(t['with'])})" if t["with"] else "")
+          + (f": {t['note']}" if t["note"] else ""))
+    print("  assumptions:")
+    for a in c.assumptions:
+        print(f"    {a}: {VOCABULARY[a]}")
+    print("  symbols:")
+    for name, (_, meaning, domain) in c.symbols.items():
+        print(f"    {name} ({domain}): {meaning}")
+    for title, entries in (("parameters", c.parameters), ("bounds", c.bounds)):
+        if not entries:
+            continue
+        print(f"  {title}:")
+        for e in entries.values():
+            extra = f", constants {e.constants}" if title == "bounds" else ""
+            print(f"    {e.name} = {e.text}")
+            print(f"        LaTeX: {c.latex(e.name)}")
+            print(f"        [{e.provenance}{extra}]" + (f" {e.meaning}" if e.meaning else ""))
+    if c.conditions:
+        print("  conditions:")
+        for cond in c.conditions:
+            print(f"    {cond.text}    [{cond.provenance}]")
+    for label, items in (("notes", c.notes), ("not found / not verified", c.not_found)):
+        if items:
+            print(f"  {label}:")
+            for x in items:
+                print(f"    - {x}")
+    if results:
+        print("  derivations:")
+        for r in results:
+            print(f"    {r.name}: {r.status}")
+            print(f"        {r.claim}")
+            if r.detail:
+                print(f"        {r.detail}")
+    return 0
+
+
+def _card_dict(c, results) -> dict:
+    return {**c.summary(), "derivations": [r.as_dict() for r in results]}
+
+
+# --- bound ----------------------------------------------------------------------------
+
+
+def cmd_bound(args) -> int:
+    c = load_card(args.theorem)
+    values = parse_sets(args.set)
+    tau = _tau(args)
+    c.validate_inputs(values, strict=True)
+    ev = c.evaluate(values, tau)
+    violations = c.check_conditions(ev.parameters, ev.inputs, tau)
+    out = ev.as_dict()
+    out["conditions"] = violations
+    if args.json:
+        _print_json(out)
+        return 0
+    print(f"{c.id}: {c.title}")
+    rng = f" over k = {c.statistic_range}" if c.statistic.startswith("avg") else ""
+    print(f"  {c.kind} bound on {c.statistic}{rng}")
+    print("  inputs: " + ", ".join(f"{k} = {_fmt(v)}" for k, v in out["inputs"].items()))
+    if tau is not None:
+        print(f"  tau: n = {len(tau)}, min {_fmt(float(min(tau)))}, max {_fmt(float(max(tau)))}")
+    rows = [(k, v, out["provenance"].get(k, "overridden (given with --set)"), "") for k, v in out["parameters"].items()]
+    rows += [(k, v, out["provenance"][k], out["constants"][k]) for k, v in out["bounds"].items()]
+    w = max([len(r[0]) for r in rows] + [4])
+    for head, keys in (("parameters", out["parameters"]), ("bounds", out["bounds"])):
+        if keys:
+            print(f"  {head}:")
+            for name, v, p, const in rows:
+                if name in keys:
+                    hidden = "  O(·): constants hidden" if const == "hidden" else ""
+                    print(f"    {name:<{w}} = {_fmt(v):<16} [{p}]{hidden}")
+    if ev.missing:
+        print(f"  not evaluated (no value given): {', '.join(ev.missing)}")
+    if violations:
+        print("  condition violated: " + "; ".join(violations))
+    return 0
+
+
+# --- compare --------------------------------------------------------------------------
+
+
+def cmd_compare(args) -> int:
+    cards = [load_card(i) for i in args.theorems]
+    values = parse_sets(args.set)
+    known = set().union(*[{*c.symbols, *c.parameters} for c in cards]) | {"n"}
+    for k in values:
+        if k not in known:
+            raise SpecError(k, f"not a symbol of any of {', '.join(args.theorems)}")
+    tau = _tau(args)
+    rows = []
+    for c in cards:
+        ev = c.evaluate({k: v for k, v in values.items() if k in c.symbols or k in c.parameters or k == "n"}, tau)
+        d = ev.as_dict()
+        lead = leading_term(c, "time") if "time" in c.bounds else None
+        rows.append({
+            "theorem": c.id, "kind": c.kind, "statistic": c.statistic,
+            "iterations": d["bounds"].get("iterations"), "time": d["bounds"].get("time"),
+            "constants": {k: d["constants"].get(k) for k in ("iterations", "time") if k in d["constants"]},
+            "provenance": {k: d["provenance"].get(k) for k in ("iterations", "time") if k in d["provenance"]},
+            "leading_term_eps_to_0": None if lead is None else str(lead),
+            "missing": d["missing"],
+        })
+    finite = [r["time"] for r in rows if r["time"] is not None]
+    best = min(finite) if finite else None
+    for r in rows:
+        r["time_ratio_to_smallest"] = (r["time"] / best) if (r["time"] is not None and best) else None
+    if args.json:
+        _print_json(rows)
+        return 0
+    w = max(len(r["theorem"]) for r in rows)
+    print(f"{'theorem':<{w}}  {'kind':<5}  {'iterations':>14}  {'time':>14}  {'time/min':>9}  {'constants':<9}  leading term (ε → 0)")
+    for r in rows:
+        const = r["constants"].get("time", r["constants"].get("iterations", "—"))
+        ratio = "—" if r["time_ratio_to_smallest"] is None else f"{r['time_ratio_to_smallest']:.4g}"
+        print(f"{r['theorem']:<{w}}  {r['kind']:<5}  {_fmt(r['iterations']):>14}  {_fmt(r['time']):>14}  {ratio:>9}  "
+              f"{const:<9}  {r['leading_term_eps_to_0'] or '—'}")
+    miss = {m for r in rows for m in r["missing"]}
+    if miss:
+        print(f"\nnot evaluated where these are missing: {', '.join(sorted(miss))}")
+    print("\nhidden = O(·)/Θ(·) formula without its constants: compare scalings, not values.")
+    return 0
+
+
+# --- optimal --------------------------------------------------------------------------
+
+
+def cmd_optimal(args) -> int:
+    from .optimal import optimize
+
+    c = load_card(args.theorem)
+    values = parse_sets(args.set)
+    c.validate_inputs(values, strict=True)
+    res = optimize(c, args.param, values, _tau(args), objective=args.objective, max_value=args.max)
+    if args.json:
+        _print_json(res.as_dict())
+        return 0
+    for line in res.lines():
+        print(line)
+    return 0

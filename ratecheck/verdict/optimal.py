@@ -1,0 +1,136 @@
+"""``optimal-parameter``: the empirically best value of a parameter is near the card's choice.
+
+The grid is a list of algorithm labels that differ in one parameter (read from each
+run's resolved ``meta["params"]``); the card's choice is ``parameters[parameter]`` of
+the card evaluation of ``reference`` (default: the first grid label whose evaluation
+has it). At each point every arm's complexity is the seeds' median first hit of ε
+(censored at +∞); the best arm is the arg-min. Its uncertainty is measured by a paired
+bootstrap over seeds (common random numbers): the *support* is the share of
+resamples whose best value v satisfies c/factor ≤ v ≤ c·factor.
+
+``pass``: support ≥ 1 − α at every point; ``fail``: support ≤ α/m at some point
+(Bonferroni over m points); ``inconclusive`` otherwise or with fewer than
+``min_seeds`` seeds run by every arm. The bootstrap distribution of an arg-min is a
+descriptive measure of stability (it is not an exact test); the grid's resolution
+limits what can be said, and the point rows list the grid.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import SpecError
+from . import stats
+from .complexity import as_upper_open
+from .evidence import Evidence, failures_note, make_verdict, num, where
+
+
+def _param_value(claim: dict, ev: Evidence, label: str, pk: str) -> float:
+    name = claim["parameter"]
+    for r in ev.runs(label, pk):
+        params = r.meta.get("params") or {}
+        if name in params:
+            v = params[name]
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
+                raise SpecError(f"claims[{claim['index']}].parameter", f"{label}'s {name} must be a positive number to compare within a factor, got {v!r}")
+            return float(v)
+    known = sorted({k for r in ev.runs(label, pk) for k in (r.meta.get("params") or {})})
+    raise SpecError(f"claims[{claim['index']}].parameter", f"{label} has no parameter {name!r} (has: {', '.join(known)})")
+
+
+def _card_choice(claim: dict, ev: Evidence, pk: str):
+    refs = [claim["reference"]] if claim["reference"] else claim["algorithm_grid"]
+    for lab in refs:
+        pred = ev.predictions.get((lab, pk))
+        if not pred or claim["parameter"] not in (pred.get("parameters") or {}):
+            continue
+        if claim["theorem"] and pred.get("theorem") != claim["theorem"]:
+            return None, f"{lab} is evaluated with card {pred.get('theorem')!r}, not {claim['theorem']!r}"
+        if pred.get("missing"):
+            return None, f"card {pred.get('theorem')} does not apply: missing {', '.join(map(str, pred['missing']))}"
+        v = pred["parameters"][claim["parameter"]]
+        if isinstance(v, (int, float)) and math.isfinite(v) and v > 0:
+            return (float(v), pred.get("theorem")), None
+        return None, f"the card's {claim['parameter']} is not a positive number ({v!r})"
+    return None, f"no card evaluation gives {claim['parameter']!r} for {', '.join(refs)}"
+
+
+def evaluate_optimal(claim: dict, ev: Evidence) -> dict:
+    grid, alpha, measure, factor = claim["algorithm_grid"], claim["alpha"], claim["measure"], claim["factor"]
+    shared = set(ev.point_keys(grid[0]))
+    for lab in grid[1:]:
+        shared &= set(ev.point_keys(lab))
+    keys = [pk for pk in ev.point_keys(grid[0]) if pk in shared]
+    usable, skipped = [], []
+    for pk in keys:
+        point = ev.points[pk]
+        values = np.array([_param_value(claim, ev, lab, pk) for lab in grid])
+        choice, why = _card_choice(claim, ev, pk)
+        runs = [ev.runs(lab, pk) for lab in grid]
+        stat = ev.statistic(claim, runs[0])
+        svs = [ev.seed_values(rr, stat, point, measure) for rr in runs] if stat else [None]
+        if choice is None or any(sv is None for sv in svs):
+            skipped.append({"point": point, "status": "not-applicable", "reason": why or f"ε or {stat} was not tracked by every arm"})
+            continue
+        usable.append((pk, point, runs, stat, choice, svs, values))
+    if not usable:
+        why = skipped[0]["reason"] if skipped else f"the grid {', '.join(grid)} shares no sweep point"
+        return make_verdict(claim, "not-applicable" if skipped else "inconclusive", why + ".", points=skipped)
+    m = len(usable)
+    log_f = math.log(factor) * (1 + 1e-9)
+    rows, all_runs = [], []
+    for j, (pk, point, runs, stat, (choice, theorem), svs, values) in enumerate(usable):
+        for rr in runs:
+            all_runs += rr
+        common = sorted(set.intersection(*(set(sv[0]) for sv in svs)), key=lambda s: (s is None, s))
+        T = np.column_stack([as_upper_open(sv[1], sv[2])[[sv[0].index(s) for s in common]] for sv in svs]) if common else np.zeros((0, len(grid)))
+        within = np.abs(np.log(values / choice)) <= log_f
+        if T.shape[0] == 0:
+            rows.append({"point": point, "status": "inconclusive", "grid": values.tolist(), "choice": choice, "n_seeds": 0, "support": None})
+            continue
+        med = stats.median(T, axis=0)
+        best = int(np.argmin(med))
+        rng = ev.rng(claim["index"], j)
+        idx = rng.integers(0, T.shape[0], size=(stats.N_BOOT, T.shape[0]))
+        best_boot = np.argmin(stats.median(T[idx], axis=1), axis=1)
+        support = float(within[best_boot].mean())
+        if T.shape[0] < claim["min_seeds"] or not np.isfinite(med).any():
+            status = "inconclusive"
+        elif support <= alpha / m:
+            status = "fail"
+        elif support >= 1.0 - alpha:
+            status = "pass"
+        else:
+            status = "inconclusive"
+        bv = values[best_boot]
+        rows.append({
+            "point": point, "status": status, "statistic": stat, "theorem": theorem, "n_seeds": int(T.shape[0]),
+            "grid": values.tolist(), "labels": list(grid), "medians": med.tolist(), "choice": choice,
+            "best": float(values[best]), "best_label": grid[best], "ratio": float(values[best] / choice),
+            "support": support, "best_range": [float(stats.quantile(bv, alpha / 2)), float(stats.quantile(bv, 1 - alpha / 2))],
+            "grid_within": within.tolist(),
+        })
+    statuses = [r["status"] for r in rows]
+    status = "fail" if "fail" in statuses else "pass" if all(s == "pass" for s in statuses) else "inconclusive"
+    decisive = next(r for r in rows if r["status"] == status)
+    if "best" not in decisive:
+        reason = f"No seed was run by every arm at {where(decisive['point'])}"
+    else:
+        reason = (
+            f"At {where(decisive['point'])} the best {claim['parameter']} is {num(decisive['best'])} ({decisive['best_label']}) vs the card's "
+            f"{num(decisive['choice'])}: {100 * decisive['support']:.3g}% of {stats.N_BOOT} seed resamples put the best within ×{factor:g}"
+        )
+        if status == "inconclusive" and decisive["n_seeds"] < claim["min_seeds"]:
+            reason += f"; only {decisive['n_seeds']} seeds (min_seeds = {claim['min_seeds']})"
+        if not any(decisive["grid_within"]):
+            reason += f"; no grid value lies within ×{factor:g} of the card's choice"
+    if skipped:
+        reason += f"; not evaluable at {len(skipped)} point{'s' * (len(skipped) != 1)}"
+    reason += failures_note(all_runs) + "."
+    return make_verdict(
+        claim, status, reason,
+        observed=decisive.get("best"), predicted=decisive["choice"], ratio=decisive.get("ratio"), ci=decisive.get("best_range"),
+        points=rows + skipped, parameter=claim["parameter"], measure=measure, factor=factor,
+    )

@@ -1,0 +1,131 @@
+"""``ordering``: one algorithm reaches ε sooner than another, seed by seed.
+
+Runs with the same seed share their random numbers (common random numbers), so the
+comparison is paired: at each point, seed i is a *win* when ``faster`` hits ε strictly
+before ``slower``, a *loss* when strictly after, a tie when equal. Censoring is
+resolved where it decides the pair: a censored ``faster`` whose run ended at or after
+``slower``'s hit is a loss (it needed more), and symmetrically; otherwise (both
+censored, or censored earlier than the other's hit) the pair is unknown and left out
+like a tie. The exact sign test (Dixon & Mood 1946) then gives
+
+* ``pass`` when the one-sided p-value of "faster wins" is < α at every point
+  (intersection–union);
+* ``fail`` when the one-sided p-value of "slower wins" is < α/m at some point
+  (Bonferroni over m points);
+* ``inconclusive`` otherwise (e.g. ties), or with fewer than ``min_seeds`` paired seeds.
+
+The effect size is the median over seeds of T_faster/T_slower with a percentile-
+bootstrap interval; where both cards give explicit bounds, their ratio is reported as
+``predicted``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import stats
+from .complexity import as_upper_open
+from .evidence import Evidence, failures_note, make_verdict, num, where
+
+
+def pair_outcomes(vf, cf, vs, cs) -> np.ndarray:
+    """+1 win, −1 loss, 0 tie or unknown, per paired seed."""
+    out = np.zeros(len(vf), dtype=int)
+    both = ~cf & ~cs
+    out[both] = np.sign(vs[both] - vf[both]).astype(int)
+    f_only = cf & ~cs
+    out[f_only & (vf >= vs)] = -1  # NaN censoring values compare False: unknown
+    s_only = cs & ~cf
+    out[s_only & (vs >= vf)] = 1
+    return out
+
+
+def _predicted_ratio(ev: Evidence, claim: dict, pk: str):
+    """bound(faster)/bound(slower) when both cards give explicit bounds on the measure."""
+    preds = [ev.predictions.get((lab, pk)) for lab in (claim["faster"], claim["slower"])]
+    vals = []
+    for p in preds:
+        if not p or p.get("missing") or (p.get("constants") or {}).get(claim["measure"]) == "hidden":
+            return None
+        b = (p.get("bounds") or {}).get(claim["measure"])
+        if not isinstance(b, (int, float)) or not math.isfinite(b) or b <= 0:
+            return None
+        vals.append(float(b))
+    return vals[0] / vals[1]
+
+
+def evaluate_ordering(claim: dict, ev: Evidence) -> dict:
+    f_lab, s_lab, alpha, measure = claim["faster"], claim["slower"], claim["alpha"], claim["measure"]
+    keys = [pk for pk in ev.point_keys(f_lab) if pk in set(ev.point_keys(s_lab))]
+    usable, skipped = [], []
+    for pk in keys:
+        point, rf, rs = ev.points[pk], ev.runs(f_lab, pk), ev.runs(s_lab, pk)
+        stat_f, stat_s = ev.statistic(claim, rf), ev.statistic(claim, rs)
+        if stat_f is None or stat_f != stat_s:
+            skipped.append({"point": point, "status": "not-applicable", "reason": f"the two algorithms' runs track different statistics ({stat_f}, {stat_s}); give `statistic`"})
+            continue
+        a, b = ev.seed_values(rf, stat_f, point, measure), ev.seed_values(rs, stat_f, point, measure)
+        if a is None or b is None:
+            skipped.append({"point": point, "status": "not-applicable", "reason": f"ε={num(point.get('eps'))} or {stat_f} was not tracked"})
+            continue
+        usable.append((pk, point, rf + rs, stat_f, a, b))
+    if not usable:
+        why = skipped[0]["reason"] if skipped else f"{f_lab} and {s_lab} share no sweep point"
+        return make_verdict(claim, "not-applicable" if skipped else "inconclusive", why + ".", points=skipped)
+    m = len(usable)
+    rows, all_runs = [], []
+    for j, (pk, point, runs, stat, a, b) in enumerate(usable):
+        all_runs += runs
+        common = sorted(set(a[0]) & set(b[0]), key=lambda s: (s is None, s))
+        ia = [a[0].index(s) for s in common]
+        ib = [b[0].index(s) for s in common]
+        vf, cf, vs, cs = a[1][ia], a[2][ia], b[1][ib], b[2][ib]
+        outcome = pair_outcomes(vf, cf, vs, cs)
+        wins, losses = int((outcome == 1).sum()), int((outcome == -1).sum())
+        p_win, p_loss = stats.sign_test(wins, losses), stats.sign_test(losses, wins)
+        if len(common) < claim["min_seeds"]:
+            status = "inconclusive"
+        elif p_loss < alpha / m:
+            status = "fail"
+        elif p_win < alpha:
+            status = "pass"
+        else:
+            status = "inconclusive"
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = as_upper_open(vf, cf) / as_upper_open(vs, cs)
+        r = r[~np.isnan(r)]
+        med, ci = math.nan, [math.nan, math.nan]
+        if r.size:
+            med = float(stats.median(r))
+            ci = list(stats.percentile_interval(stats.bootstrap(r, stats.median, ev.rng(claim["index"], j)), 1.0 - alpha))
+        rows.append({
+            "point": point, "status": status, "statistic": stat, "n_pairs": len(common), "seeds": common,
+            "wins": wins, "losses": losses, "ties_or_unknown": len(common) - wins - losses,
+            "p_faster": p_win, "p_slower": p_loss, "ratio": med, "ratio_ci": ci,
+            "faster_values": vf.tolist(), "faster_censored": cf.tolist(),
+            "slower_values": vs.tolist(), "slower_censored": cs.tolist(),
+            "predicted_ratio": _predicted_ratio(ev, claim, pk),
+        })
+    statuses = [r["status"] for r in rows]
+    status = "fail" if "fail" in statuses else "pass" if all(s == "pass" for s in statuses) else "inconclusive"
+    decisive = next((r for r in rows if r["status"] == status), None) or max(rows, key=lambda r: r["p_faster"])
+    if status == "pass":
+        worst = max(rows, key=lambda r: r["p_faster"])
+        reason = f"{f_lab} wins the paired sign test at all {m} points (largest one-sided p = {worst['p_faster']:.2g} < α = {alpha:g}; at {where(worst['point'])}: {worst['wins']} wins, {worst['losses']} losses)"
+    elif status == "fail":
+        reason = f"At {where(decisive['point'])} {s_lab} is faster: {decisive['losses']} of {decisive['n_pairs']} paired seeds, sign-test p = {decisive['p_slower']:.2g} < α/m = {alpha / m:.2g}"
+    elif decisive["n_pairs"] < claim["min_seeds"]:
+        reason = f"Only {decisive['n_pairs']} paired seeds at {where(decisive['point'])} (fewer than min_seeds = {claim['min_seeds']})"
+    else:
+        reason = f"No significant ordering at {where(decisive['point'])}: {decisive['wins']} wins, {decisive['losses']} losses, {decisive['ties_or_unknown']} ties or unknown (p = {decisive['p_faster']:.2g})"
+    reason += f"; median {measure} ratio {num(decisive['ratio'])}"
+    if skipped:
+        reason += f"; not evaluable at {len(skipped)} point{'s' * (len(skipped) != 1)}"
+    reason += failures_note(all_runs) + "."
+    return make_verdict(
+        claim, status, reason,
+        observed=decisive["ratio"], predicted=decisive["predicted_ratio"], ratio=decisive["ratio"], ci=decisive["ratio_ci"],
+        points=rows + skipped, faster=f_lab, slower=s_lab, measure=measure,
+    )

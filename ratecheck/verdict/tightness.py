@@ -1,0 +1,68 @@
+"""Tightness of every explicit upper bound: bound / observed, per point.
+
+Reported for each (algorithm, card, bound) whose card evaluation has an explicit
+constant for a bound named like a measure (``iterations``, ``time``, ``computed``);
+O(·) bounds have no absolute value to compare. Observed = the seeds' median first hit
+of ε (censored at +∞, so a censored median gives tightness 0), with the percentile-
+bootstrap interval mapped through bound/·. These rows are measurements, not claims:
+their status is ``info``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import stats
+from .complexity import MEASURES, as_upper_open
+from .evidence import INFO, Evidence, failures_note, num, where
+
+#: Pseudo claim index of tightness rows, for their bootstrap seeds.
+TIGHTNESS_INDEX = 10_000
+
+
+def tightness_rows(ev: Evidence, level: float = 0.95) -> list[dict]:
+    """One ``info`` verdict per (algorithm, card, bound), sorted for reproducibility."""
+    found: dict[tuple[str, str, str], list[str]] = {}
+    for (label, pk), pred in ev.predictions.items():
+        if (label, pk) not in ev.groups or not pred or pred.get("missing"):
+            continue
+        for bound, value in sorted((pred.get("bounds") or {}).items()):
+            explicit = (pred.get("constants") or {}).get(bound) == "explicit"
+            if bound in MEASURES and explicit and isinstance(value, (int, float)) and math.isfinite(value) and value > 0:
+                found.setdefault((label, str(pred.get("theorem")), bound), []).append(pk)
+    out = []
+    for n, ((label, theorem, bound), pks) in enumerate(sorted(found.items())):
+        rows, all_runs = [], []
+        for j, pk in enumerate(sorted(pks, key=lambda pk: ev.point_keys(label).index(pk))):
+            point, runs = ev.points[pk], ev.runs(label, pk)
+            stat = next((r.meta.get("statistic") for r in runs if r.meta.get("statistic")), None)
+            sv = ev.seed_values(runs, stat, point, bound) if stat else None
+            if sv is None:
+                continue
+            all_runs += runs
+            B = float(ev.predictions[(label, pk)]["bounds"][bound])
+            values = as_upper_open(sv[1], sv[2])
+            med = float(stats.median(values))
+            lo, hi = stats.percentile_interval(stats.bootstrap(values, stats.median, ev.rng(TIGHTNESS_INDEX + n, j)), level)
+            rows.append({
+                "point": point, "bound": B, "statistic": stat, "n_seeds": len(runs), "observed": med, "observed_ci": [lo, hi],
+                "tightness": B / med if med > 0 else math.inf, "tightness_ci": [B / hi if hi > 0 else math.inf, B / lo if lo > 0 else math.inf],
+                "seeds": sv[0], "values": sv[1].tolist(), "censored": sv[2].tolist(),
+            })
+        if not rows:
+            continue
+        tight = min(rows, key=lambda r: r["tightness"])
+        t = np.array([r["tightness"] for r in rows])
+        out.append({
+            "claim": f"{label}: tightness of the {theorem} {bound} bound (bound / median observed {MEASURES[bound][2]} to ε)",
+            "theorem": theorem, "kind": "tightness", "index": None, "status": INFO,
+            "observed": tight["observed"], "predicted": tight["bound"], "ratio": tight["tightness"], "ci": tight["tightness_ci"],
+            "reason": (
+                f"Bound / observed is {num(float(t.min()))}" + (f" to {num(float(t.max()))} across {len(rows)} points" if len(rows) > 1 else "")
+                + f"; tightest at {where(tight['point'])}" + failures_note(all_runs) + "."
+            ),
+            "points": rows, "algorithm": label, "measure": bound,
+        })
+    return out

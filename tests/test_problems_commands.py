@@ -1,0 +1,78 @@
+"""``ratecheck problems`` and the family-wide contract checks."""
+
+import argparse
+import json
+
+import numpy as np
+import pytest
+
+from ratecheck.constants import PROVENANCES
+from ratecheck.errors import SpecError
+from ratecheck.problems import PROBLEMS, commands, make_problem
+from ratecheck.vocabulary import PROBLEM_PROPERTIES
+
+FAMILIES = ["heterogeneous-quadratic", "logistic", "quadratic", "robust-regression", "separable-nonconvex",
+            "tridiagonal", "zero-chain"]
+
+
+def cli(argv):
+    parser = argparse.ArgumentParser(prog="ratecheck")
+    commands.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def test_all_families_registered():
+    assert set(FAMILIES) <= set(PROBLEMS.names())
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_example_instances_honour_the_contract(family):
+    cls = PROBLEMS.get(family)
+    p = make_problem({"family": family, **cls.example})
+    q = make_problem({"family": family, **cls.example})
+    assert set(p.properties) <= set(PROBLEM_PROPERTIES)
+    assert p.describe() == q.describe()  # same spec, same instance
+    for name, c in p.constants.values.items():
+        assert c.provenance in PROVENANCES and c.note, name
+    assert p.x0.shape == (p.d,) and (p.x_star is None or p.x_star.shape == (p.d,))
+    assert ("nonconvex" in p.properties) != ("convex" in p.properties)
+    assert {"smooth", "lower-bounded", "unbiased", "bounded-variance"} <= set(p.properties)
+    assert ("heterogeneous" in p.properties) == (p.n_parts > 1)
+    assert ("finite-sum" in p.properties) == (p.n_samples > 0)
+    fo = p.fast_oracle()
+    out = np.empty(p.d)
+    assert fo.value_grad(fo.data, p.x0, out) == pytest.approx(p.f(p.x0), rel=1e-12)
+    assert json.dumps(p.describe(), default=float)
+
+
+def test_listing_json_has_every_family_with_provenance(capsys):
+    assert cli(["problems", "--json"]) == 0
+    entries = {e["family"]: e for e in json.loads(capsys.readouterr().out)}
+    assert set(FAMILIES) <= set(entries)
+    log = entries["logistic"]["instance"]["constants"]
+    assert log["L"]["provenance"] == "certified" and log["mu"]["provenance"] == "exact"
+    assert entries["quadratic"]["required"] == ["d"]
+    assert entries["zero-chain"]["instance"]["constants"]["Delta"]["provenance"] == "exact"
+
+
+def test_one_family_with_parameters(capsys):
+    assert cli(["problems", "tridiagonal", "--set", "d=1729", "--set", "noise=scalar"]) == 0
+    out = capsys.readouterr().out
+    assert "Delta" in out and "442.77" in out and "exact" in out
+    assert cli(["problems", "quadratic", "--set", "d=3", "--set", "eigenvalues=[1, 2, 4]", "--json"]) == 0
+    e = json.loads(capsys.readouterr().out)
+    assert e["instance"]["constants"]["L"]["value"] == 4.0 and e["instance"]["constants"]["mu"]["value"] == 1.0
+
+
+@pytest.mark.parametrize("argv,field", [
+    (["problems", "quadratic", "--set", "d=-1"], "problem.d"),
+    (["problems", "quadratic", "--set", "d"], "--set"),
+    (["problems", "nonesuch"], "family"),
+    (["problems", "--set", "d=3"], "--set"),
+    (["problems", "quadratic", "--set", "d=3", "--set", "colour=red"], "problem.colour"),
+])
+def test_bad_input_is_a_spec_error(argv, field):
+    with pytest.raises(SpecError) as info:
+        cli(argv)
+    assert info.value.field == field

@@ -1,0 +1,32 @@
+"""Dask backends give the same results table as the local process pool."""
+
+import pandas as pd
+from sweep_fixture import execute, fragments
+
+from ratecheck.sweep import ResultStore, Task, run_tasks
+
+
+def test_dask_backends_match_local_pool(tmp_path):
+    from distributed import LocalCluster
+
+    tasks = [Task.of(f) for f in fragments(16)]
+    tasks.append(Task.of({"seed": 3, "params": {"gamma": 1.0}, "fail": True}))
+    tasks.append(Task.of({"seed": 4, "params": {"gamma": 3.0}, "iterations": 400}))
+    keys = [t.key for t in tasks]
+    tables = {}
+    for backend in ("local", "dask-local", "dask"):
+        store = ResultStore(tmp_path / f"{backend}.sqlite")
+        if backend == "dask":  # an existing scheduler, as a SLURMCluster would give
+            with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                              dashboard_address=None) as cluster:
+                out = run_tasks(tasks, execute, store, backend="dask",
+                                scheduler=cluster.scheduler_address, progress=False)
+        else:
+            out = run_tasks(tasks, execute, store, backend=backend, workers=2, progress=False)
+        assert (out.computed, out.failed, out.diverged) == (18, 1, 1), backend
+        assert out.results[keys[-2]].reason == "ValueError: fixture failure (seed 3)"
+        assert list(out.results) == keys
+        tables[backend] = store.table(keys)
+    assert len(tables["local"]) == 16 * 8 + 10
+    pd.testing.assert_frame_equal(tables["dask-local"], tables["local"])
+    pd.testing.assert_frame_equal(tables["dask"], tables["local"])
