@@ -207,7 +207,9 @@ def test_small_op_buffer_gives_the_same_stream(method, params):
     for ops in drv.chunks(40, np.inf):
         m = ops.size[0]
         assert m <= 8
-        kinds.append(ops.kind[:m].copy()), ks.append(ops.k[:m].copy()), cs.append(ops.c[:m].copy())
+        kinds.append(ops.kind[:m].copy())
+        ks.append(ops.k[:m].copy())
+        cs.append(ops.c[:m].copy())
     np.testing.assert_array_equal(np.concatenate(kinds), full.kind)
     np.testing.assert_array_equal(np.concatenate(ks), full.k)
     np.testing.assert_array_equal(np.concatenate(cs), full.c)

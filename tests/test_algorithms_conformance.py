@@ -63,7 +63,6 @@ def _broken_kernel(c, ops, prog, st, prm, lim, cap):
 
 
 class _Broken(ASGD):
-    mode = 0.0
     kernel = staticmethod(_broken_kernel)
 
     def kernel_params(self):

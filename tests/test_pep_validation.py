@@ -82,9 +82,9 @@ def test_pep_dominates_every_quadratic(method, criterion):
 
 
 def test_worst_case_increases_with_tau_small_stepsize():
-    """γ = 1/(2L): nondecreasing in τ for N ≤ 8, τ ≤ 4 (empirical), strictly at N = 8."""
+    """γ = 1/(2L): nondecreasing in τ ≤ 4 at N ∈ {2, 4, 6, 8} (empirical), strictly at N = 8."""
     values = np.array([[worst_case(DelayedGD.constant_delay(0.5, tau, N)).value for tau in range(5)]
-                       for N in range(1, 9)])
+                       for N in (2, 4, 6, 8)])
     assert np.all(np.diff(values, axis=1) >= -1e-6 * values[:, 1:])
     assert values[-1, 4] > 10 * values[-1, 0]
 
@@ -100,9 +100,9 @@ def test_worst_case_not_monotone_in_tau_at_step_one_over_L():
 
 def test_worst_delay_monotone_in_bound_and_dominates_constant_delay():
     """Sequences with δ ≤ τ_max include those with δ ≤ τ_max − 1 and the constant sequence."""
-    N, gamma = 5, 0.5
+    N, gamma = 4, 0.5
     results = [worst_delays(gamma, N, t) for t in range(3)]
-    assert [r.n_sequences for r in results] == [1, 16, 54]
+    assert [r.n_sequences for r in results] == [1, 8, 18]
     for r in results:
         assert r.status == "optimal" and not r.failed
     values = [r.value for r in results]

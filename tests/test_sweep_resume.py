@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from sweep_fixture import execute, fragments
 
 from ratecheck.sweep import ResultStore, Task, run_tasks

@@ -166,3 +166,13 @@ def test_cli_options_feed_run_tasks(tmp_path):
     with pytest.raises(SpecError, match="--backend: must be one of"):
         run_tasks([], execute, None, backend="mpi")
 
+
+
+def test_progress_bar_counts_runs_and_failures(tmp_path, capsys):
+    store = ResultStore(tmp_path / "r.sqlite")
+    run_tasks(_tasks(2), execute, store, backend="serial", progress=False)
+    tasks = _tasks(3) + [Task.of({"seed": 5, "params": {"gamma": 1.0}, "fail": True})]
+    run_tasks(tasks, execute, store, backend="serial", progress=True)
+    err = capsys.readouterr().err
+    assert "sweep:" in err and "4/4" in err and "failed=1" in err
+    assert " 2/4 " in err  # the bar starts at the reused runs

@@ -17,7 +17,8 @@ broadcasts x^{k+1} and restarts every worker there (unfinished computations are 
 Stopping condition, exactly as implemented: checked after each arrival, in the
 non-strict form ≥ above (the restated loop "while (…)^{-1} ≤ S/n" stops at the strict
 >; with ≥, S ≤ n with every worker once is the KAUST simulator's rule, §2.2 [C], and
-with equal τ the method is minibatch SGD). Σ_i 1/B_i is summed in floating point in
+with equal τ and S ≤ n the steps are minibatch SGD's; only the noise draws differ,
+since a worker that has delivered starts another gradient, stopped at the step). Σ_i 1/B_i is summed in floating point in
 label order and compared with n²/S with a relative slack of 1e-12, so exact ties count
 as reached.
 

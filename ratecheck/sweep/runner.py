@@ -303,7 +303,8 @@ def run_tasks(
         out.reused = len(done)
         bar = tqdm(total=len(tasks), initial=out.reused, disable=not progress, unit="run",
                    desc="sweep", dynamic_ncols=True)
-        with closing(_RUNNERS[backend](todo, execute, n_workers, scheduler)) as finished:
+        runner = _RUNNERS[backend] if todo else _serial  # nothing to do: start no pool
+        with closing(runner(todo, execute, n_workers, scheduler)) as finished:
             for task, result, elapsed in finished:
                 result = keep(task, result, elapsed)
                 done[task.key] = result
