@@ -62,7 +62,8 @@ def main() -> None:
     tasks = [Task.of(f) for f in frags]
 
     execute(frags[0])  # warm-up (compilation) for the serial run
-    print(f"{len(tasks)} runs of {what}; {os.cpu_count()} CPUs")
+    print(f"{len(tasks)} runs of {what}; {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f} (other processes share the CPUs)")
     print(f"{'backend':<22}{'wall s':>9}{'runs/s':>9}{'speed-up':>10}")
     reference, serial_s = None, None
     for label, backend, workers in [("serial", "serial", None), ("local, 1 worker", "local", 1),
@@ -78,6 +79,7 @@ def main() -> None:
             reference, serial_s = fgap, wall
         assert np.array_equal(fgap, reference, equal_nan=True), f"{label}: results differ from serial"
         print(f"{label:<22}{wall:>9.2f}{len(tasks) / wall:>9.2f}{serial_s / wall:>10.2f}")
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

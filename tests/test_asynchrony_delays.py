@@ -183,3 +183,25 @@ def test_adversary_respects_bound_and_average_budget():
     unbudgeted = run_delayed(p, make_model({"model": "adversarial", "tau_max": 8}), 0.5, 0, 200)
     assert unbudgeted.tau_avg > r.tau_avg > 2
     assert r.meta["path"] == "delayed-python" and r.meta["asynchrony"]["model"] == "adversarial"
+
+
+def test_only_oblivious_sequences_are_independent_of_samples():
+    for spec in ({"model": "constant", "tau": 1}, {"model": "uniform", "tau_max": 1}, {"model": "sequence", "values": [1]}):
+        assert {"delay-sequence", "bounded-delay", "times-independent-of-samples"} <= make_model(spec).properties
+    adv = make_model({"model": "adversarial", "tau_max": 1})
+    assert "adversarial-delay" in adv.properties and "times-independent-of-samples" not in adv.properties
+
+
+@pytest.mark.parametrize("kw, field", [
+    ({"gamma": 0.0}, "algorithm.params.gamma"),
+    ({"gamma": float("nan")}, "algorithm.params.gamma"),
+    ({"max_iter": 0}, "horizon.iterations"),
+    ({"max_iter": 2.5}, "horizon.iterations"),
+    ({"max_iter": "10"}, "horizon.iterations"),
+    ({"statistics": ["loss"]}, "statistic"),
+])
+def test_run_delayed_rejects_bad_arguments(kw, field):
+    args = {"gamma": 0.1, "max_iter": 10, **kw}
+    with pytest.raises(SpecError) as err:
+        run_delayed(quadratic(), make_model({"model": "constant", "tau": 1}), args.pop("gamma"), 0, args.pop("max_iter"), **args)
+    assert err.value.field == field

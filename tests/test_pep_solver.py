@@ -25,10 +25,11 @@ def test_iteration_limit_is_a_status_not_a_value():
     assert r.attempts == [pytest.approx(r.attempts[0])] and r.attempts[0]["solver_status"] == "user_limit"
 
 
-def test_fallback_tries_scs_and_keeps_failure():
+def test_fallback_tries_scs_and_keeps_failure(capfd):
     r = worst_case(DelayedGD.constant_delay(1.0, 1, 4), solver="auto", max_iters=2)
     assert [a["solver"] for a in r.attempts] == ["clarabel", "scs"]
-    assert r.status == "solver-inaccurate" and r.value is None
+    assert r.status in ("solver-inaccurate", "solver-error") and r.value is None
+    assert capfd.readouterr().out == ""  # solver chatter goes to stderr, never into --json output
 
 
 def test_scs_alone_reaches_the_tight_value():

@@ -130,3 +130,14 @@ def test_pepit_agrees_when_installed():
     pepit_value = problem.solve(verbose=0)
     ours = worst_case(DelayedGD.constant_delay(gamma, tau, N)).value
     assert ours == pytest.approx(pepit_value, rel=1e-3)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("tau", range(6))
+def test_n20_solves_within_a_minute(tau):
+    """N = 20, τ ≤ 5: each solve (fallback included) under 60 s; with γ = 1/(L(τ+1)) every one is
+    optimal and equals Drori–Teboulle at that γ (the Huber worst case ignores the delay)."""
+    stable = worst_case(DelayedGD.constant_delay(1.0 / (tau + 1), tau, 20))
+    assert stable.status == "optimal" and stable.solve_time < 60
+    assert stable.value == pytest.approx(drori_teboulle(20, 1.0, 1.0 / (tau + 1), 1.0), rel=1e-4)
+    assert worst_case(DelayedGD.constant_delay(1.0, tau, 20)).solve_time < 60

@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import SpecError
-from ..problems._common import choice, integer, positive, real, seed  # noqa: F401  (re-exported)
+from ..problems._common import choice, integer, positive, real, seed
+
+__all__ = ["FileError", "SpecModel", "tau_statistics", "positive_vector", "choice", "integer", "positive", "real", "seed"]
 
 
 class FileError(SpecError):

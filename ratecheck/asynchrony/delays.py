@@ -13,7 +13,10 @@
                    next iterate
 =================  ==============================================================
 
-The engine (:func:`ratecheck.engine.delayed.run_delayed`) clips δ_k to ≤ k.
+The engine (:func:`ratecheck.engine.delayed.run_delayed`) clips δ_k to ≤ k. The
+non-adaptive sequences are drawn independently of the samples and the gradient noise
+(the assumption of Cohen et al. 2021), so they declare ``times-independent-of-samples``;
+the adversary sees the current stochastic gradient and does not.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ class _Delays(SpecModel, DelayModel):
 class ConstantDelay(_Delays):
     """δ_k = τ for every k."""
 
-    properties = frozenset({"delay-sequence", "bounded-delay"})
+    properties = frozenset({"delay-sequence", "bounded-delay", "times-independent-of-samples"})
 
     def __init__(self, tau):
         self.tau_max = integer("tau", tau, minimum=0)
@@ -59,7 +62,7 @@ class ConstantDelay(_Delays):
 class UniformDelay(_Delays):
     """δ_k i.i.d. uniform on {0, …, τ_max}; E δ = τ_max/2."""
 
-    properties = frozenset({"delay-sequence", "bounded-delay"})
+    properties = frozenset({"delay-sequence", "bounded-delay", "times-independent-of-samples"})
 
     def __init__(self, tau_max):
         self.tau_max = integer("tau_max", tau_max, minimum=0)
@@ -109,7 +112,7 @@ class SequenceDelay(_Delays):
     ``when_exhausted = "error"`` (default) stops with an error, ``"cycle"`` repeats it.
     """
 
-    properties = frozenset({"delay-sequence", "bounded-delay"})
+    properties = frozenset({"delay-sequence", "bounded-delay", "times-independent-of-samples"})
 
     def __init__(self, values=None, file=None, bound=None, when_exhausted="error"):
         b = None if bound is None else integer("bound", bound, minimum=0)

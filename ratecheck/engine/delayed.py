@@ -175,7 +175,8 @@ def run_delayed(problem, delay_model, gamma, seed, max_iter, targets=(), statist
     gamma = float(gamma) if not isinstance(gamma, bool) else math.nan
     if not (math.isfinite(gamma) and gamma > 0):
         raise SpecError("algorithm.params.gamma", f"the stepsize must be finite and > 0, got {gamma!r}")
-    if isinstance(max_iter, bool) or not float(max_iter).is_integer() or max_iter < 1:
+    numeric = isinstance(max_iter, (int, float, np.integer, np.floating)) and not isinstance(max_iter, bool)
+    if not numeric or not math.isfinite(max_iter) or not float(max_iter).is_integer() or max_iter < 1:
         raise SpecError("horizon.iterations", f"must be an integer >= 1, got {max_iter!r}")
     K = int(max_iter)
     names = [s for s in STATISTICS if s != "fgap_avg"] if statistics is None else list(statistics)
@@ -249,7 +250,9 @@ def run_delayed(problem, delay_model, gamma, seed, max_iter, targets=(), statist
                            tg, H, hp, track, stop, grid, CK, ctr, f_star, x_star)
         k0 = k1
 
-    return _result(problem, delay_model, gamma, seed, meta, path, status, ctr, counts, LV, CK, tg, H)
+    if status != DIVERGED and np.isnan(LV[4]):  # f(x̄_K) for the final row
+        LV[4] = problem.f(xs / (ctr[C_IT] + 1)) - f_star
+    return _result(delay_model, gamma, seed, meta, path, status, ctr, counts, LV, CK, tg, H)
 
 
 def _checked_delays(model, K, gen) -> np.ndarray:
@@ -285,7 +288,7 @@ def _choose(model, problem, k, buf, x, gamma, part, sample, z) -> int:
     return int(j)
 
 
-def _result(problem, model, gamma, seed, meta, path, status, ctr, counts, LV, CK, tg, H) -> RunResult:
+def _result(model, gamma, seed, meta, path, status, ctr, counts, LV, CK, tg, H) -> RunResult:
     it = int(ctr[C_IT])
     rows = CK[: ctr[C_CKPT]]
     if status != DIVERGED and (rows.shape[0] == 0 or rows[-1, 1] != it):

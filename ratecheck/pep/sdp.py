@@ -37,6 +37,8 @@ Clarabel fails or misses the tolerance.
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -186,7 +188,8 @@ class DelayedGDPEP:
         else:
             name, kwargs = cp.SCS, {"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iters": max_iters or SCS_MAX_ITERS}
         try:
-            with warnings.catch_warnings():
+            # SCS prints failures to Python's stdout: send them to stderr so --json output stays clean
+            with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
                 warnings.simplefilter("ignore")  # inaccuracy is reported as a status
                 self.problem.solve(solver=name, **kwargs)
         except cp.SolverError as exc:

@@ -8,6 +8,7 @@ bytes. Axes carry units: iterations, virtual seconds, gradients computed.
 from __future__ import annotations
 
 import io
+import warnings
 import math
 from collections import defaultdict
 from functools import wraps
@@ -17,6 +18,7 @@ import numpy as np
 import seaborn as sns
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import LogLocator, NullLocator
 
 from ..verdict.complexity import MEASURES, point_key
 from ..verdict.evidence import sort_key, where
@@ -54,10 +56,24 @@ def styled(fn):
                 return None
             buf = io.BytesIO()
             FigureCanvasAgg(fig)
-            fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+            try:
+                fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+            except ValueError as exc:  # e.g. a log axis with no positive data
+                warnings.warn(f"figure {fn.__name__} not drawn: {exc}")
+                return None
             return buf.getvalue()
 
     return wrapper
+
+
+def _log(ax, x: bool = True) -> None:
+    """Log scales with at most ~6 labelled decades and no minor ticks (they dominate drawing time)."""
+    if x:
+        ax.set_xscale("log")
+    ax.set_yscale("log")
+    for axis in (ax.xaxis, ax.yaxis) if x else (ax.yaxis,):
+        axis.set_major_locator(LogLocator(base=10, numticks=6))
+        axis.set_minor_locator(NullLocator())
 
 
 def _figure(nrows: int, ncols: int, width: float, height: float):
@@ -109,8 +125,7 @@ def _observed_vs_bound(ax, verdict: dict, var: str, band=None) -> bool:
             ax.fill_between(xs, band[0] * bounds, band[1] * bounds, color=color, alpha=0.08, hatch="//", linewidth=0, label=f"[{band[0]:g}, {band[1]:g}] × bound")
         drew = True
     if drew:
-        ax.set_xscale("log")
-        ax.set_yscale("log")
+        _log(ax)
         ax.set_xlabel(_var_label(var))
         ax.set_ylabel(f"{MEASURES[verdict['measure']][2]} to ε")
         ax.scatter([], [], marker="^", facecolors="none", edgecolors="0.3", label="censored (ended first)")
@@ -142,8 +157,7 @@ def bound_figure(verdict: dict):
             color = PALETTE[gi % len(PALETTE)]
             ax.errorbar(xs, mean, yerr=[np.nan_to_num(mean - lo), np.nan_to_num(hi - mean)], fmt="o", color=color, capsize=3, label=f"seed-mean, confidence bounds{f' ({glabel})' if glabel else ''}")
         ax.axhline(1.0, color="k", ls="--", lw=1.2, label="ε (the theorem's claim: ≤ 1)")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
+        _log(ax)
         ax.set_xlabel(_var_label(var))
         stat = next((r["statistic"] for r in verdict["points"] if "statistic" in r), "")
         ax.set_ylabel(f"{STAT_LABELS.get(stat, stat)} at the bound / ε")
@@ -180,8 +194,7 @@ def scaling_figure(verdict: dict):
         ax.plot(np.exp(grid), np.exp(cy + f["observed"] * (grid - cx)), "-", color=color, label=f"fit: slope {f['observed']:.3g} [{lo:.3g}, {hi:.3g}]")
         lb = np.log([r["bound"] for r in rows]) if rows else lx * f["predicted"]
         ax.plot(xs, np.exp(lb - lb.mean() + cy), "--", color="k", lw=1.2, label=f"card bound, rescaled: local slope {f['predicted']:.3g}")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    _log(ax)
     ax.set_xlabel(_var_label(var))
     ax.set_ylabel(f"{MEASURES[verdict['measure']][2]} to ε")
     ax.set_title(f"scaling in {var} (tolerance ± {verdict.get('tolerance', 0):g} on the slope)")
@@ -213,7 +226,7 @@ def ordering_figure(verdict: dict):
         ax.annotate(f"{r['wins']}–{r['losses']}", (i, 1.0), textcoords="offset points", xytext=(8, 6), fontsize="x-small")
     ax.axhline(1.0, color="0.3", ls="--", lw=1)
     ax.set_xticks(range(len(rows)), [where(r["point"]) for r in rows], rotation=20, fontsize="small")
-    ax.set_yscale("log")
+    _log(ax, x=False)
     ax.set_ylabel(f"{verdict['faster']} / {verdict['slower']}  ({MEASURES[verdict['measure']][2]} to ε)")
     ax.set_title("paired by seed; annotations: wins–losses of the faster")
     ax.legend(fontsize="small")
@@ -237,8 +250,7 @@ def optimal_figure(verdict: dict):
         ax.plot([r["best"]], [_finite([min(r["medians"])])[0]], "*", color=color, ms=13)
         ax.axvline(r["choice"], color=color, ls="--", lw=1.2, label=f"card's choice {r['choice']:.3g}")
         ax.axvspan(r["choice"] / factor, r["choice"] * factor, color=color, alpha=0.1)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    _log(ax)
     ax.set_xlabel(f"{verdict.get('parameter', 'parameter')} (★ = best; shaded: within ×{factor:g} of the card's choice)")
     ax.set_ylabel(f"{MEASURES[verdict['measure']][2]} to ε")
     ax.legend(fontsize="small")
@@ -279,8 +291,7 @@ def curves_figure(runs: list, point: dict, statistics: list[str]):
                 drew = True
             if stat in (r.meta.get("statistic") for r in runs) and isinstance(point.get("eps"), (int, float)):
                 ax.axhline(point["eps"], color="k", ls=":", lw=1, label="ε")
-            ax.set_xscale("log")
-            ax.set_yscale("log")
+            _log(ax)
             ax.set_xlabel(_axis_label(measure))
             if j == 0:
                 ax.set_ylabel(STAT_LABELS.get(stat, stat))
