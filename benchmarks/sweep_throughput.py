@@ -1,11 +1,14 @@
 """Sweep throughput (runs/s) of the sweep backends on one CPU-bound sweep.
 
-Run ``python benchmarks/sweep_throughput.py [--runs N] [--iterations K] [--fixture]``.
+Run ``python benchmarks/sweep_throughput.py [--runs N] [--iterations K] [--fixture]
+[--sleep S]``.
 
 The sweep is ``--runs`` ASGD runs of ``ratecheck.engine.run.run_fragment`` (quadratic,
 d = 50, 16 workers with √i compute times, ``--iterations`` iterations each, distinct
 seeds), or with ``--fixture`` (or if the engine is absent) the numpy fixture of the
-tests (``tests/sweep_fixture.py``). The store is off (``no_cache``), so every backend
+tests (``tests/sweep_fixture.py``); ``--sleep S`` makes each fixture run sleep S
+seconds and compute almost nothing, which measures the backends' dispatch overhead and
+parallelism even on a machine whose CPUs other processes keep busy. The store is off (``no_cache``), so every backend
 computes every run. Times are wall-clock for the whole ``run_tasks`` call, pool or
 cluster start-up and the workers' first (numba cache) load included; the serial run is
 preceded by one warm-up run in this process. Speed-ups are against serial, and every
@@ -40,11 +43,11 @@ def engine_sweep(runs: int, iterations: int):
     return run_fragment, frags, f"engine ASGD, quadratic d=50, n=16, {iterations} iterations"
 
 
-def fixture_sweep(runs: int, iterations: int):
+def fixture_sweep(runs: int, iterations: int, sleep: float):
     from sweep_fixture import execute, fragments
 
-    return (execute, fragments(runs, iterations=iterations, dim=50),
-            f"numpy fixture SGD, d=50, {iterations} iterations")
+    what = f"numpy fixture SGD, d=50, {iterations} iterations" + (f", {sleep} s sleep" if sleep else "")
+    return execute, fragments(runs, iterations=iterations, dim=50, sleep=sleep), what
 
 
 def main() -> None:
@@ -52,13 +55,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=24)
     parser.add_argument("--iterations", type=int, default=None)
     parser.add_argument("--fixture", action="store_true", help="use the test fixture, not the engine")
+    parser.add_argument("--sleep", type=float, default=0.0, help="fixture runs sleep S seconds")
     args = parser.parse_args()
     try:
-        if args.fixture:
+        if args.fixture or args.sleep:
             raise ImportError
         execute, frags, what = engine_sweep(args.runs, args.iterations or 100_000)
     except ImportError:
-        execute, frags, what = fixture_sweep(args.runs, args.iterations or 3_000)
+        default = 10 if args.sleep else 3_000
+        execute, frags, what = fixture_sweep(args.runs, args.iterations or default, args.sleep)
     tasks = [Task.of(f) for f in frags]
 
     execute(frags[0])  # warm-up (compilation) for the serial run

@@ -78,6 +78,8 @@ def test_table_and_files(tmp_path, capsys):
         (["--mu", "2"], "mu:"),
         (["--method", "delay-sequence"], "delays:"),
         (["--method", "delay-sequence", "--delays", "0,-1"], "delays[1]:"),
+        (["--method", "delay-sequence", "--delays", "0,1", "--N", "3"], "N:"),
+        (["--method", "worst-delay", "--tau", "3", "--N", "12", "--max-sequences", "100"], "tau_max:"),
     ],
 )
 def test_bad_input_exit_2_names_field(capsys, args, field):

@@ -73,6 +73,8 @@ def test_interpolation_rows_hold_for_a_true_quadratic():
         (lambda: DelayedGD(-1.0, (0, 1)), "gamma"),
         (lambda: DelayedGD(1.0, (0, -2)), "delays[1]"),
         (lambda: DelayedGD(1.0, ()), "N"),
+        (lambda: DelayedGD(1.0, (0, "1")), "delays[1]"),
+        (lambda: DelayedGD(1.0, (0, 1.5)), "delays[1]"),
         (lambda: StepRule("sometimes"), "rule"),
         (lambda: StepRule("filtered"), "threshold"),
         (lambda: StepRule("adaptive", c=0.0), "c"),

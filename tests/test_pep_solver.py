@@ -5,7 +5,7 @@ import pytest
 from ratecheck.errors import SpecError
 from ratecheck.pep.estimate import FunctionClass, worst_case, worst_delays
 from ratecheck.pep.methods import DelayedGD
-from ratecheck.pep.sdp import TOL, DelayedGDPEP
+from ratecheck.pep.sdp import STATUSES, TOL, DelayedGDPEP
 
 
 def test_optimal_solve_reports_size_time_and_accuracy():
@@ -28,7 +28,7 @@ def test_iteration_limit_is_a_status_not_a_value():
 def test_fallback_tries_scs_and_keeps_failure(capfd):
     r = worst_case(DelayedGD.constant_delay(1.0, 1, 4), solver="auto", max_iters=2)
     assert [a["solver"] for a in r.attempts] == ["clarabel", "scs"]
-    assert r.status in ("solver-inaccurate", "solver-error") and r.value is None
+    assert r.status in STATUSES and r.status != "optimal" and r.value is None
     assert capfd.readouterr().out == ""  # solver chatter goes to stderr, never into --json output
 
 

@@ -176,3 +176,8 @@ def test_progress_bar_counts_runs_and_failures(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "sweep:" in err and "4/4" in err and "failed=1" in err
     assert " 2/4 " in err  # the bar starts at the reused runs
+
+
+def test_unreachable_scheduler_is_a_spec_error():
+    with pytest.raises(SpecError, match="--scheduler: cannot connect to nonsense://x .*unknown address scheme"):
+        run_tasks(_tasks(1), execute, None, backend="dask", scheduler="nonsense://x", progress=False)

@@ -60,6 +60,16 @@ def int_list(field: str, text: str, minimum: int) -> list[int]:
     return sorted(out)
 
 
+def integer(field: str, text, minimum: int) -> int:
+    try:
+        v = int(str(text).strip())
+    except ValueError:
+        raise SpecError(field, f"must be an integer, got {text!r}") from None
+    if v < minimum:
+        raise SpecError(field, f"must be >= {minimum}, got {v}")
+    return v
+
+
 def number(field: str, text) -> float:
     try:
         v = float(text)
@@ -99,9 +109,9 @@ def register(subparsers) -> None:
         "pep", help="worst cases of delayed gradient descent by performance estimation (SDP)",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--method", default="constant-delay", help=f"one of {', '.join(METHODS)}")
-    p.add_argument("--tau", default="0", help="delays τ (or bounds for worst-delay): '0,1,2,5' or '0..5'")
+    p.add_argument("--tau", help="delays τ (or bounds for worst-delay): '0,1,2,5' or '0..5' (default 0)")
     p.add_argument("--delays", help="delay sequence δ_0,…,δ_{N−1} for delay-sequence")
-    p.add_argument("--N", default="1..10", help="numbers of steps: '1..20' or '1,5,10'")
+    p.add_argument("--N", help="numbers of steps: '1..20' or '1,5,10' (default 1..10)")
     p.add_argument("--gamma", default="1/L", help="stepsize: number or formula in L, mu, tau, N (default 1/L)")
     p.add_argument("--L", default="1", help="smoothness constant (default 1)")
     p.add_argument("--mu", default="0", help="strong convexity constant, 0 <= mu < L (default 0)")
@@ -123,9 +133,9 @@ def register(subparsers) -> None:
 
 def _rule(args) -> StepRule:
     check_choice("rule", args.rule, RULES)
-    threshold = int_list("threshold", args.threshold, 0)[0] if args.threshold is not None else None
+    threshold = integer("threshold", args.threshold, 0) if args.threshold is not None else None
     c = number("c", args.c) if args.c is not None else None
-    workers = int_list("workers", args.workers, 1)[0] if args.workers is not None else None
+    workers = integer("workers", args.workers, 1) if args.workers is not None else None
     return StepRule(args.rule, threshold, c, workers)
 
 
@@ -139,20 +149,24 @@ def build(args) -> tuple[dict, Overlay]:
     D, Delta = number("D", args.D), number("Delta", args.Delta)
     rule = _rule(args)
     gamma_of = gamma_function(args.gamma, fclass.L, fclass.mu)
-    max_iters = int_list("max_iters", args.max_iters, 1)[0] if args.max_iters is not None else None
-    max_seq = int_list("max_sequences", args.max_sequences, 1)[0]
+    max_iters = integer("max_iters", args.max_iters, 1) if args.max_iters is not None else None
+    max_seq = integer("max_sequences", args.max_sequences, 1)
     common = dict(fclass=fclass, criterion=args.criterion, initial=args.initial, D=D, Delta=Delta,
                   solver=args.solver, max_iters=max_iters)
 
     if args.method == "delay-sequence":
         if args.delays is None:
             raise SpecError("delays", "required by --method delay-sequence")
-        delays = [int(x) for x in int_list_keep_order("delays", args.delays)]
+        for name in ("N", "tau"):
+            if getattr(args, name) is not None:
+                raise SpecError(name, "is set by --delays for --method delay-sequence")
+        delays = [integer(f"delays[{k}]", x, 0) for k, x in enumerate(args.delays.split(","))]
         grid = [(len(delays), max(delays), delays)]
     else:
         if args.delays is not None:
             raise SpecError("delays", f"only for --method delay-sequence, not {args.method!r}")
-        grid = [(N, tau, None) for tau in int_list("tau", args.tau, 0) for N in int_list("N", args.N, 1)]
+        grid = [(N, tau, None) for tau in int_list("tau", args.tau or "0", 0)
+                for N in int_list("N", args.N or "1..10", 1)]
 
     t0 = time.perf_counter()
     rows = []
@@ -184,7 +198,7 @@ def build(args) -> tuple[dict, Overlay]:
                                taus, Ns, gamma_of)
     else:
         overlay = Overlay(CARD_ID, "the card bound is only drawn for --method constant-delay with --rule constant")
-    bound_name = "D" if args.initial == "dist" else "Delta"
+    bound_name, bound = ("D", D) if args.initial == "dist" else ("Delta", Delta)
     return {
         "command": "pep",
         "method": args.method,
@@ -194,28 +208,14 @@ def build(args) -> tuple[dict, Overlay]:
         "function_class": {"L": fclass.L, "mu": fclass.mu},
         "criterion": args.criterion,
         "criterion_text": CRITERIA[args.criterion],
-        "initial": {"kind": args.initial, "condition": INITIAL[args.initial], bound_name: D if bound_name == "D" else Delta},
+        "initial": {"kind": args.initial, "condition": INITIAL[args.initial], bound_name: bound},
         "scaling": (f"value = s · W(L=1, mu/L, gamma·L, bound=1) with s = "
-                    f"{scale_factor(args.criterion, args.initial, fclass.L, D * D if bound_name == 'D' else Delta):g}"),
+                    f"{scale_factor(args.criterion, args.initial, fclass.L, bound**2 if bound_name == 'D' else bound):g}"),
         "conventions": "x_j = x_0 for j < 0 (effective delay min(δ_k, k)); k counts gradient arrivals",
         "rows": rows,
         "card": overlay.as_dict(),
         "total_time": total,
     }, overlay
-
-
-def int_list_keep_order(field: str, text: str) -> list[int]:
-    """A comma-separated sequence of integers ≥ 0, order and repeats kept."""
-    out = []
-    for k, part in enumerate(str(text).split(",")):
-        try:
-            v = int(part.strip())
-        except ValueError:
-            raise SpecError(f"{field}[{k}]", f"must be an integer, got {part.strip()!r}") from None
-        if v < 0:
-            raise SpecError(f"{field}[{k}]", f"must be >= 0, got {v}")
-        out.append(v)
-    return out
 
 
 def _fmt(v, spec=".6g") -> str:

@@ -82,7 +82,7 @@ def check_delays(delays) -> tuple[int, ...]:
     """Validate a delay sequence δ_0, …, δ_{N−1} (integers ≥ 0, N ≥ 1)."""
     out = []
     for k, dk in enumerate(delays):
-        if isinstance(dk, bool) or not float(dk).is_integer() or dk < 0:
+        if isinstance(dk, bool) or not isinstance(dk, (int, float)) or not float(dk).is_integer() or dk < 0:
             raise SpecError(f"delays[{k}]", f"must be an integer >= 0, got {dk!r}")
         out.append(int(dk))
     if not out:
@@ -103,7 +103,8 @@ class DelayedGD:
     rule: StepRule = StepRule()
 
     def __post_init__(self):
-        if not (np.isfinite(self.gamma) and self.gamma > 0):
+        if isinstance(self.gamma, bool) or not isinstance(self.gamma, (int, float)) \
+                or not (np.isfinite(self.gamma) and self.gamma > 0):
             raise SpecError("gamma", f"must be > 0, got {self.gamma!r}")
         object.__setattr__(self, "delays", check_delays(self.delays))
 

@@ -108,7 +108,7 @@ class DelayedGDPEP:
             raise SpecError("mu", f"need 0 <= mu < L, got mu={mu!r}, L={L!r}")
         if criterion == "dist" and initial == "fgap" and mu == 0:
             raise SpecError("criterion", "‖x_N − x*‖² is unbounded given only f(x_0) − f* ≤ Δ when mu = 0")
-        self.method, self.criterion, self.initial = method, criterion, initial
+        self.criterion = criterion
         N = method.N
         d = N + 2
         xs = np.vstack([np.zeros(d), method.iterates()])

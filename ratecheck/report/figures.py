@@ -18,7 +18,7 @@ import numpy as np
 import seaborn as sns
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import LogLocator, NullLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from ..verdict.complexity import MEASURES, point_key
 from ..verdict.evidence import sort_key, where
@@ -66,19 +66,34 @@ def styled(fn):
     return wrapper
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _decade(value: float, _pos=None) -> str:
+    """Tick label 10ⁿ in plain text (mathtext labels dominate the drawing time)."""
+    if value <= 0:
+        return ""
+    e = math.log10(value)
+    return f"10{str(round(e)).translate(_SUPERSCRIPT)}" if abs(e - round(e)) < 1e-9 else f"{value:.3g}"
+
+
 def _log(ax, x: bool = True) -> None:
-    """Log scales with at most ~6 labelled decades and no minor ticks (they dominate drawing time)."""
+    """Log scales with at most ~6 labelled decades and no minor ticks."""
     if x:
         ax.set_xscale("log")
     ax.set_yscale("log")
     for axis in (ax.xaxis, ax.yaxis) if x else (ax.yaxis,):
         axis.set_major_locator(LogLocator(base=10, numticks=6))
+        axis.set_major_formatter(FuncFormatter(_decade))
         axis.set_minor_locator(NullLocator())
 
 
-def _figure(nrows: int, ncols: int, width: float, height: float):
-    fig = Figure(figsize=(width, height), layout="constrained")
-    return fig, fig.subplots(nrows, ncols, squeeze=False)
+def _figure(nrows: int, ncols: int, width: float, height: float, sharey: bool = False):
+    """A figure with fixed margins (in inches; a constrained layout doubles the drawing time)."""
+    fig = Figure(figsize=(width, height))
+    fig.subplots_adjust(left=0.85 / width, right=1 - 0.25 / width, bottom=0.6 / height, top=1 - 0.45 / height,
+                        wspace=0.32, hspace=0.55 * nrows / max(height / 3.0, 1.0))
+    return fig, fig.subplots(nrows, ncols, squeeze=False, sharey="row" if sharey else False)
 
 
 def _finite(a) -> np.ndarray:
@@ -274,7 +289,7 @@ def curves_figure(runs: list, point: dict, statistics: list[str]):
     for r in runs:
         by_alg[r.meta.get("algorithm")].append(r)
     measures = ("time", "computed", "iterations")
-    fig, axes = _figure(len(statistics), 3, 12, 2.9 * len(statistics) + 0.4)
+    fig, axes = _figure(len(statistics), 3, 12, 2.9 * len(statistics) + 0.4, sharey=True)
     drew = False
     for i, stat in enumerate(statistics):
         for j, measure in enumerate(measures):
@@ -295,6 +310,8 @@ def curves_figure(runs: list, point: dict, statistics: list[str]):
             ax.set_xlabel(_axis_label(measure))
             if j == 0:
                 ax.set_ylabel(STAT_LABELS.get(stat, stat))
+            else:
+                ax.tick_params(labelleft=False)
             if i == 0 and j == 0:
                 ax.legend(fontsize="small")
     if not drew:
@@ -338,7 +355,7 @@ def delays_figure(runs: list):
     return fig
 
 
-def curve_points(runs: list, limit: int = 4) -> list[dict]:
+def curve_points(runs: list, limit: int = 3) -> list[dict]:
     """The sweep points to draw curves at: all, or ``limit`` spread evenly over the sweep."""
     points = {point_key(r.meta.get("point", {}) or {}): r.meta.get("point", {}) or {} for r in runs}
     keys = sorted(points, key=lambda k: sort_key(points[k]))
