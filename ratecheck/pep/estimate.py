@@ -124,8 +124,7 @@ def worst_case(method: DelayedGD, fclass: FunctionClass = FunctionClass(), crite
     return PEPResult(
         method=method.describe(),
         function_class={"L": fclass.L, "mu": fclass.mu},
-        initial={"kind": initial, "condition": INITIAL[initial], "D" if initial == "dist" else "Delta":
-                 D if initial == "dist" else Delta},
+        initial={"kind": initial, "condition": INITIAL[initial], **({"D": D} if initial == "dist" else {"Delta": Delta})},
         criterion=criterion,
         status=sol.status,
         value=s * sol.value if ok else None,
@@ -161,7 +160,7 @@ class WorstDelayResult:
     ``value`` is the maximum over all sequences, reported only when every SDP was
     solved to the accuracy of :mod:`.sdp`; otherwise ``status`` is the failure status
     and ``failed`` lists the sequences whose solve failed. ``worst`` is the result of
-    the maximising sequence.
+    the maximising sequence (the first one enumerated, up to solver accuracy).
     """
 
     tau_max: int

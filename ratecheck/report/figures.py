@@ -78,12 +78,17 @@ def _decade(value: float, _pos=None) -> str:
 
 
 def _log(ax, x: bool = True) -> None:
-    """Log scales with at most ~6 labelled decades and no minor ticks."""
+    """Log scales with at most ~6 labelled decades and no minor ticks; call after plotting.
+
+    An axis spanning less than two decades also gets ticks at 2 and 5 times powers of 10.
+    """
     if x:
         ax.set_xscale("log")
     ax.set_yscale("log")
-    for axis in (ax.xaxis, ax.yaxis) if x else (ax.yaxis,):
-        axis.set_major_locator(LogLocator(base=10, numticks=6))
+    for axis, lim in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())) if x else ((ax.yaxis, ax.get_ylim()),):
+        lo, hi = sorted(lim)
+        narrow = lo > 0 and math.log10(hi / lo) < 2
+        axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if narrow else (1.0,), numticks=6))
         axis.set_major_formatter(FuncFormatter(_decade))
         axis.set_minor_locator(NullLocator())
 
@@ -175,8 +180,8 @@ def bound_figure(verdict: dict):
         _log(ax)
         ax.set_xlabel(_var_label(var))
         stat = next((r["statistic"] for r in verdict["points"] if "statistic" in r), "")
-        ax.set_ylabel(f"{STAT_LABELS.get(stat, stat)} at the bound / ε")
-        ax.set_title("statistic at the bound (censored = ∞, off the plot)")
+        ax.set_ylabel("statistic at the bound / ε")
+        ax.set_title(f"{STAT_LABELS.get(stat, stat)} at the bound (censored = ∞, off the plot)")
         ax.legend(fontsize="small")
     return fig
 
@@ -349,7 +354,7 @@ def delays_figure(runs: list):
         ax.axvline(tau_max, color="k", ls="--", lw=1.2, label=rf"$\tau_{{\max}}$ = {tau_max}")
         ax.axvline(tau_avg, color=PALETTE[3], ls=":", lw=1.6, label=rf"$\tau_{{\mathrm{{avg}}}}$ = {tau_avg:.3g}")
         ax.set_title(f"{alg} ({len(rr)} runs, {int(counts.sum())} applied gradients)", fontsize="small")
-        ax.set_xlabel("delay (server updates since the point was handed out)")
+        ax.set_xlabel("delay (server updates since hand-out)")
         ax.set_ylabel("share of applied gradients")
         ax.legend(fontsize="small")
     return fig
