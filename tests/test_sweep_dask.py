@@ -23,7 +23,7 @@ def test_dask_backends_match_serial(tmp_path):
         store = ResultStore(tmp_path / f"{backend}.sqlite")
         if backend == "dask":  # an existing scheduler, as a SLURMCluster would give
             with LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                              dashboard_address=None) as cluster:
+                              dashboard_address=":0") as cluster:
                 out = run_tasks(tasks, execute, store, backend="dask",
                                 scheduler=cluster.scheduler_address, progress=False)
         else:

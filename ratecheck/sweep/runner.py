@@ -195,8 +195,10 @@ def _dask(todo: list[Task], execute: Execute, workers: int, scheduler: str | Non
 
     cluster = None
     if scheduler is None:
+        # dashboard_address ":0": its HTTP server (always started) takes a free port,
+        # not 8787, which another cluster on this machine may hold
         cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
         )
         client = Client(cluster)
     else:
