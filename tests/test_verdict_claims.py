@@ -209,7 +209,7 @@ def test_ordering_resolves_censoring_when_it_decides_the_pair():
 # --- optimal-parameter ---------------------------------------------------------------
 
 def _gamma_grid(best=0.1):
-    runs, p = [], {}
+    runs = []
     for g in (0.025, 0.05, 0.1, 0.2, 0.4):
         penalty = 1 + 2 * abs(math.log2(g / best))  # complexity grows away from the best γ
         runs += sweep(f"g{g}", lambda e: 3 * penalty / e**2, eps=[0.01], params={"gamma": g})

@@ -71,7 +71,7 @@ def to_markdown(blocks: list[Block]) -> str:
             lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in b.rows]
             out.append("\n".join(lines))
         elif isinstance(b, Figure):
-            out.append(f"![{_md_cell(b.caption)}]({b.path})\n\n*{b.caption}*")
+            out.append(f"![{_md_cell(b.caption)}]({b.path})\n\nFigure: {b.caption}")
         elif isinstance(b, Code):
             out.append(f"```\n{b.text}\n```")
     return "\n\n".join(out) + "\n"

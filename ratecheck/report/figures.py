@@ -27,7 +27,7 @@ from .bands import seed_band
 PALETTE = sns.color_palette("colorblind", 10)
 STAT_LABELS = {
     "grad_sq": r"$\|\nabla f(x_k)\|^2$",
-    "avg_grad_sq": r"$\frac{1}{K+1}\sum_{k\leq K}\|\nabla f(x_k)\|^2$",
+    "avg_grad_sq": r"$\mathrm{avg}_{k\leq K}\,\|\nabla f(x_k)\|^2$",
     "min_grad_sq": r"$\min_{k\leq K}\|\nabla f(x_k)\|^2$",
     "fgap": r"$f(x_k) - f^*$",
     "fgap_avg": r"$f(\bar x_K) - f^*$",
@@ -77,6 +77,10 @@ def _decade(value: float, _pos=None) -> str:
     return f"10{str(round(e)).translate(_SUPERSCRIPT)}" if abs(e - round(e)) < 1e-9 else f"{value:.3g}"
 
 
+def _plain(value: float, _pos=None) -> str:
+    return f"{value:.3g}"
+
+
 def _log(ax, x: bool = True) -> None:
     """Log scales with at most ~6 labelled decades and no minor ticks; call after plotting.
 
@@ -89,7 +93,7 @@ def _log(ax, x: bool = True) -> None:
         lo, hi = sorted(lim)
         narrow = lo > 0 and math.log10(hi / lo) < 2
         axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if narrow else (1.0,), numticks=6))
-        axis.set_major_formatter(FuncFormatter(_decade))
+        axis.set_major_formatter(FuncFormatter(_plain if narrow else _decade))
         axis.set_minor_locator(NullLocator())
 
 

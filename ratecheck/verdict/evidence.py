@@ -84,16 +84,16 @@ class Evidence:
         """The card's bound ``claim["bound"]`` at this point, or ``(None, why not)``."""
         pred = self.predictions.get((label, pk))
         if pred is None:
-            return None, f"no card evaluation for {label} at {pk}"
+            return None, f"No card evaluation for {label} at {pk}"
         if claim.get("theorem") and pred.get("theorem") != claim["theorem"]:
             return None, f"{label} is evaluated with card {pred.get('theorem')!r}, not {claim['theorem']!r}"
         if pred.get("missing"):
-            return None, f"card {pred.get('theorem')} does not apply: missing {', '.join(map(str, pred['missing']))}"
+            return None, f"Card {pred.get('theorem')} does not apply: missing {', '.join(map(str, pred['missing']))}"
         value = (pred.get("bounds") or {}).get(claim["bound"])
         if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-            return None, f"card {pred.get('theorem')} gives no finite {claim['bound']} bound at {pk}"
+            return None, f"Card {pred.get('theorem')} gives no finite {claim['bound']} bound at {pk}"
         if not allow_hidden and (pred.get("constants") or {}).get(claim["bound"]) == "hidden":
-            return None, f"the {claim['bound']} bound of {pred.get('theorem')} hides its constants (O(·)); only scaling and ratio-bounded claims can use it"
+            return None, f"The {claim['bound']} bound of {pred.get('theorem')} hides its constants (O(·)); only scaling and ratio-bounded claims can use it"
         return float(value), None
 
     def rng(self, claim_index: int, point_index: int) -> np.random.Generator:

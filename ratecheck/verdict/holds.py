@@ -6,7 +6,8 @@ the *expectation* of its statistic is at most ε, e.g. Ringmaster ASGD Thm 1:
 have the form "A/K + B ≤ ε for every K ≥ K(ε)", so the claim is checked at the first
 checkpoint of each seed at or past the bound (its distance past the bound is
 reported as ``grid_slack``): let s_i be the statistic there for seed i; the claim
-at a point is H: E[s] ≤ ε.
+at a point is H: E[s] ≤ ε. (The trace's ``avg_grad_sq`` at checkpoint k averages
+x_0, …, x_k: the card's (1/K) Σ_{k<K} at K = k + 1 > K(ε).)
 
 Decision, with one-sided percentile-bootstrap bounds of the seed-mean of s (the mean,
 because the theorem bounds an expectation; a quantile would test something the
@@ -55,7 +56,7 @@ def applicable_points(claim: dict, ev: Evidence, label: str, *, allow_hidden: bo
         stat = ev.statistic(claim, runs)
         sv = ev.seed_values(runs, stat, point, claim["measure"]) if bound is not None and stat else None
         if bound is None or stat is None or sv is None:
-            why = why or ("no statistic: the runs name none and the claim gives none" if stat is None else f"ε={num(point.get('eps'))} or {stat} was not tracked by the runs")
+            why = why or ("No statistic: the runs name none and the claim gives none" if stat is None else f"ε = {num(point.get('eps'))} or {stat} was not tracked by the runs")
             skipped.append({"point": point, "status": "not-applicable", "reason": why})
             continue
         usable.append((pk, point, runs, bound, stat, sv))

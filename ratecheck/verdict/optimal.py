@@ -49,12 +49,12 @@ def _card_choice(claim: dict, ev: Evidence, pk: str):
         if claim["theorem"] and pred.get("theorem") != claim["theorem"]:
             return None, f"{lab} is evaluated with card {pred.get('theorem')!r}, not {claim['theorem']!r}"
         if pred.get("missing"):
-            return None, f"card {pred.get('theorem')} does not apply: missing {', '.join(map(str, pred['missing']))}"
+            return None, f"Card {pred.get('theorem')} does not apply: missing {', '.join(map(str, pred['missing']))}"
         v = pred["parameters"][claim["parameter"]]
         if isinstance(v, (int, float)) and math.isfinite(v) and v > 0:
             return (float(v), pred.get("theorem")), None
-        return None, f"the card's {claim['parameter']} is not a positive number ({v!r})"
-    return None, f"no card evaluation gives {claim['parameter']!r} for {', '.join(refs)}"
+        return None, f"The card's {claim['parameter']} is not a positive number ({v!r})"
+    return None, f"No card evaluation gives {claim['parameter']!r} for {', '.join(refs)}"
 
 
 def evaluate_optimal(claim: dict, ev: Evidence) -> dict:

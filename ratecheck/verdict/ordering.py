@@ -64,11 +64,11 @@ def evaluate_ordering(claim: dict, ev: Evidence) -> dict:
         point, rf, rs = ev.points[pk], ev.runs(f_lab, pk), ev.runs(s_lab, pk)
         stat_f, stat_s = ev.statistic(claim, rf), ev.statistic(claim, rs)
         if stat_f is None or stat_f != stat_s:
-            skipped.append({"point": point, "status": "not-applicable", "reason": f"the two algorithms' runs track different statistics ({stat_f}, {stat_s}); give `statistic`"})
+            skipped.append({"point": point, "status": "not-applicable", "reason": f"The two algorithms' runs track different statistics ({stat_f}, {stat_s}); give `statistic`"})
             continue
         a, b = ev.seed_values(rf, stat_f, point, measure), ev.seed_values(rs, stat_f, point, measure)
         if a is None or b is None:
-            skipped.append({"point": point, "status": "not-applicable", "reason": f"ε={num(point.get('eps'))} or {stat_f} was not tracked"})
+            skipped.append({"point": point, "status": "not-applicable", "reason": f"ε = {num(point.get('eps'))} or {stat_f} was not tracked"})
             continue
         usable.append((pk, point, rf + rs, stat_f, a, b))
     if not usable:
