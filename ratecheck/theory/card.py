@@ -96,7 +96,8 @@ class Evaluation:
             "theorem": c.id,
             "kind": c.kind,
             "statistic": c.statistic,
-            "inputs": {k: _num(v) for k, v in self.inputs.items()},
+            "inputs": {k: _num(v, k == "n" or (k in c.symbols and c.symbols[k][2].endswith("integer")))
+                       for k, v in self.inputs.items()},
             "parameters": {k: _num(v, c._entry_of(k).integer) for k, v in self.parameters.items()},
             "bounds": {k: _num(v, c.bounds[k].integer) for k, v in self.bounds.items()},
             "provenance": {k: str(c._entry_of(k).provenance) for k in names if k not in self.overridden},

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 
-import sympy as sp
 
 from ..errors import SpecError
 from ..vocabulary import VOCABULARY

@@ -237,25 +237,39 @@ class TauStats:
         return m.astype(np.int64) - 1
 
     def fill(self, k: float, c: float) -> float:
-        """min{t ≥ 0 : Σ_i ⌊t/(c τ_i)⌋ ≥ k}, exactly (an event time c·τ_i·j)."""
+        """min{t ≥ 0 : Σ_i ⌊t/(c τ_i)⌋ ≥ k}: the k-th smallest event time c·τ_i·j.
+
+        Bisection brackets it to less than the shortest period c·τ_1, so each worker
+        has at most one event in the bracket; the answer is the smallest of those
+        events at which the count reaches k. Event times that coincide to within
+        a relative 4e-16 count as ties.
+        """
         if k <= 0:
             return 0.0
         step = c * self.tau
-        count = lambda t: np.floor(t / step + 1e-12).sum()  # noqa: E731 — events at t exactly count
-        lo, hi = 0.0, float(step[0] * math.ceil(k))
-        for _ in range(200):
-            if hi - lo <= 1e-12 * hi:
-                break
+
+        def count(t):
+            return float(np.floor(t / step * (1 + 4e-16)).sum())
+
+        lo, hi = 0.0, float(step[0] * math.ceil(k))  # worker 1 alone finishes k by hi
+        while hi - lo >= 0.5 * step[0]:
             mid = 0.5 * (lo + hi)
+            if mid <= lo or mid >= hi:
+                break
             if count(mid) >= k:
                 hi = mid
             else:
                 lo = mid
-        t = lo  # count(lo) < k: step event by event to the first time the count reaches k
-        while True:
-            t = float(np.min(step * (np.floor(t / step + 1e-12) + 1)))
-            if count(t) >= k:
-                return t
+        j = np.floor(hi / step * (1 + 4e-16))
+        cand = np.unique((j * step)[j >= 1])
+        a, b = 0, cand.size - 1  # count(cand[b]) >= k since cand[b] is the largest event <= hi
+        while a < b:
+            mid = (a + b) // 2
+            if count(cand[mid]) >= k:
+                b = mid
+            else:
+                a = mid + 1
+        return float(cand[a])
 
 
 def _near_integer_round(x):
