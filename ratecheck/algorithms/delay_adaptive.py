@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from numba import njit
 
-from ..engine.clock import current_sample, peek_time, pop, start
-from ..engine.ops import emit_assign, emit_bcast, emit_grad, emit_step
+from ..engine.clock import current_sample, pop, start
+from ..engine.ops import emit_assign, emit_grad, emit_step
 from . import ALGORITHMS
-from .base import COMPUTED, DONE, INIT, ITER, NEED_WORK, OPS_FULL, Algorithm
+from ._kernel import pause, start_all
+from .base import COMPUTED, INIT, ITER, Algorithm
 
 
 @njit(cache=True)
@@ -28,17 +29,11 @@ def delay_adaptive_kernel(c, ops, prog, st, prm, lim, cap):
     disp = st[0]
     n = disp.shape[0]
     if prog[INIT] == 0:
-        emit_bcast(ops)
-        for w in range(n):
-            start(c, w, 0.0)
-        prog[INIT] = 1
+        start_all(c, ops, prog, n)
     while True:
-        if prog[ITER] >= lim[0] or peek_time(c) > lim[1]:
-            return DONE
-        if ops.size[0] + 3 > cap:
-            return OPS_FULL
-        if c.low[0]:
-            return NEED_WORK
+        status = pause(c, ops, prog, lim, cap, 3)
+        if status >= 0:
+            return status
         t, w = pop(c)
         prog[COMPUTED] += 1
         delay = prog[ITER] - disp[w]

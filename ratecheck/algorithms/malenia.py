@@ -44,6 +44,7 @@ from ..engine.clock import cancel, current_sample, peek_time, pop, start
 from ..engine.ops import emit_bcast, emit_grad, emit_step
 from ..errors import SpecError
 from . import ALGORITHMS
+from ._kernel import start_all
 from .base import COMPUTED, DONE, INIT, ITER, NEED_WORK, OPS_FULL, Algorithm, Param
 
 # scalar state: number buffered, flush position, phase (0 collect, 1 flush),
@@ -59,11 +60,8 @@ def malenia_kernel(c, ops, prog, st, prm, lim, cap):
     bound = n * n / prm[0] * (1.0 + TIE_SLACK)
     bmax = int(prm[1])
     if prog[INIT] == 0:
-        emit_bcast(ops)
-        for w in range(n):
-            start(c, w, 0.0)
+        start_all(c, ops, prog, n)
         sc[ZEROS] = n
-        prog[INIT] = 1
     while True:
         if sc[PHASE] == 1:
             while sc[POS] < sc[NBUF]:

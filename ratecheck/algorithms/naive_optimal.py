@@ -20,11 +20,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..engine.clock import current_sample, peek_time, pop, start
-from ..engine.ops import emit_assign, emit_bcast, emit_grad, emit_step
+from ..engine.clock import current_sample, pop, start
+from ..engine.ops import emit_assign, emit_grad, emit_step
 from ..errors import SpecError
 from . import ALGORITHMS
-from .base import COMPUTED, DONE, INIT, ITER, NEED_WORK, OPS_FULL, Algorithm, Param
+from ._kernel import pause, start_all
+from .base import COMPUTED, INIT, ITER, Algorithm, Param
 
 
 @njit(cache=True)
@@ -32,17 +33,11 @@ def naive_optimal_kernel(c, ops, prog, st, prm, lim, cap):
     disp = st[0]
     m = int(prm[0])
     if prog[INIT] == 0:
-        emit_bcast(ops)
-        for w in range(m):
-            start(c, w, 0.0)
-        prog[INIT] = 1
+        start_all(c, ops, prog, m)
     while True:
-        if prog[ITER] >= lim[0] or peek_time(c) > lim[1]:
-            return DONE
-        if ops.size[0] + 3 > cap:
-            return OPS_FULL
-        if c.low[0]:
-            return NEED_WORK
+        status = pause(c, ops, prog, lim, cap, 3)
+        if status >= 0:
+            return status
         t, w = pop(c)
         prog[COMPUTED] += 1
         emit_grad(ops, w, c.k[w], current_sample(c, w), 1.0, prog[ITER] - disp[w])

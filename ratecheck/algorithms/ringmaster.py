@@ -21,10 +21,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..engine.clock import cancel, current_sample, peek_time, pop, start
-from ..engine.ops import emit_assign, emit_bcast, emit_grad, emit_step
+from ..engine.clock import cancel, current_sample, pop, start
+from ..engine.ops import emit_assign, emit_grad, emit_step
 from . import ALGORITHMS
-from .base import COMPUTED, DISCARDED, DONE, INIT, ITER, NEED_WORK, OPS_FULL, Algorithm, Param
+from ._kernel import pause, start_all
+from .base import COMPUTED, DISCARDED, INIT, ITER, Algorithm, Param
 
 # FIFO of workers ordered by dispatch iteration (a doubly linked list): the head
 # holds the oldest point, so the computations to stop are always at the head.
@@ -64,18 +65,13 @@ def ringmaster_kernel(c, ops, prog, st, prm, lim, cap):
     R = int(prm[0])
     stops = prm[1] != 0.0
     if prog[INIT] == 0:
-        emit_bcast(ops)
+        start_all(c, ops, prog, n)
         for w in range(n):
-            start(c, w, 0.0)
             _append(prev, nxt, ends, w)
-        prog[INIT] = 1
     while True:
-        if prog[ITER] >= lim[0] or peek_time(c) > lim[1]:
-            return DONE
-        if ops.size[0] + n + 3 > cap:
-            return OPS_FULL
-        if c.low[0]:
-            return NEED_WORK
+        status = pause(c, ops, prog, lim, cap, n + 3)
+        if status >= 0:
+            return status
         t, w = pop(c)
         prog[COMPUTED] += 1
         delay = prog[ITER] - disp[w]
