@@ -63,6 +63,41 @@ def test_arrival_rates_follow_the_mean_cost():
     np.testing.assert_allclose(counts / times[-1], 1 / mean, rtol=5 / math.sqrt(counts.min()))
 
 
+def test_common_random_numbers_across_algorithms():
+    """Two algorithms, same seed → the same sample, hence the same time, for computation k of worker w."""
+    from ratecheck.algorithms import ALGORITHMS
+    from ratecheck.engine.ops import GRAD, STEP
+    from ratecheck.engine.schedule import ScheduleDriver
+
+    p = FiniteSum([[1.0, 2.0, 3.0, 10.0, 0.5]])
+    m = model(n=3, base=[0.0, 1.0, 2.0], scale=1.0)
+
+    def run(method, params, seed):
+        drv = ScheduleDriver(ALGORITHMS.get(method)({"gamma": 1.0, **params}), m, p, seed)
+        grads = {}  # (w, k) → (sample, time of the update that applied it)
+        for ops in drv.chunks(3000, np.inf):
+            n = ops.size[0]
+            g, st = np.flatnonzero(ops.kind[:n] == GRAD), np.flatnonzero(ops.kind[:n] == STEP)
+            for i, j in zip(g, st):
+                grads[int(ops.w[i]), int(ops.k[i])] = (int(ops.s[i]), float(ops.t[j]))
+        return grads
+
+    a = run("asgd", {}, 2)
+    b = run("delay-filtered-sgd", {"threshold": 1}, 2)  # drops stale gradients: applies others
+    common = set(a) & set(b)
+    assert len(common) > 1000 and set(a) != set(b)
+    # same samples; and, as both restart a worker on every arrival, the same finish times
+    assert all(a[key] == b[key] for key in common)
+    c = run("asgd", {}, 3)
+    assert [a[0, k][0] for k in range(50)] != [c[0, k][0] for k in range(50)]
+    # ASGD restarts a worker at once: computation k of w ends at Σ_{j≤k} (b_w + cost[ξ_j])
+    for w in range(3):
+        ks = sorted(k for ww, k in a if ww == w)
+        assert ks == list(range(len(ks)))
+        times = m.base[w] + p.sample_cost[0, [a[w, k][0] for k in ks]]
+        np.testing.assert_allclose([a[w, k][1] for k in ks], np.cumsum(times), rtol=1e-12)
+
+
 def test_needs_sample_costs():
     m = model(n=1)
     with pytest.raises(SpecError, match="sample_cost"):
@@ -80,6 +115,7 @@ def test_needs_sample_costs():
     ({"n": 2, "scale": 0}, "asynchrony.scale"),
     ({"n": 2, "base": [1.0]}, "asynchrony.base"),
     ({"base": [1.0, -2.0]}, "asynchrony.base[1]"),
+    ({"base": []}, "asynchrony.base"),
     ({"n": 2, "noise": 1.0}, "asynchrony.noise"),
 ])
 def test_bad_input_names_the_field(spec, field):

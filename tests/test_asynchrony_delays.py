@@ -115,6 +115,17 @@ def test_sequence_file_errors_name_file_and_line(tmp_path, text, bound, line, wh
     assert err.value.field == f"{f}:{line}" and what in str(err.value)
 
 
+def test_sequence_file_level_errors(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n  \n")
+    with pytest.raises(SpecError) as err:
+        make_model({"model": "sequence", "file": str(empty)})
+    assert err.value.field == str(empty) and "holds no delays" in str(err.value)
+    with pytest.raises(SpecError) as err:
+        make_model({"model": "sequence", "file": str(tmp_path / "missing.txt")})
+    assert err.value.field == str(tmp_path / "missing.txt") and "cannot read" in str(err.value)
+
+
 def test_engine_rejects_a_delay_above_the_declared_bound():
     class Liar(type(make_model({"model": "constant", "tau": 2}))):
         def delays(self, count, gen):

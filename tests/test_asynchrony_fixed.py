@@ -66,6 +66,38 @@ def test_statistics_hand_values():
     assert fixed(tau=[4, 1, 2], order="given").statistics()["H"] == st["H"]
 
 
+def schedule(m, iterations):
+    """(time, worker, delay) of each update of vanilla ASGD under model m (every worker busy)."""
+    from ratecheck.algorithms.asgd import ASGD
+    from ratecheck.engine.ops import GRAD, STEP
+    from ratecheck.engine.schedule import ScheduleDriver
+
+    rows, pending = [], None
+    for ops in ScheduleDriver(ASGD({"gamma": 1.0}), m, None, seed=0).chunks(iterations, np.inf):
+        for i in range(ops.size[0]):
+            if ops.kind[i] == GRAD:
+                pending = (int(ops.w[i]), int(ops.delay[i]))
+            elif ops.kind[i] == STEP:
+                rows.append((float(ops.t[i]), *pending))
+    return rows
+
+
+def test_profile_schedule_matches_hand_computation():
+    # quadratic profile, scale ½: τ = (0.5, 2, 4.5). Worker i finishes at multiples of τ_i;
+    # ties at t = 2, 4, 4.5 go to the lowest index; a delay counts the updates since the
+    # worker got its point (all start at x⁰, t = 0).
+    m = fixed(n=3, profile="quadratic", scale=0.5)
+    assert m.tau.tolist() == [0.5, 2.0, 4.5]
+    assert schedule(m, 12) == [(0.5, 0, 0), (1.0, 0, 0), (1.5, 0, 0), (2.0, 0, 0), (2.0, 1, 4), (2.5, 0, 1),
+                               (3.0, 0, 0), (3.5, 0, 0), (4.0, 0, 0), (4.0, 1, 4), (4.5, 0, 1), (4.5, 2, 11)]
+    # shuffled labels, τ = (4.5, 2, 0.5): the same times, but the fast worker now loses ties
+    # to the lower-indexed slow ones, which changes the delays
+    m = fixed(n=3, profile="quadratic", scale=0.5, order="shuffled", shuffle_seed=3)
+    assert m.tau.tolist() == [4.5, 2.0, 0.5]
+    assert schedule(m, 12) == [(0.5, 2, 0), (1.0, 2, 0), (1.5, 2, 0), (2.0, 1, 3), (2.0, 2, 1), (2.5, 2, 0),
+                               (3.0, 2, 0), (3.5, 2, 0), (4.0, 1, 4), (4.0, 2, 1), (4.5, 0, 10), (4.5, 2, 1)]
+
+
 @pytest.mark.parametrize("spec, field", [
     ({"n": 0}, "asynchrony.n"),
     ({"n": 2.5}, "asynchrony.n"),

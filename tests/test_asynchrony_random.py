@@ -96,19 +96,82 @@ def test_shuffled_order_permutes_workers_jointly():
     assert a.base.tolist() != sorted(a.base.tolist())
 
 
-def test_arrival_rates_match_mean_times():
+@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("bound", [None, [2.0, 3.5, 4.0]])
+def test_arrival_rates_match_mean_times(family, bound):
     from ratecheck.engine.schedule import arrivals
 
-    m = model("exponential", n=3, base="linear", noise=[1.0, 2.0, 0.5])
-    times, workers = arrivals(m, 30000, seed=5)
-    rate = np.bincount(workers, minlength=3) / times[-1]
-    # renewal process: N(T)/T → 1/E[time]; relative sd ≈ cv/√N ≤ 1/√N here
+    m = model(family, n=3, base="linear", noise=[1.0, 2.0, 0.5], bound=bound)
+    times, workers = arrivals(m, 20000, seed=5)
     counts = np.bincount(workers, minlength=3)
-    np.testing.assert_allclose(rate, 1 / m.mean_times(), rtol=5 / math.sqrt(counts.min()))
+    # renewal process: N(T)/T → 1/E[time], relative sd ≈ cv/√N (cv of one compute time)
+    x = np.stack([m.work(w, np.random.default_rng(9), np.zeros(20000, np.int64)) for w in range(3)])
+    cv = x.std(axis=1) / x.mean(axis=1)
+    rel = np.abs(counts / times[-1] * m.mean_times() - 1)
+    assert np.all(rel < 5 * cv / np.sqrt(counts)), (rel, 5 * cv / np.sqrt(counts))
+
+
+class Recorder:
+    """Wraps a compute model and keeps every draw it hands to the engine, per worker."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.draws = [[] for _ in range(inner.n)]
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def work(self, worker, gen, samples, problem=None):
+        out = self.inner.work(worker, gen, samples, problem)
+        self.draws[worker].append(out)
+        return out
+
+    def per_worker(self):
+        return [np.concatenate(d) for d in self.draws]
+
+
+def recorded_run(method, params, spec, seed, iterations):
+    from ratecheck.algorithms import ALGORITHMS
+    from ratecheck.engine.ops import GRAD, STEP
+    from ratecheck.engine.schedule import ScheduleDriver
+
+    m = Recorder(make_model(spec))
+    drv = ScheduleDriver(ALGORITHMS.get(method)({"gamma": 1.0, **params}), m, None, seed)
+    arrivals = []  # (time, worker, k) of the applied gradients
+    for ops in drv.chunks(iterations, np.inf):
+        k = ops.size[0]
+        g, st = np.flatnonzero(ops.kind[:k] == GRAD), np.flatnonzero(ops.kind[:k] == STEP)
+        arrivals += list(zip(ops.t[st].tolist(), ops.w[g].tolist(), ops.k[g].tolist()))
+    return m.per_worker(), arrivals, drv
+
+
+@pytest.mark.parametrize("family", ["half-normal", "pareto"])
+def test_common_random_numbers_across_algorithms(family):
+    """Two algorithms, same seed → the k-th compute time of every worker is the same."""
+    spec = {"model": "random", "family": family, "n": 4, "base": "linear", "noise": "sqrt",
+            **({"shape": SHAPES[family]} if SHAPES[family] else {})}
+    a, arr, _ = recorded_run("asgd", {}, spec, 3, 2000)
+    # Ringmaster with stops cancels stale computations: another schedule, the same draws
+    b, arr_b, _ = recorded_run("ringmaster-asgd", {"R": 2, "stops": 1}, spec, 3, 2000)
+    assert [w for _, w, _ in arr_b] != [w for _, w, _ in arr]  # the two schedules really differ
+    for w in range(4):
+        k = min(a[w].size, b[w].size)
+        assert k >= 64
+        np.testing.assert_array_equal(a[w][:k], b[w][:k])
+    c, _, _ = recorded_run("asgd", {}, spec, 4, 2000)
+    assert not np.array_equal(a[0][:64], c[0][:64])  # another seed, other draws
+    # and the engine uses draw k for computation k: ASGD's worker w finishes its k-th
+    # gradient at Σ_{j≤k} draw_j (it restarts at once)
+    for w in range(4):
+        mine = [(t, k) for t, ww, k in arr if ww == w]
+        assert [k for _, k in mine] == list(range(len(mine)))
+        np.testing.assert_allclose([t for t, _ in mine], np.cumsum(a[w][: len(mine)]), rtol=1e-12)
 
 
 @pytest.mark.parametrize("spec, field", [
     ({"family": "gamma", "n": 2}, "asynchrony.shape"),
+    ({"family": "exponential", "base": []}, "asynchrony.base"),
+    ({"family": "exponential", "n": 2, "noise": []}, "asynchrony.noise"),
     ({"family": "exponential", "n": 2, "shape": 2.0}, "asynchrony.shape"),
     ({"family": "weibull", "n": 2}, "asynchrony.family"),
     ({"family": "exponential", "n": 2, "base": [1, -1]}, "asynchrony.base[1]"),

@@ -55,6 +55,9 @@ def test_engine_replays_the_trace(tmp_path):
     ("worker,duration\n0,1\n0,0\n", 3, "must be finite and > 0"),
     ("worker,duration\n0,1\nx,2\n", 3, "must be an integer"),
     ("worker,duration\n0,1\n-1,2\n", 3, "must be >= 0"),
+    ("worker,duration\n0,1\n1\n0,2\n", 3, "no value in column 'duration'"),
+    ("worker,host,duration\n0,a,1\n\n1,b,2\n0,c,\n", 5, "must be a number"),
+    ("worker,duration\n0,1\n1,nan\n", 3, "must be finite and > 0"),
 ])
 def test_file_errors_name_file_and_line(tmp_path, text, line, what):
     with pytest.raises(SpecError) as err:
@@ -73,3 +76,29 @@ def test_file_level_errors(tmp_path):
     with pytest.raises(SpecError) as err:
         trace(tmp_path, n=3)
     assert err.value.field == "asynchrony.n"
+
+
+def test_a_spec_naming_a_bad_trace_reports_file_and_line(tmp_path):
+    from ratecheck.spec import load_spec
+
+    bad = tmp_path / "cluster.csv"
+    bad.write_text("worker,duration\n0,1.5\n1,-0.5\n")
+    spec = tmp_path / "spec.toml"
+    spec.write_text(f"""
+[check]
+name = "trace"
+[problem]
+family = "quadratic"
+[asynchrony]
+model = "trace"
+file = "{bad}"
+[sweep]
+eps = [0.1]
+[[algorithms]]
+label = "ASGD"
+method = "asgd"
+""")
+    with pytest.raises(SpecError) as err:
+        make_model(load_spec(spec).asynchrony)
+    # the one line `ratecheck check` prints after "ratecheck: error: "
+    assert str(err.value) == f"{bad}:3: column 'duration' must be finite and > 0, got '-0.5'"

@@ -7,6 +7,7 @@ import pytest
 
 from ratecheck.asynchrony import make_model
 from ratecheck.asynchrony.universal import finish_time, integral
+from ratecheck.engine.schedule import arrivals
 from ratecheck.errors import SpecError
 
 
@@ -99,8 +100,6 @@ def test_explicit_table():
 
 
 def test_engine_clock_matches_the_reference():
-    from ratecheck.engine.schedule import arrivals
-
     m = universal(rate=[1.0, 0.7, 2.0], period=[10.0, 0.0, 4.0],
                   outages=[{"worker": 0, "start": 2.0, "end": 6.0}, {"worker": 1, "start": 3.0, "end": 20.0},
                            {"worker": 2, "start": 1.0, "end": 2.5}])
@@ -111,8 +110,41 @@ def test_engine_clock_matches_the_reference():
         np.testing.assert_allclose(mine, completions(b[w], r[w], p[w], mine.size), rtol=1e-12)
 
 
+def test_engine_produces_no_arrivals_inside_outages():
+    m = universal(rate=[2.0, 1.0, 0.5, 1.5], period=[0.0, 0.0, 0.0, 4.0],
+                  outages=[{"worker": 0, "start": 3.0, "end": 7.5}, {"worker": 2, "start": 1.0, "end": 20.0},
+                           {"worker": 3, "start": 1.0, "end": 3.0}])
+    times, workers = arrivals(m, 150, seed=0)
+    assert times[-1] > 25
+    t0, t1, t2, t3 = (times[workers == w] for w in range(4))
+    assert not np.any((t0 > 3.0) & (t0 < 7.5))
+    assert 3.0 in t0 and 8.0 in t0  # the gradient finished at the outage's start counts; the next one needs 0.5 s after it
+    assert t2[0] == 21.0  # half a gradient done by t = 1, the other half after the outage
+    assert np.sum((t1 > 3.0) & (t1 < 7.5)) == 4  # other workers carry on
+    # periodic outage [1, 3) + 4j: never an arrival inside one
+    phase = np.mod(t3, 4.0)
+    assert not np.any((phase > 1.0) & (phase < 3.0))
+
+
+def test_engine_completes_floor_of_the_integrated_power():
+    # Tyurin (2025): in [0, T] worker i finishes ⌊∫_0^T v_i⌋ gradients when it computes back to back
+    m = universal(rate=[1.3, 0.7, 2.0], period=[10.0, 0.0, 3.0],
+                  pieces=[{"worker": 0, "start": 2.0, "end": 6.0, "rate": 0.4}, {"worker": 1, "start": 5.0, "rate": 2.5},
+                          {"worker": 2, "start": 0.5, "end": 2.0, "rate": 0.0}])
+    times, workers = arrivals(m, 400, seed=0)
+    b, r, p = m.rate_table()
+    assert times[-1] > 62.3
+    for T in (0.45, 5.3, 8.6, 12.1, 33.3, 62.3):
+        for w in range(3):
+            work = integral(b[w], r[w], p[w], 0.0, T)
+            assert abs(work - round(work)) > 1e-6  # T is not a finish time (no rounding ambiguity)
+            assert np.sum(times[workers == w] <= T) == math.floor(work)
+
+
 @pytest.mark.parametrize("spec, field", [
     ({"rate": 1.0}, "asynchrony.n"),
+    ({"rate": []}, "asynchrony.rate"),
+    ({"breaks": [], "rates": []}, "asynchrony.breaks"),
     ({"rate": [1.0, -1.0]}, "asynchrony.rate[1]"),
     ({"rate": [1.0], "outages": [{"worker": 1, "start": 0, "end": 1}]}, "asynchrony.outages[0].worker"),
     ({"rate": [1.0], "outages": [{"worker": 0, "start": 2, "end": 1}]}, "asynchrony.outages[0].end"),

@@ -51,6 +51,9 @@ def read_trace(path) -> list[np.ndarray]:
         for row in reader:
             line = reader.line_num
             w_text, d_text = row["worker"], row["duration"]
+            for col, text in (("worker", w_text), ("duration", d_text)):
+                if text is None:
+                    raise FileError(path, line, f"the row has no value in column {col!r}")
             try:
                 w = int(str(w_text).strip())
             except ValueError:
