@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "ratecheck.theory.commands",
     "ratecheck.problems.commands",
     "ratecheck.pep.commands",
+    "ratecheck.falsify.commands",
 )
 
 
