@@ -17,6 +17,14 @@ PARAMS = {
     "malenia-sgd": {"S": 6},
     "delay-filtered-sgd": {"threshold": 2},
     "naive-optimal-asgd": {"m": 3},
+    "gta": {"B": 3},
+    "uta": {"B": 4},
+    "fta": {"B": 4},
+    "ata": {"B": 4, "alpha": 0.0},
+    "ata-empirical": {"B": 4, "eta": 0.0},
+    "polyak-momentum-asgd": {"beta": 0.5},
+    "momentum-dd-asgd": {"beta": 0.5},
+    "momentum-dd-anytime-asgd": {"beta": 0.5},
 }
 #: selects workers by label, so relabelling changes the run by design
 LABEL_DEPENDENT = {"naive-optimal-asgd"}

@@ -69,8 +69,9 @@ def test_batch_members_equal_single_runs(quad):
 
 def test_hits_are_exact_first_crossings(quad):
     res = simulate(quad, sqrt_model(), ALGORITHMS.get("asgd")({"gamma": 0.1}), [0.1], 0, max_iter=400,
-                   targets=[0.5, 0.05])[0]
-    it, t, comp = res.hit("fgap", 0.5)
+                   targets=[0.5, 0.05], worker_time=True)[0]
+    it, t, comp, wt = res.hit("fgap", 0.5)
+    assert wt == pytest.approx(6 * t, rel=1e-12)  # ASGD keeps all 6 workers busy from t = 0
     dense = simulate(quad, sqrt_model(), ALGORITHMS.get("asgd")({"gamma": 0.1}), [0.1], 0, max_iter=int(it))[0]
     prev = simulate(quad, sqrt_model(), ALGORITHMS.get("asgd")({"gamma": 0.1}), [0.1], 0, max_iter=int(it) - 1)[0]
     assert dense.checkpoints["fgap"][-1] <= 0.5 < prev.checkpoints["fgap"][-1]

@@ -66,6 +66,25 @@ class Param:
 GAMMA = Param("float", 0.0, "stepsize γ > 0")
 
 
+@dataclass(frozen=True)
+class Fraction(Param):
+    """A float in [0, 1] other than the ends listed in ``excluded`` (e.g. a momentum β)."""
+
+    kind: str = "float"
+    low: float = 0.0
+    doc: str = ""
+    default: Any = None
+    excluded: tuple = ()
+
+    def validate(self, field: str, value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise SpecError(field, f"must be a number, got {value!r}")
+        v = float(value)
+        if not (0.0 <= v <= 1.0) or v in self.excluded:
+            raise SpecError(field, f"must be in {'(' if 0.0 in self.excluded else '['}0, 1{')' if 1.0 in self.excluded else ']'}, got {value!r}")
+        return v
+
+
 class Algorithm:
     """Base class: subclasses declare ``parameters``, ``theorem`` and a kernel."""
 
@@ -78,6 +97,8 @@ class Algorithm:
     path: ClassVar[str] = "replay"
     #: card parameter name → method parameter name, where they differ
     theory_names: ClassVar[dict[str, str]] = {}
+    #: what STEP does with the aggregated gradient: one of ``ratecheck.engine.recursion.RULES``
+    update: ClassVar[str] = "plain"
 
     def __init__(self, params: dict[str, Any], field: str = "algorithm"):
         for key in params:
@@ -100,8 +121,17 @@ class Algorithm:
         """The kernel's state arrays for n workers."""
         return (np.zeros(n, np.int64),)
 
+    def state_for(self, model) -> tuple:
+        """The state arrays for a run under the compute ``model`` (what the engine calls).
+        Override only where the schedule needs what the model knows (FTA's mean times)."""
+        return self.state(model.n)
+
     def kernel_params(self) -> np.ndarray:
         return np.zeros(1)
+
+    def update_params(self) -> np.ndarray:
+        """The float parameters of the update rule (e.g. [β]); none for ``plain``."""
+        return np.zeros(0)
 
     def ops_per_event(self, n: int) -> int:
         """Most ops one event can emit (sizes the op buffer)."""

@@ -11,9 +11,31 @@ maintain the statistics of :mod:`.trace` and record
 
 A batch member whose iterate becomes inf/NaN is frozen and marked diverged at that
 iteration; the others go on.
+
+**Update rules.** STEP applies the algorithm's rule (:attr:`Algorithm.update
+<ratecheck.algorithms.base.Algorithm.update>`, parameters from ``update_params()``) to
+G = c · acc, the step's aggregated gradient; t = 1, 2, … counts the updates:
+
+================  ==================================================================
+``plain``         x ← x − γ G
+``heavy-ball``    v ← β v − γ G;  x ← x + v   (x_{t+1} = x_t − γG_t + β(x_t − x_{t−1}))
+``ema-momentum``  m ← (1 − β) m + β G;  x ← x − γ m   (m₀ = 0)
+``anytime-ema``   m as above;  w ← w − γ m;  x ← (t/S_t) w + (1 − t/S_t) x,  S_t = Σ_{τ≤t} τ
+``mu2``           d ← G + (1 − β_t)(d − G′), β_t = 1/t;  w ← w − γ d;  x as in anytime-ema
+================  ==================================================================
+
+x is the point workers read and the statistics are evaluated at (the *query* point of
+the anytime rules, whose primal iterate is w; w₀ = x₀). Under ``mu2`` every GRAD also
+evaluates the same sample and noise at the worker's *previous* point (the x before the
+update that produced its point; x₋₁ = x₀) into G′ (Dahan & Levy, ICLR 2025,
+arXiv:2304.04172, the STORM-style correction). The rule state lives in
+:class:`Update` (built by :func:`new_update`); :func:`step_numpy` is the same rules for
+the numpy replay of :mod:`.run`.
 """
 
 from __future__ import annotations
+
+from collections import namedtuple
 
 import numpy as np
 from numba import njit
@@ -29,6 +51,67 @@ N_CTR = 8
 # per-member scalars in `mem`
 M_SUMGSQ, M_MINGSQ, M_ALIVE, M_DIVERGED_AT, M_DONE = range(5)
 N_MEM = 5
+
+# update rules and the rows of the rule state S[b, row, :]
+RULES = ("plain", "heavy-ball", "ema-momentum", "anytime-ema", "mu2")
+PLAIN, HEAVY_BALL, EMA, ANYTIME_EMA, MU2 = range(5)
+R_MOM, R_W, R_ACC2, R_XPREV = range(4)  # v / m / d; primal w; G′ accumulator; previous x
+_ROWS = (0, 1, 1, 2, 4)
+
+Update = namedtuple("Update", "rule prm S Yp Pp")
+Update.__doc__ = ("Rule code, its float parameters (β), state S (B, rows, d), and for mu2 the previous "
+                  "points of the workers Yp (B, n, d) and of the last broadcast Pp (B, d).")
+
+
+def new_update(rule: str, prm, X: np.ndarray, n: int) -> Update:
+    """The initial rule state for iterates X (B, d) and n workers: v = m = d = 0, w = x₀,
+    previous x = x₀."""
+    if rule not in RULES:
+        raise ValueError(f"unknown update rule {rule!r} (known: {', '.join(RULES)})")
+    code = RULES.index(rule)
+    B, d = X.shape
+    S = np.zeros((B, _ROWS[code], d))
+    if code in (ANYTIME_EMA, MU2):
+        S[:, R_W] = X
+    two = code == MU2
+    if two:
+        S[:, R_XPREV] = X
+    Yp = np.zeros((B, n if two else 0, d))
+    Pp = X.copy() if two else np.zeros((B, 0))
+    return Update(code, np.asarray(prm, np.float64).reshape(-1), S, Yp, Pp)
+
+
+@njit(cache=True)
+def momentum_step(rule, prm, t, gam, c, X, ACC, S, b):
+    """Update t (1, 2, …) of member b under a non-plain rule (module docstring), G = c·ACC."""
+    d = X.shape[1]
+    if rule == HEAVY_BALL:
+        beta, gc = prm[0], gam * c
+        for j in range(d):
+            v = beta * S[b, R_MOM, j] - gc * ACC[b, j]
+            S[b, R_MOM, j] = v
+            X[b, j] += v
+        return
+    if rule == MU2:
+        keep = 1.0 - 1.0 / t
+        for j in range(d):
+            S[b, R_XPREV, j] = X[b, j]
+            S[b, R_MOM, j] = c * ACC[b, j] + keep * (S[b, R_MOM, j] - c * S[b, R_ACC2, j])
+            S[b, R_ACC2, j] = 0.0
+    else:  # EMA, ANYTIME_EMA
+        beta = prm[0]
+        for j in range(d):
+            S[b, R_MOM, j] = (1.0 - beta) * S[b, R_MOM, j] + beta * (c * ACC[b, j])
+    if rule == EMA:
+        for j in range(d):
+            X[b, j] -= gam * S[b, R_MOM, j]
+        return
+    tot = 0.5 * t * (t + 1.0)
+    a, r = t / tot, (tot - t) / tot
+    for j in range(d):
+        S[b, R_W, j] -= gam * S[b, R_MOM, j]
+        X[b, j] = a * S[b, R_W, j] + r * X[b, j]
+
 
 _CACHE: dict = {}
 
@@ -117,9 +200,11 @@ def _make(stoch_grad, value_grad):
     @njit
     def replay(data, kind, ws, ss, cs, ts, ns, delays, m, Z, parts, gam, X, Y, P, ACC, XS,
                astamp, mem, LV, ctr, f_star, x_star, track_avg, gbuf,
-               targets, H, hp, ckpt_iters, CK, stop_stat):
+               targets, H, hp, ckpt_iters, CK, stop_stat, upd):
         B = X.shape[0]
         d = X.shape[1]
+        rule, S, Yp, Pp = upd.rule, upd.S, upd.Yp, upd.Pp
+        two = rule == MU2
         for i in range(m):
             op = kind[i]
             if op == GRAD:
@@ -136,6 +221,13 @@ def _make(stoch_grad, value_grad):
                     c = cs[i]
                     for j in range(d):
                         ACC[b, j] += c * gbuf[j]
+                    if two:  # same sample and noise at the worker's previous point
+                        if fresh:
+                            stoch_grad(data, Yp[b, w], parts[w], ss[i], z, gbuf)
+                        else:
+                            stoch_grad(data, Pp[b], parts[w], ss[i], z, gbuf)
+                        for j in range(d):
+                            S[b, R_ACC2, j] += c * gbuf[j]
                 ctr[C_GRADROW] += 1
                 ctr[C_APPLIED] += 1
                 if delays[i] > ctr[C_MAXDELAY]:
@@ -146,11 +238,17 @@ def _make(stoch_grad, value_grad):
                 for b in range(B):
                     if mem[b, M_ALIVE] == 0.0:
                         continue
-                    g = gam[b] * cs[i]
-                    for j in range(d):
-                        X[b, j] -= g * ACC[b, j]
-                        ACC[b, j] = 0.0
-                        XS[b, j] += X[b, j]
+                    if rule == PLAIN:
+                        g = gam[b] * cs[i]
+                        for j in range(d):
+                            X[b, j] -= g * ACC[b, j]
+                            ACC[b, j] = 0.0
+                            XS[b, j] += X[b, j]
+                    else:
+                        momentum_step(rule, upd.prm, ctr[C_IT], gam[b], cs[i], X, ACC, S, b)
+                        for j in range(d):
+                            ACC[b, j] = 0.0
+                            XS[b, j] += X[b, j]
                 if after_step(data, X, XS, mem, LV, ctr, ts[i], f_star, x_star, track_avg, gbuf,
                               targets, H, hp, ckpt_iters, CK, stop_stat):
                     return True
@@ -161,15 +259,44 @@ def _make(stoch_grad, value_grad):
                 for b in range(B):
                     for j in range(d):
                         Y[b, w, j] = X[b, j]
+                    if two:
+                        for j in range(d):
+                            Yp[b, w, j] = S[b, R_XPREV, j]
             else:  # BCAST
                 ctr[C_STAMP] += 1
                 ctr[C_BSTAMP] = ctr[C_STAMP]
                 for b in range(B):
                     for j in range(d):
                         P[b, j] = X[b, j]
+                    if two:
+                        for j in range(d):
+                            Pp[b, j] = S[b, R_XPREV, j]
         return False
 
     return replay, after_step
+
+
+def step_numpy(upd: Update, t: int, gam: np.ndarray, c: float, X: np.ndarray, ACC: np.ndarray, alive: np.ndarray):
+    """:func:`momentum_step` for the alive members at once, in numpy (the python replay)."""
+    rule, S = upd.rule, upd.S
+    if rule == HEAVY_BALL:
+        S[alive, R_MOM] = upd.prm[0] * S[alive, R_MOM] - (gam[alive] * c)[:, None] * ACC[alive]
+        X[alive] += S[alive, R_MOM]
+        return
+    if rule == MU2:
+        S[alive, R_XPREV] = X[alive]
+        S[alive, R_MOM] = c * ACC[alive] + (1.0 - 1.0 / t) * (S[alive, R_MOM] - c * S[alive, R_ACC2])
+        S[alive, R_ACC2] = 0.0
+    else:
+        beta = upd.prm[0]
+        S[alive, R_MOM] = (1.0 - beta) * S[alive, R_MOM] + beta * (c * ACC[alive])
+    step = gam[alive][:, None] * S[alive, R_MOM]
+    if rule == EMA:
+        X[alive] -= step
+        return
+    tot = 0.5 * t * (t + 1.0)
+    S[alive, R_W] -= step
+    X[alive] = (t / tot) * S[alive, R_W] + ((tot - t) / tot) * X[alive]
 
 
 def checkpoint_grid(max_iter: float, ratio: float = 1.05, dense: int = 20, cap: int = 2000) -> np.ndarray:

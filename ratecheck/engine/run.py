@@ -22,8 +22,8 @@ from ..errors import SpecError
 from . import rng
 from .ops import ASSIGN, BCAST, GRAD, STEP
 from .recursion import (C_APPLIED, C_BSTAMP, C_CKPT, C_COMPUTED, C_GRADROW, C_IT, C_MAXDELAY,
-                        C_STAMP, M_ALIVE, M_DIVERGED_AT, M_MINGSQ, N_CTR, N_FIELDS, N_MEM, N_STATS,
-                        checkpoint_grid, recursion_kernel)
+                        C_STAMP, M_ALIVE, M_DIVERGED_AT, M_MINGSQ, MU2, N_CTR, N_FIELDS, N_MEM, N_STATS, PLAIN,
+                        R_ACC2, R_XPREV, checkpoint_grid, new_update, recursion_kernel, step_numpy)
 from .schedule import ScheduleDriver
 from .trace import CHECKPOINT_FIELDS, STATISTICS, RunResult
 
@@ -57,7 +57,7 @@ class NoiseFetcher:
 
 def simulate(problem, model, algorithm, gammas, seed: int, *, max_iter=math.inf, max_time=math.inf,
              targets=(), stop_statistic: str | None = None, track_avg: bool = False,
-             meta: dict | None = None, force_python: bool = False) -> list[RunResult]:
+             meta: dict | None = None, force_python: bool = False, worker_time: bool = False) -> list[RunResult]:
     """Simulate ``algorithm`` on ``problem`` under ``model`` for each stepsize in ``gammas``.
 
     Parameters
@@ -72,6 +72,11 @@ def simulate(problem, model, algorithm, gammas, seed: int, *, max_iter=math.inf,
         Stop a member once this statistic has hit every target.
     track_avg : bool
         Evaluate f(x̄_k) at every iteration (needed for ``fgap_avg`` hits).
+    worker_time : bool
+        Also record the worker time W(t) = ∫_0^t (number of busy workers) of each hit
+        (the fourth hit column; NaN otherwise). It costs a second pass of the schedule
+        up to the last hit (:func:`worker_time_at`), so only claims on total worker time
+        ask for it.
 
     Returns one :class:`RunResult` per stepsize.
     """
@@ -109,6 +114,7 @@ def simulate(problem, model, algorithm, gammas, seed: int, *, max_iter=math.inf,
     stop = STATISTICS.index(stop_statistic) if stop_statistic else -1
     gbuf = np.zeros(d)
     f_star = float(problem.f_star)
+    upd = new_update(algorithm.update, algorithm.update_params(), X, n)
 
     if oracle is not None:
         replay, after_step = recursion_kernel(oracle)
@@ -127,7 +133,7 @@ def simulate(problem, model, algorithm, gammas, seed: int, *, max_iter=math.inf,
             ctr[C_GRADROW] = 0
             if replay(data, kind, ops.w[:m], ops.s[:m], ops.c[:m], ops.t[:m], ops.n[:m], ops.delay[:m], m, Z, parts,
                       gam, X, Y, P, ACC, XS, astamp, mem, LV, ctr, f_star, x_star, track_avg, gbuf,
-                      tg, H, hp, grid, CK, stop):
+                      tg, H, hp, grid, CK, stop, upd):
                 break
             if not np.any(mem[:, M_ALIVE]):
                 break
@@ -141,6 +147,8 @@ def simulate(problem, model, algorithm, gammas, seed: int, *, max_iter=math.inf,
         "discarded": int(driver.prog[3]),
         "worker_time": float(driver.clock.busy[0]),
     }
+    wt = _worker_time_column(H, algorithm, model, problem, seed) if worker_time else np.full(H.shape[:3] + (1,), np.nan)
+    H = np.concatenate([H, wt], axis=3)
     dc = driver.ops.delay_counts
     nz = np.flatnonzero(dc)
     delay_counts = dc[: nz[-1] + 1].copy() if nz.size else np.zeros(1, np.int64)
@@ -170,10 +178,40 @@ def simulate(problem, model, algorithm, gammas, seed: int, *, max_iter=math.inf,
     return results
 
 
+def _worker_time_column(H, algorithm, model, problem, seed: int) -> np.ndarray:
+    """The hits' worker time W(t) = ∫_0^t (number of busy workers), from their (iteration, time)."""
+    out = np.full(H.shape[:3] + (1,), np.nan)
+    hit = ~np.isnan(H[..., 0])
+    if hit.any():
+        ks, first = np.unique(H[..., 0][hit], return_index=True)
+        w = worker_time_at(algorithm, model, problem, seed, ks, H[..., 1][hit][first])
+        out[hit, 0] = w[np.searchsorted(ks, H[..., 0][hit])]
+    return out
+
+
+def worker_time_at(algorithm, model, problem, seed: int, iterations, times) -> np.ndarray:
+    """Worker time at the update times t_j of the (ascending) iterations k_j.
+
+    Replays the schedule alone (same seed, so the same draws) up to each k_j, then adds
+    the work in flight at t_j to the clock's busy time of the computations finished or
+    stopped so far: W(t_j) = Σ_{computations} (min(end, t_j) − start)⁺, every started
+    computation counted, also one whose gradient is discarded or stopped (GTA, Rennala).
+    """
+    drv = ScheduleDriver(algorithm, model, problem, seed)
+    c = drv.clock
+    out = np.empty(len(iterations))
+    for j, (k, t) in enumerate(zip(iterations, times)):
+        for _ in drv.chunks(k, math.inf):
+            pass
+        live = c.heap_w[: c.size[0]]
+        out[j] = c.busy[0] + np.maximum(t - c.start[live], 0.0).sum()
+    return out
+
+
 # --- the python replay (problems without a fast oracle) ---------------------------------
 def _python_replay(problem):
     def replay(data, kind, ws, ss, cs, ts, ns, delays, m, Z, parts, gam, X, Y, P, ACC, XS, astamp, mem, LV, ctr,
-               f_star, x_star, track_avg, gbuf, tg, H, hp, grid, CK, stop):
+               f_star, x_star, track_avg, gbuf, tg, H, hp, grid, CK, stop, upd):
         after = _python_after_step(problem)
         for i in range(m):
             op = kind[i]
@@ -185,6 +223,9 @@ def _python_replay(problem):
                     if mem[b, M_ALIVE]:
                         y = Y[b, w] if fresh else P[b]
                         ACC[b] += cs[i] * problem.stochastic_grad(y, int(parts[w]), int(ss[i]), z)
+                        if upd.rule == MU2:
+                            yp = upd.Yp[b, w] if fresh else upd.Pp[b]
+                            upd.S[b, R_ACC2] += cs[i] * problem.stochastic_grad(yp, int(parts[w]), int(ss[i]), z)
                 ctr[C_GRADROW] += 1
                 ctr[C_APPLIED] += 1
                 ctr[C_MAXDELAY] = max(ctr[C_MAXDELAY], delays[i])
@@ -193,7 +234,10 @@ def _python_replay(problem):
                 ctr[C_COMPUTED] = ns[i]
                 alive = mem[:, M_ALIVE] != 0
                 with np.errstate(all="ignore"):
-                    X[alive] -= (gam[alive] * cs[i])[:, None] * ACC[alive]
+                    if upd.rule == PLAIN:
+                        X[alive] -= (gam[alive] * cs[i])[:, None] * ACC[alive]
+                    else:
+                        step_numpy(upd, int(ctr[C_IT]), gam, cs[i], X, ACC, alive)
                 ACC[:] = 0.0
                 XS[alive] += X[alive]
                 if after(data, X, XS, mem, LV, ctr, ts[i], f_star, x_star, track_avg, gbuf, tg, H, hp, grid, CK, stop):
@@ -202,10 +246,14 @@ def _python_replay(problem):
                 ctr[C_STAMP] += 1
                 astamp[ws[i]] = ctr[C_STAMP]
                 Y[:, ws[i]] = X
+                if upd.rule == MU2:
+                    upd.Yp[:, ws[i]] = upd.S[:, R_XPREV]
             else:
                 ctr[C_STAMP] += 1
                 ctr[C_BSTAMP] = ctr[C_STAMP]
                 P[:] = X
+                if upd.rule == MU2:
+                    upd.Pp[:] = upd.S[:, R_XPREV]
         return False
 
     return replay
@@ -274,7 +322,7 @@ def run_fragment(fragment: dict) -> RunResult:
 
     Keys: ``problem`` and ``asynchrony`` (spec tables), ``method``, ``params`` (all
     numbers, ``gamma`` included), ``seed``, ``horizon`` (``iterations``, ``time``),
-    ``targets``, ``stop_statistic``, ``track_avg``, ``meta`` (copied into the result).
+    ``targets``, ``stop_statistic``, ``track_avg``, ``worker_time``, ``meta`` (copied into the result).
     """
     from ..algorithms import ALGORITHMS
 
@@ -287,5 +335,6 @@ def run_fragment(fragment: dict) -> RunResult:
     (res,) = simulate(problem, model, algorithm, [gamma], int(fragment["seed"]),
                       max_iter=float(h.get("iterations", math.inf)), max_time=float(h.get("time", math.inf)),
                       targets=fragment.get("targets", ()), stop_statistic=fragment.get("stop_statistic"),
-                      track_avg=bool(fragment.get("track_avg", False)), meta=fragment.get("meta"))
+                      track_avg=bool(fragment.get("track_avg", False)), meta=fragment.get("meta"),
+                      worker_time=bool(fragment.get("worker_time", False)))
     return res

@@ -48,7 +48,7 @@ class ScheduleDriver:
         self.headroom = per_event
         self.ops = new_ops(cap)
         self.prog = np.zeros(N_PROGRESS, np.int64)
-        self.state = algorithm.state(n)
+        self.state = algorithm.state_for(model)
         self.prm = algorithm.kernel_params()
         self._fill(np.arange(n))
 

@@ -19,6 +19,7 @@ Statistics (the names cards use in ``statistic``):
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,9 +48,10 @@ class RunResult:
         Columns of :data:`CHECKPOINT_FIELDS`, one entry per checkpoint.
     targets : ndarray
         The ε targets of the hits.
-    hits : dict of str → ndarray of shape (len(targets), 3)
-        Per statistic: (iteration, time, gradients computed) of the first hit; NaN
-        where the run ended first (censored at ``final``).
+    hits : dict of str → ndarray of shape (len(targets), 4)
+        Per statistic: (iteration, time, gradients computed, worker time) of the first
+        hit; NaN where the run ended first (censored at ``final``). Worker time is
+        ∫_0^t (number of busy workers), stopped and discarded computations included.
     delay_counts : ndarray
         Histogram of the delays of applied gradients (index = delay).
     final : dict
@@ -76,11 +78,13 @@ class RunResult:
         return float((np.arange(c.size) * c).sum() / c.sum()) if c.sum() else 0.0
 
     def hit(self, statistic: str, target: float) -> tuple[float, float, float]:
-        """(iteration, time, computed) of the first hit of ``target``; NaNs if censored."""
+        """(iteration, time, computed, worker time) of the first hit of ``target``; NaNs
+        if censored (worker time is NaN in results stored before it was recorded)."""
         j = int(np.argmin(np.abs(self.targets - target)))
         if not np.isclose(self.targets[j], target, rtol=1e-12, atol=0):
             raise KeyError(f"target {target} was not tracked (tracked: {list(self.targets)})")
-        return tuple(float(v) for v in self.hits[statistic][j])
+        row = [float(v) for v in self.hits[statistic][j]]
+        return tuple(row + [math.nan] * (4 - len(row)))
 
     # --- serialisation --------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -103,7 +107,7 @@ class RunResult:
             reason=d["reason"],
             checkpoints={k: np.asarray(v, dtype=float) for k, v in d["checkpoints"].items()},
             targets=np.asarray(d["targets"], dtype=float),
-            hits={k: np.asarray(v, dtype=float).reshape(-1, 3) for k, v in d["hits"].items()},
+            hits={k: np.asarray(v, dtype=float).reshape(len(v), -1) if len(v) else np.zeros((0, 4)) for k, v in d["hits"].items()},
             delay_counts=np.asarray(d["delay_counts"], dtype=np.int64),
             final=d["final"],
         )

@@ -1,0 +1,37 @@
+"""Polyak (heavy-ball) momentum asynchronous SGD.
+
+Vanilla ASGD's schedule (every arriving gradient is applied at once and its worker
+restarts at the new point) with the heavy-ball update on each arriving stale gradient:
+
+    x^{k+1} = x^k − γ ∇f(x^{k−δ^k}; ξ) + β (x^k − x^{k−1}),    x^{−1} = x^0,
+
+δ^k the number of updates since the worker received its point (recursion rule
+``heavy-ball``). Polyak (1964), "Some methods of speeding up the convergence of
+iteration methods"; the "Polyak momentum" baseline of Dahan, Reshef, Goldstein, Levy
+(arXiv:2605.02043, 2026; theory note momentum-data-dependent.md). β = 0 is vanilla
+ASGD, bit for bit. No theorem card: the baseline carries no rate of its own here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import ALGORITHMS
+from .asgd import asgd_kernel
+from .base import Algorithm, Fraction
+
+
+@ALGORITHMS.register("polyak-momentum-asgd")
+class PolyakMomentumASGD(Algorithm):
+    parameters = {
+        "gamma": Algorithm.parameters["gamma"],
+        "beta": Fraction(doc="momentum β ∈ [0, 1)", excluded=(1.0,)),
+    }
+    kernel = staticmethod(asgd_kernel)
+    update = "heavy-ball"
+
+    def update_params(self):
+        return np.array([self.params["beta"]], np.float64)
+
+    def ops_per_event(self, n):
+        return 3
