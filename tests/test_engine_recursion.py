@@ -6,7 +6,7 @@ import pytest
 
 from ratecheck.algorithms import ALGORITHMS
 from ratecheck.asynchrony import make_model
-from ratecheck.engine import rng
+from ratecheck.engine.noise import noise_key, normals
 from ratecheck.engine.run import simulate
 from ratecheck.problems import make_problem
 
@@ -22,11 +22,11 @@ def sqrt_model(n=6):
 
 def test_ringmaster_R1_is_sequential_sgd(quad):
     """R = 1 (Maranjyan et al. 2025, "Hero SGD"): every update uses ∇f at the current
-    point, computed by the fastest worker (worker 0) with its own noise stream."""
+    point, computed by the fastest worker (worker 0) with its noise draws k = 0, 1, …"""
     gamma, K = 0.2, 60
     (res,) = simulate(quad, sqrt_model(), ALGORITHMS.get("ringmaster-asgd")({"gamma": gamma, "R": 1}), [gamma], 3,
                       max_iter=K, targets=[1e-9])
-    z = rng.WorkerStreams(3).gen(rng.NOISE, 0).standard_normal((K, quad.noise_dim))
+    z = normals(noise_key(3), np.zeros(K, np.int64), np.arange(K), quad.noise_dim)
     x = quad.x0.copy()
     fgap = [quad.f(x) - quad.f_star]
     for k in range(K):

@@ -1,10 +1,12 @@
 """Random streams: one per (seed, purpose, worker).
 
-The k-th computation of worker w draws its work, its sample index and its noise from
-streams that depend only on (seed, w), never on the algorithm, so two algorithms run
-with the same seed see the same compute times and the same noise for the same
-(worker, computation) pair: common random numbers, which make paired comparisons
-(``ordering`` claims) far less noisy.
+The k-th computation of worker w draws its work and its sample index from streams
+that depend only on (seed, w), and its gradient noise from the counter-based
+generator of :mod:`.noise` at (seed, w, k) — never from anything the algorithm
+does. Two algorithms run with the same seed therefore see the same compute times and
+the same noise for the same (worker, computation) pair: common random numbers, which
+make paired comparisons (``ordering`` claims) far less noisy. (The delay-sequence
+path, :mod:`.delayed`, has one worker and draws its noise from the NOISE stream.)
 """
 
 from __future__ import annotations

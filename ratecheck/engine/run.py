@@ -20,39 +20,13 @@ import numpy as np
 
 from ..errors import SpecError
 from . import rng
+from .noise import noise_key, normals
 from .ops import ASSIGN, BCAST, GRAD, STEP
 from .recursion import (C_APPLIED, C_BSTAMP, C_CKPT, C_COMPUTED, C_GRADROW, C_IT, C_MAXDELAY,
                         C_STAMP, M_ALIVE, M_DIVERGED_AT, M_MINGSQ, MU2, N_CTR, N_FIELDS, N_MEM, N_STATS, PLAIN,
                         R_ACC2, R_XPREV, checkpoint_grid, new_update, recursion_kernel, step_numpy)
 from .schedule import ScheduleDriver
 from .trace import CHECKPOINT_FIELDS, STATISTICS, RunResult
-
-
-class NoiseFetcher:
-    """Standard normals of computation k of worker w, from the worker's NOISE stream."""
-
-    def __init__(self, streams: rng.WorkerStreams, noise_dim: int):
-        self.streams = streams
-        self.dim = noise_dim
-        self.next_k: dict[int, int] = {}
-
-    def fetch(self, ws: np.ndarray, ks: np.ndarray) -> np.ndarray:
-        out = np.empty((ws.size, max(self.dim, 1)))
-        if self.dim == 0 or ws.size == 0:
-            return out
-        order = np.argsort(ws, kind="stable")
-        sw, sk = ws[order], ks[order]
-        cuts = np.flatnonzero(np.diff(sw)) + 1
-        for idx in np.split(np.arange(sw.size), cuts):
-            w = int(sw[idx[0]])
-            kk = sk[idx]
-            k0 = self.next_k.get(w, 0)
-            if kk[0] < k0 or np.any(np.diff(kk) <= 0):
-                raise RuntimeError(f"worker {w}: gradients used out of order (k={kk[:5]}, next {k0})")
-            rows = self.streams.gen(rng.NOISE, w).standard_normal((int(kk[-1]) - k0 + 1, self.dim))
-            out[order[idx]] = rows[kk - k0]
-            self.next_k[w] = int(kk[-1]) + 1
-        return out
 
 
 def simulate(problem, model, algorithm, gammas, seed: int, *, max_iter=math.inf, max_time=math.inf,
@@ -89,7 +63,7 @@ def simulate(problem, model, algorithm, gammas, seed: int, *, max_iter=math.inf,
         raise SpecError("stop_statistic", f"unknown statistic {stop_statistic!r} (known: {', '.join(STATISTICS)})")
     streams = rng.WorkerStreams(seed)
     driver = ScheduleDriver(algorithm, model, problem, seed, streams)
-    noise = NoiseFetcher(streams, problem.noise_dim)
+    key = noise_key(seed)
     tg = np.sort(np.asarray(targets, np.float64))[::-1].copy()
     B, d, n = gam.size, problem.d, model.n
     oracle = None if force_python else problem.fast_oracle()
@@ -129,7 +103,7 @@ def simulate(problem, model, algorithm, gammas, seed: int, *, max_iter=math.inf,
             m = int(ops.size[0])
             kind = ops.kind[:m]
             g = kind == GRAD
-            Z = noise.fetch(ops.w[:m][g], ops.k[:m][g])
+            Z = normals(key, ops.w[:m][g], ops.k[:m][g], problem.noise_dim)
             ctr[C_GRADROW] = 0
             if replay(data, kind, ops.w[:m], ops.s[:m], ops.c[:m], ops.t[:m], ops.n[:m], ops.delay[:m], m, Z, parts,
                       gam, X, Y, P, ACC, XS, astamp, mem, LV, ctr, f_star, x_star, track_avg, gbuf,

@@ -35,7 +35,8 @@ class ScheduleDriver:
             from ..errors import SpecError
 
             raise SpecError("asynchrony.n", f"the problem has {problem.n_parts} parts (one per worker) but the model has n = {n} workers")
-        self.width = int(np.clip(4096 // max(1, n // 64), 16, 4096))
+        # draws kept per worker: wide enough that refills (Python) are rare, ≤ 2²² in all
+        self.width = int(np.clip((1 << 22) // n, 32, 4096))
         if model.kind == "rate":
             breaks, rates, period = model.rate_table()
             self.clock = new_clock(n, self.width, RATE, breaks, rates, period)
