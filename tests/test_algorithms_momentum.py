@@ -12,7 +12,7 @@ import pytest
 
 from ratecheck.algorithms import ALGORITHMS
 from ratecheck.asynchrony import make_model
-from ratecheck.engine import rng
+from ratecheck.engine.noise import noise_key, normals
 from ratecheck.engine.ops import GRAD
 from ratecheck.engine.run import simulate
 from ratecheck.errors import SpecError
@@ -57,8 +57,8 @@ def anytime(ws):
 
 def reference(problem, method, beta=BETA, gamma=GAMMA):
     """The paper's update, transcribed directly, on the hand-set pattern; returns x_0..x_K."""
-    streams = rng.WorkerStreams(SEED)
-    noise = {w: streams.gen(rng.NOISE, w).standard_normal((K, problem.noise_dim)) for w in range(3)}
+    key = noise_key(SEED)
+    noise = {w: normals(key, np.full(K, w), np.arange(K), problem.noise_dim) for w in range(3)}
     used = {0: 0, 1: 0, 2: 0}
     xs, ws = [problem.x0.copy()], []
     w_, m, d = problem.x0.copy(), np.zeros(problem.d), np.zeros(problem.d)
