@@ -216,3 +216,22 @@ def test_run_delayed_rejects_bad_arguments(kw, field):
     with pytest.raises(SpecError) as err:
         run_delayed(quadratic(), make_model({"model": "constant", "tau": 1}), args.pop("gamma"), 0, args.pop("max_iter"), **args)
     assert err.value.field == field
+
+
+def test_specs_route_delay_sequences_to_the_delayed_engine():
+    """A check fragment with a delay-sequence model runs x_{k+1} = x_k − γ g(x_{k−δ_k})
+    (the same result as run_delayed), and refuses any method but plain delayed SGD."""
+    from ratecheck.engine.run import run_fragment
+
+    problem = {"family": "quadratic", "d": 4, "L": 1.0, "mu": 0.1}
+    asyn = {"model": "constant", "tau": 3}
+    frag = {"problem": problem, "asynchrony": asyn, "method": "asgd", "params": {"gamma": 0.2}, "seed": 0,
+            "horizon": {"iterations": 300}, "targets": [0.1]}
+    via_spec = run_fragment(frag)
+    direct_run = run_delayed(quadratic(), make_model(asyn), 0.2, 0, 300, targets=[0.1])
+    np.testing.assert_array_equal(via_spec.checkpoints["fgap"], direct_run.checkpoints["fgap"])
+    assert via_spec.tau_max == 3
+    with pytest.raises(SpecError, match="delay-sequence"):
+        run_fragment({**frag, "method": "ringmaster-asgd", "params": {"gamma": 0.2, "R": 2}})
+    with pytest.raises(SpecError, match="horizon.iterations"):
+        run_fragment({**frag, "horizon": {"time": 10.0}})

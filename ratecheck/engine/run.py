@@ -7,7 +7,8 @@ Paths (see ``benchmarks/README.md`` for which algorithm × model uses which):
   replayed by the compiled recursion for every stepsize of the batch;
 * **replay, python** — same op stream, replayed with the problem's numpy oracle
   (problems without a fast oracle; also an independent cross-check of the kernel);
-* **delay sequences** — :mod:`.delayed` (x_{k+1} = x_k − γ g(x_{k−δ_k}), adversaries).
+* **delay sequences** — :mod:`.delayed` (x_{k+1} = x_k − γ g(x_{k−δ_k}), adversaries);
+  :func:`run_fragment` sends a delay-sequence model there (method ``asgd`` only).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..asynchrony.base import DelayModel
 from ..errors import SpecError
 from . import rng
 from .noise import noise_key, normals
@@ -304,8 +306,19 @@ def run_fragment(fragment: dict) -> RunResult:
     model = _build("asynchrony", json.dumps(fragment["asynchrony"], sort_keys=True))
     params = dict(fragment["params"])
     gamma = params.pop("gamma")
-    algorithm = ALGORITHMS.get(fragment["method"])({**params, "gamma": gamma})
     h = fragment.get("horizon", {})
+    if isinstance(model, DelayModel):
+        if fragment["method"] != "asgd" or params:
+            raise SpecError("algorithms.method", f"a delay-sequence model ({fragment['asynchrony'].get('model')!r}) drives "
+                            "x_{k+1} = x_k − γ g(x_{k−δ_k}) only: use method 'asgd' with a stepsize alone")
+        if not math.isfinite(float(h.get("iterations", math.inf))):
+            raise SpecError("horizon.iterations", "a delay-sequence model has no clock: give a number of iterations")
+        from .delayed import run_delayed
+
+        return run_delayed(problem, model, gamma, int(fragment["seed"]), int(h["iterations"]),
+                           targets=fragment.get("targets", ()), stop_statistic=fragment.get("stop_statistic"),
+                           meta=fragment.get("meta"))
+    algorithm = ALGORITHMS.get(fragment["method"])({**params, "gamma": gamma})
     (res,) = simulate(problem, model, algorithm, [gamma], int(fragment["seed"]),
                       max_iter=float(h.get("iterations", math.inf)), max_time=float(h.get("time", math.inf)),
                       targets=fragment.get("targets", ()), stop_statistic=fragment.get("stop_statistic"),
