@@ -8,4 +8,4 @@ cards (``proofs/*.toml``, loaded by :mod:`ratecheck.theory`); the engine
 verdicts and :mod:`ratecheck.report` writes the report.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

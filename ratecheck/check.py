@@ -8,41 +8,136 @@ input (raised as :class:`~ratecheck.errors.SpecError`).
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from pathlib import Path
 
 from .algorithms import ALGORITHMS
 from .asynchrony import make_model
+from .asynchrony.base import DelayModel
 from .errors import SpecError
 from .problems import make_problem
 from .spec import CheckSpec, load_spec
 
 
 def _values(problem, model, point) -> tuple[dict[str, float], object]:
-    """Numbers a card may use at a point: certified constants, n, eps; and the τ vector."""
-    values = {k: c.value for k, c in problem.constants.values.items() if c.certified}
-    values["n"] = model.n
+    """Numbers a card may use at a point: every constant (estimates included, flagged
+    later by :func:`_estimates`), n, eps; and the τ vector."""
+    values = {k: c.value for k, c in problem.constants.values.items()}
     values["eps"] = point["eps"]
+    if isinstance(model, DelayModel):  # no workers and no clock: the declared delay bound
+        values["delay_max"] = model.tau_max
+        return values, None
+    values["n"] = model.n
     return values, model.tau_bounds()
+
+
+def _card_params(card, params: dict) -> dict[str, float]:
+    """The numeric entries of ``params`` that are parameters of ``card`` (or aliases)."""
+    return {k: v for k, v in params.items()
+            if (k in card.parameters or k in card.aliases) and isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
+#: At most this many estimated constants are varied jointly over their CI box (2^m evaluations).
+MAX_ESTIMATES = 6
+
+
+def _estimates(card, problem, values: dict, tau, run_params: dict, bounds: dict) -> tuple[dict, dict, dict]:
+    """Bounds evaluated at an estimated constant: which, and their range over its CI.
+
+    DESIGN.md, "Constants are certified": a bound is trusted only with exact or certified
+    constants. When a constant the card uses is an ``estimate`` (value ± CI), the bound is
+    evaluated at the estimate and, with the run's parameters held fixed, at every corner
+    of the box of the estimates' CIs; ``[min, max]`` over those is the bound's range
+    (exact for a bound monotone in each constant, which attains its extremes at the
+    corners). Returns
+    ``(estimates, estimated, ranges)``: ``{name: {value, ci}}``,
+    ``{bound: [names]}`` and ``{bound: [lo, hi]}``.
+    """
+    est = {k: c for k, c in problem.constants.values.items()
+           if c.provenance == "estimate" and k in card.symbols}
+    if not est:
+        return {}, {}, {}
+    estimated = {}
+    for b in bounds:
+        names = sorted(set(est) & card.dependencies(card.entry(b).expr))
+        if names:
+            estimated[b] = names
+    used = sorted({n for names in estimated.values() for n in names})[:MAX_ESTIMATES]
+    ranges = {b: [bounds[b], bounds[b]] for b in estimated}
+    for corner in itertools.product(*[est[n].ci for n in used]):
+        ev = card.evaluate({**values, **dict(zip(used, corner)), **run_params}, tau)
+        for b in ranges:
+            v = ev.bounds.get(b)
+            if v is not None and math.isfinite(v):
+                ranges[b] = [min(ranges[b][0], v), max(ranges[b][1], v)]
+    return {k: {"value": est[k].value, "ci": list(est[k].ci)} for k in used}, estimated, ranges
+
+
+def predict(card, alg, cls, field: str, problem, model, point) -> tuple[object, dict]:
+    """The algorithm at one sweep point and the card's evaluation of *that run*.
+
+    ``"theory"`` parameters are the card's choices given the parameters set explicitly
+    (e.g. γ for a stated R). The bounds are evaluated with the parameters the run uses
+    (explicit, "theory" and the method's defaults), the card's own choices are kept
+    as ``card_parameters`` (what ``optimal-parameter`` compares with), and the run's
+    parameters are checked against the card's ``[[conditions]]``: a violation is
+    recorded in ``violations`` (the run goes on; verdicts flag it). Returns
+    ``(algorithm, prediction dict)``.
+    """
+    values, tau = _values(problem, model, point)
+    base = card.evaluate(values, tau) if card is not None else None
+    explicit = _card_params(card, {k: v for k, v in alg.params.items() if v != "theory"}) if card is not None else {}
+    given = card.evaluate({**values, **explicit}, tau) if explicit else base
+    params = {}
+    for name, val in alg.params.items():
+        if val == "theory":
+            if given is None:
+                raise SpecError(f"{field}.params.{name}", "\"theory\" needs a theorem card (set `theorem`)")
+            if name not in given.parameters:
+                raise SpecError(f"{field}.params.{name}",
+                                f"card {card.id!r} gives no value for it here (missing: {', '.join(given.missing) or 'not a card parameter'})")
+            val = given.parameters[name]
+        params[name] = val
+    algorithm = cls(params, field)
+    if "gamma" not in algorithm.params:
+        raise SpecError(f"{field}.params.gamma", "missing (a number or \"theory\")")
+    if card is None:
+        return algorithm, {"theorem": None, "parameters": {}, "bounds": {}}
+    run_params = _card_params(card, algorithm.params)
+    defaults = {k: v for k, v in run_params.items() if k not in explicit and given.parameters.get(k) != v}
+    final = card.evaluate({**values, **explicit, **defaults}, tau) if defaults else given
+    pred = final.as_dict()
+    pred["card_parameters"] = base.as_dict()["parameters"]
+    pred["violations"] = card.check_conditions({**final.parameters, **algorithm.params}, values, tau)
+    pred["not_applicable"] = card.applicability(set(problem.properties) | set(model.properties))
+    pred["constants"] = {b: card.bound_constants(b) for b in pred.get("bounds", {})}
+    pred["statistic"] = card.statistic
+    pred["statistic_range"] = card.statistic_range
+    estimates, estimated, ranges = _estimates(card, problem, values, tau, {**final.parameters, **run_params}, final.bounds)
+    if estimates:
+        pred["estimates"], pred["estimated"], pred["bound_ranges"] = estimates, estimated, ranges
+    return algorithm, pred
 
 
 def plan(spec: CheckSpec):
     """Resolve every (point, algorithm): parameters, predictions, run fragments.
 
-    Returns ``(instances, predictions, fragments)``; raises SpecError on bad input.
+    Returns ``(instances, predictions, fragments, cards)``; raises SpecError on bad input.
     """
     from .theory import load_card
 
     points = spec.points()
     predictions, fragments, instances, cards = {}, [], {}, {}
+    # worker time at hits costs a second schedule pass: only for claims that measure it
+    worker_time = any(c.get("measure") == "worker_time" for c in spec.claims)
     for point in points:
         prob_spec, asyn_spec = spec.instance(point)
         problem = make_problem(prob_spec)
         model = make_model(asyn_spec)
         key = json.dumps({k: v for k, v in point.items() if k != "eps"}, sort_keys=True)
         instances.setdefault(key, (problem, model))
-        values, tau = _values(problem, model, point)
         for i, alg in enumerate(spec.algorithms):
             field = f"algorithms[{i}]"
             cls = ALGORITHMS.get(alg.method, f"{field}.method")
@@ -52,29 +147,8 @@ def plan(spec: CheckSpec):
                 if card_id not in cards:
                     cards[card_id] = load_card(card_id)
                 card = cards[card_id]
-            evaluation = card.evaluate(values, tau) if card is not None else None
-            params = {}
-            for name, val in alg.params.items():
-                if val == "theory":
-                    if evaluation is None:
-                        raise SpecError(f"{field}.params.{name}", "\"theory\" needs a theorem card (set `theorem`)")
-                    if name not in evaluation.parameters:
-                        raise SpecError(f"{field}.params.{name}",
-                                        f"card {card_id!r} gives no value for it here (missing: {', '.join(evaluation.missing) or 'not a card parameter'})")
-                    val = evaluation.parameters[name]
-                params[name] = val
-            algorithm = cls(params, field)
-            if "gamma" not in algorithm.params:
-                raise SpecError(f"{field}.params.gamma", "missing (a number or \"theory\")")
-            pkey = (alg.label, json.dumps(point, sort_keys=True))
-            pred = evaluation.as_dict() if evaluation is not None else {"theorem": None, "parameters": {}, "bounds": {}}
-            if card is not None:
-                pred["violations"] = card.check_conditions(algorithm.params, values)
-                missing = card.applicability(set(problem.properties) | set(model.properties))
-                pred["not_applicable"] = missing
-                pred["constants"] = {b: card.bound_constants(b) for b in pred.get("bounds", {})}
-                pred["statistic"] = card.statistic
-            predictions[pkey] = pred
+            algorithm, pred = predict(card, alg, cls, field, problem, model, point)
+            predictions[(alg.label, json.dumps(point, sort_keys=True))] = pred
             statistic = alg.statistic or (card.statistic if card is not None else "avg_grad_sq")
             max_iter = spec.horizon.iterations or math.inf
             k_bound = pred.get("bounds", {}).get("iterations")
@@ -95,6 +169,7 @@ def plan(spec: CheckSpec):
                     "targets": targets,
                     "stop_statistic": statistic if spec.horizon.stop_at_target else None,
                     "track_avg": statistic == "fgap_avg",
+                    "worker_time": worker_time,
                     "meta": {"algorithm": alg.label, "point": point, "theorem": card_id, "statistic": statistic},
                 })
     return instances, predictions, fragments, cards
@@ -108,11 +183,12 @@ def _card_summary(card) -> dict:
         "title": card.title,
         "citation": f"{', '.join(c.get('authors', []))}, \"{c.get('title', '')}\", {c.get('venue', '')}, arXiv:{c.get('arxiv', '?')}, {c.get('where', '')}",
         "kind": card.kind,
-        "statistic": card.statistic,
+        "statistic": card.statistic + (f", averaged over k = {card.statistic_range}" if card.statistic in ("avg_grad_sq", "min_grad_sq", "fgap_avg") else ""),
         "assumptions": list(card.assumptions),
         "parameters": {k: {"formula": str(card.expression(k)), "provenance": str(e.provenance)} for k, e in card.parameters.items()},
         "bounds": {k: {"formula": str(card.expression(k)), "provenance": str(e.provenance), "constants": e.constants}
                    for k, e in card.bounds.items()},
+        "conditions": [f"{c.text} ({c.provenance})" for c in card.conditions],
         "notes": list(card.notes),
     }
 
@@ -146,6 +222,9 @@ def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True) -
         "summary": {"computed": outcome.computed, "reused": outcome.reused, "failed": outcome.failed},
     })
     print(outcome.summary())
+    for (label, pk), pred in predictions.items():
+        for text in pred.get("violations") or []:
+            print(f"flagged: {label} at {pk} ran with {text}, violating a condition of card {pred.get('theorem')}")
     for v in verdicts:
         print(f"[{v['status']:>14}] {v['claim']}: {v.get('reason', '')}")
     print(f"report: {out / 'report.html'}")

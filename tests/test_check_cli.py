@@ -1,6 +1,7 @@
 """`ratecheck check` end to end on a tiny spec: exit codes, bad input, bit-identical verdicts."""
 
 import json
+import math
 import subprocess
 import sys
 import textwrap
@@ -68,3 +69,100 @@ def test_check_passes_and_verdicts_are_bit_identical(tmp_path):
     holds = [v for v in (va if isinstance(va, list) else va["verdicts"]) if v["kind"] == "holds"]
     assert holds and holds[0]["status"] in ("pass", "inconclusive")  # 3 seeds may be too few to pass
     assert (tmp_path / "a" / "report.html").stat().st_size > 1000
+
+
+# --- parameters: "theory", explicit, and explicit values outside the card's conditions ----
+
+def _plan(tmp_path, text):
+    from ratecheck.check import plan
+    from ratecheck.spec import load_spec
+
+    spec = tmp_path / "spec.toml"
+    spec.write_text(text)
+    return plan(load_spec(spec))
+
+
+def test_an_explicit_gamma_outside_the_cards_conditions_is_recorded_and_still_run(tmp_path):
+    # L = 1, σ² = 0.5, ε = 0.5: the card's R = max(1, ⌈σ²/ε⌉) = 1 and γ = min(1/(2RL), ε/(4Lσ²)) = min(0.5, 0.25)
+    _, preds, frags, cards = _plan(tmp_path, TINY.replace('gamma = "theory"', "gamma = 0.9"))
+    (pred,) = preds.values()
+    assert pred["violations"] == ["gamma = 0.9 > 1/(2*L*R) = 0.5", "gamma = 0.9 > eps/(4*L*sigma2) = 0.25"]
+    assert pred["card_parameters"] == {"R": 1, "gamma": 0.25}
+    assert [f["params"]["gamma"] for f in frags] == [0.9] * 3  # the runs go on with the given γ
+    # the bound is the card's at the parameters run (its iterations bound uses R, not γ)
+    card = cards["ringmaster-asgd"]
+    assert pred["bounds"]["iterations"] == card.evaluate({**pred["inputs"], "R": 1}).as_dict()["bounds"]["iterations"]
+
+
+def test_theory_parameters_follow_the_explicit_ones(tmp_path):
+    # R = 4 given: the card's γ for it is min(1/(2·4·1), 0.25) = 0.125, its own choice stays R = 1, γ = 0.25
+    _, preds, frags, _ = _plan(tmp_path, TINY.replace('R = "theory"', "R = 4"))
+    (pred,) = preds.values()
+    assert frags[0]["params"]["R"] == 4 and frags[0]["params"]["gamma"] == 0.125
+    assert pred["parameters"] == {"R": 4, "gamma": 0.125} and pred["card_parameters"] == {"R": 1, "gamma": 0.25}
+    assert pred["violations"] == []
+    # K = ⌈8RLΔ/ε + 16σ²LΔ/ε²⌉ with R = 4
+    D = pred["inputs"]["Delta"]
+    assert pred["bounds"]["iterations"] == math.ceil(8 * 4 * D / 0.5 + 16 * 0.5 * D / 0.25)
+
+
+GRID = TINY.replace("seeds = 3", "seeds = 5").split("[[algorithms]]")[0] + "".join(
+    f"""
+    [[algorithms]]
+    label = "g{g}"
+    method = "ringmaster-asgd"
+    theorem = "ringmaster-asgd"
+    params = {{ R = "theory", gamma = {g} }}
+    """ for g in (0.0625, 0.25, 0.9)) + """
+    [[claims]]
+    kind = "holds"
+    algorithm = "g0.9"
+    theorem = "ringmaster-asgd"
+    bound = "iterations"
+    [[claims]]
+    kind = "optimal-parameter"
+    algorithm_grid = ["g0.0625", "g0.25", "g0.9"]
+    parameter = "gamma"
+    factor = 4.0
+    measure = "iterations"
+    """
+
+
+@pytest.mark.slow
+def test_check_flags_violations_optimises_over_a_grid_and_regenerates_without_simulating(tmp_path, monkeypatch, capsys):
+    import ratecheck.engine.run
+    from ratecheck.check import run_check
+    from ratecheck.sweep.store import ResultStore
+
+    spec = tmp_path / "grid.toml"
+    spec.write_text(textwrap.dedent(GRID))
+
+    def opts():
+        return {"store": ResultStore(tmp_path / "r.sqlite"), "backend": "serial"}
+
+    assert run_check(spec, tmp_path / "a", opts(), progress=False) == 0
+    first = capsys.readouterr().out
+    assert "15 computed, 0 reused" in first
+    assert "flagged: g0.9 at {\"eps\": 0.5} ran with gamma = 0.9 > 1/(2*L*R) = 0.5" in first
+    verdicts = json.loads((tmp_path / "a" / "verdicts.json").read_text())
+    holds, optimal = verdicts[0], verdicts[1]
+    assert holds["status"] == "not-applicable" and "g0.9 ran with gamma = 0.9 > 1/(2*L*R) = 0.5" in holds["reason"]
+    assert [v["algorithm"] for v in holds["violations"]] == ["g0.9", "g0.9"]
+    assert optimal["predicted"] == 0.25 and optimal["observed"] in (0.0625, 0.25, 0.9)
+    assert optimal["points"][0]["grid"] == [0.0625, 0.25, 0.9] and "flagged: g0.9 ran with gamma = 0.9" in optimal["reason"]
+    md = (tmp_path / "a" / "report.md").read_text()
+    assert "## Flags" in md and "| g0.9 | eps=0.5 | ringmaster-asgd | g0.9 ran with gamma = 0.9 > 1/(2*L*R) = 0.5" in md
+
+    # regenerating from the stored results runs no simulation
+    def no_simulation(fragment):
+        raise AssertionError("simulated while regenerating a report")
+
+    monkeypatch.setattr(ratecheck.engine.run, "run_fragment", no_simulation)
+    assert run_check(spec, tmp_path / "b", opts(), progress=False) == 0
+    assert "0 computed, 15 reused" in capsys.readouterr().out
+    assert (tmp_path / "a" / "verdicts.json").read_bytes() == (tmp_path / "b" / "verdicts.json").read_bytes()
+    figs = sorted(p.name for p in (tmp_path / "a" / "figures").glob("*.png"))
+    assert figs and all((tmp_path / "a" / "figures" / f).read_bytes() == (tmp_path / "b" / "figures" / f).read_bytes() for f in figs)
+    # the reports differ only in the run counts of the summary line
+    diff = [(x, y) for x, y in zip(md.splitlines(), (tmp_path / "b" / "report.md").read_text().splitlines()) if x != y]
+    assert len(diff) == 1 and "computed 15, reused 0" in diff[0][0] and "computed 0, reused 15" in diff[0][1]

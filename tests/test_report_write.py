@@ -190,3 +190,20 @@ def test_seed_band_is_the_median_and_quartiles_of_step_curves():
     assert med[0] == pytest.approx(8.0 * 2.5) and q1[0] == pytest.approx(8.0 * 1.75) and q3[0] == pytest.approx(8.0 * 3.25)
     assert med[2] == pytest.approx(4.0 * 2.5)  # grid[2] = 10: the step value of the second checkpoint
     assert seed_band([(x, -x)]) is None
+
+
+def test_flags_section_lists_violations_and_estimated_bounds(tmp_path):
+    ctx = small_context(("holds",), eps=[0.1])
+    pk = point_key({"eps": 0.1})
+    ctx["predictions"][("asgd", pk)]["violations"] = ["gamma = 0.2 > 1/(2*L*R) = 0.1"]
+    ctx["predictions"][("ringmaster", pk)].update(
+        estimates={"sigma2": {"value": 0.5, "ci": [0.4, 0.6]}}, estimated={"iterations": ["sigma2"]},
+        bound_ranges={"iterations": [1000.0, 1400.0]})
+    ctx["verdicts"] = evaluate_claims(ctx["spec"]["claims"], ctx["runs"], ctx["predictions"])
+    write_report(tmp_path, ctx)
+    md = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert md.index("## Verdicts") < md.index("## Flags") < md.index("## Claims in detail")
+    assert "| asgd | eps=0.1 | asgd-thm | asgd ran with gamma = 0.2 > 1/(2*L*R) = 0.1, violating a condition of card asgd-thm |" in md
+    assert "| ringmaster | eps=0.1 | rm-thm iterations | 1200 | [1000, 1400] | sigma2 = 0.5 CI [0.4, 0.6] |" in md
+    assert "1200 (over the estimate's CI: [1000, 1400])" in md  # the holds point table
+    assert "estimated constant, sigma2 = 0.5 (CI [0.4, 0.6])" in md  # the verdict's reason

@@ -58,7 +58,7 @@ def prediction(theorem, iterations, *, time=None, hidden=False, missing=(), para
 def test_hits_are_the_exact_first_crossing():
     r = make_run("a", 0, {"eps": 0.01}, c=12.345, dt=0.5, g=2.0)
     K = math.ceil(12.345 / 0.01)
-    assert r.hit("avg_grad_sq", 0.01) == (K, K * 0.5, K * 2.0)
+    assert r.hit("avg_grad_sq", 0.01)[:3] == (K, K * 0.5, K * 2.0)  # (worker time is not synthesised)
     # the curve is above ε before K and at or below it at K
     assert 12.345 / (K - 1) > 0.01 >= 12.345 / K
 

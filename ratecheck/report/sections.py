@@ -1,6 +1,7 @@
 """The report's sections, as blocks (:mod:`ratecheck.report.document`), built from the context.
 
-Order: verdict table first, then one section per claim (numbers, per-point table,
+Order: verdict table first, then flags (runs outside their card's conditions, bounds
+evaluated at estimated constants), one section per claim (numbers, per-point table,
 figure), tightness of the explicit bounds, convergence curves, delay histograms, card
 evaluations, theorem cards, the problem's constants with provenance, the asynchrony
 model, failed runs, the spec. Every number printed is a measured value with its
@@ -98,7 +99,8 @@ def point_table(v: dict) -> list[Block]:
     k = v["kind"]
     blocks: list[Block] = []
     if k == "holds" and pts:
-        rows = [[where(p["point"]), p["status"], fmt(p["bound"]), _with_ci(p["observed"], p["observed_ci"]), _with_ci(p["ratio"], p["ratio_ci"]),
+        rows = [[where(p["point"]), p["status"], fmt(p["bound"]) + (f" (over the estimate's CI: {fmt(p['bound_range'])})" if p.get("bound_range") else ""),
+                 _with_ci(p["observed"], p["observed_ci"]), _with_ci(p["ratio"], p["ratio_ci"]),
                  f"{fmt(p['mean_at_bound'] / p['eps'])} [{fmt(p['mean_at_bound_lcb'] / p['eps'])}, {fmt(p['mean_at_bound_ucb'] / p['eps'])}]",
                  _seeds(p), fmt(p.get("grid_slack"))] for p in pts]
         blocks.append(Table(["point", "status", "bound", "median observed [CI]", "observed / bound [CI]",
@@ -131,6 +133,30 @@ def point_table(v: dict) -> list[Block]:
     na = _na_rows(v["points"])
     if na:
         blocks.append(na)
+    return blocks
+
+
+def flag_blocks(predictions: dict) -> list[Block]:
+    """Runs outside their card's conditions, and bounds evaluated at estimated constants."""
+    viol, est = [], []
+    for (label, pk), p in sorted((predictions or {}).items(), key=lambda kv: (str(kv[0][0]), sort_key(json.loads(kv[0][1])))):
+        p = p or {}
+        for text in p.get("violations") or []:
+            viol.append([str(label), where(json.loads(pk)), str(p.get("theorem")), f"{label} ran with {text}, violating a condition of card {p.get('theorem')}"])
+        for bound, names in sorted((p.get("estimated") or {}).items()):
+            e = p.get("estimates") or {}
+            rng = (p.get("bound_ranges") or {}).get(bound)
+            est.append([str(label), where(json.loads(pk)), f"{p.get('theorem')} {bound}", fmt((p.get("bounds") or {}).get(bound)), fmt(rng),
+                        "; ".join(f"{n} = {fmt(e[n]['value'])} CI {fmt(e[n]['ci'])}" for n in names if n in e)])
+    blocks: list[Block] = []
+    if viol:
+        blocks += [Paragraph("Runs whose parameters violate their card's conditions: they were run and are reported, "
+                             "but the card's bounds are not compared with them (not-applicable)."),
+                   Table(["algorithm", "point", "card", "violation"], viol)]
+    if est:
+        blocks += [Paragraph("Bounds evaluated at an estimated constant (not exact or certified): the bound's range over the "
+                             "estimate's CI is shown; a verdict that depends on where the constant lies in its CI is inconclusive."),
+                   Table(["algorithm", "point", "bound", "at the estimate", "range over the CI", "estimated constants"], est)]
     return blocks
 
 
@@ -182,9 +208,10 @@ def predictions_blocks(predictions: dict) -> list[Block]:
         consts = p.get("constants") or {}
         b = "; ".join(f"{k} = {fmt(val)}{' (O(·))' if consts.get(k) == 'hidden' else ''}" for k, val in sorted(bounds.items()))
         params = "; ".join(f"{k} = {fmt(val)}" for k, val in sorted((p.get("parameters") or {}).items()))
-        missing = ", ".join(map(str, p.get("missing") or [])) or "—"
-        rows.append([str(label), where(json.loads(pk)), str(p.get("theorem")), b or "—", params or "—", missing])
-    return [Table(["algorithm", "point", "card", "bounds", "parameters", "missing assumptions"], rows)]
+        missing = ", ".join(map(str, [*(p.get("missing") or []), *(p.get("not_applicable") or [])])) or "—"
+        rows.append([str(label), where(json.loads(pk)), str(p.get("theorem")), b or "—", params or "—", missing,
+                     "; ".join(p.get("violations") or []) or "—"])
+    return [Table(["algorithm", "point", "card", "bounds", "parameters (as run)", "missing inputs or assumptions", "condition violations"], rows)]
 
 
 def _value_text(v) -> str:
@@ -210,11 +237,13 @@ def card_blocks(cards: dict) -> list[Block]:
             a = card["assumptions"]
             items = [f"{k}: {_value_text(x)}" for k, x in a.items()] if isinstance(a, dict) else [_value_text(x) for x in (a if isinstance(a, list) else [a])]
             blocks += [Paragraph("Assumptions:"), Bullets(items)]
+        if isinstance(card.get("conditions"), list) and card["conditions"]:
+            blocks += [Paragraph("Conditions on the parameters (a run that violates one is flagged):"), Bullets([_value_text(c) for c in card["conditions"]])]
         for key, label in (("parameters", "Parameters"), ("bounds", "Bounds")):
             if isinstance(card.get(key), dict) and card[key]:
                 blocks.append(Paragraph(f"{label}:"))
                 blocks.append(Table(["name", "formula"], [[str(k), _value_text(x)] for k, x in card[key].items()]))
-        rest = {k: x for k, x in card.items() if k not in ("title", "citation", "provenance", "statistic", "assumptions", "parameters", "bounds")}
+        rest = {k: x for k, x in card.items() if k not in ("title", "citation", "provenance", "statistic", "assumptions", "conditions", "parameters", "bounds")}
         if rest:
             blocks.append(Bullets([f"{k}: {_value_text(x)}" for k, x in rest.items()]))
     return blocks
@@ -302,6 +331,9 @@ def build(ctx: dict) -> tuple[list[Block], dict[str, bytes]]:
     blocks: list[Block] = [Heading(1, ctx.get("title") or "ratecheck report")]
     blocks += summary_blocks(ctx, claims)
     blocks += [Heading(2, "Verdicts", anchor="verdicts"), verdict_table(claims, cards)] if claims else [Heading(2, "Verdicts"), Paragraph("The spec states no claim.")]
+    flags = flag_blocks(ctx.get("predictions") or {})
+    if flags:
+        blocks += [Heading(2, "Flags", anchor="flags")] + flags
     if claims:
         blocks += [Heading(2, "Claims in detail")] + claim_blocks(claims, figs)
     blocks += [Heading(2, "Tightness of the upper bounds")] + tightness_blocks(tight, figs)

@@ -1,4 +1,4 @@
-"""``ratecheck theorems | show | bound | compare | optimal``: theorem cards on the command line.
+"""``ratecheck theorems | show | bound | compare | explain | optimal``: theorem cards on the command line.
 
 ``bound ID --set NAME=VALUE ... [--tau LIST | --tau-profile PROFILE] --json`` prints the
 JSON contract of DESIGN.md: ``{"theorem", "parameters", "bounds", "provenance",
@@ -40,6 +40,15 @@ def register(sub) -> None:
     _inputs(p)
     p.set_defaults(func=cmd_compare)
 
+    p = sub.add_parser("explain", help="a card in plain words, evaluated and run on a small instance")
+    p.add_argument("theorem", help="card id, e.g. ringmaster-asgd")
+    p.add_argument("--set", nargs="+", action="extend", default=[], metavar="NAME=VALUE",
+                   help="instance knobs (L, mu, sigma2, d, eps, n), card parameters (e.g. R=4, gamma=0.01) or other card inputs")
+    p.add_argument("--tau-profile", default=None, help="KIND:n=N compute times of the instance (default sqrt:n=8)")
+    p.add_argument("--seed", type=int, default=0, help="first seed of the live example (it runs 3)")
+    p.add_argument("--no-run", action="store_true", help="explain and evaluate only, no live simulation")
+    p.set_defaults(func=cmd_explain)
+
     p = sub.add_parser("optimal", help="optimal value of a card parameter (symbolic and numeric)")
     p.add_argument("theorem")
     p.add_argument("--param", required=True, help="parameter to optimise, e.g. R")
@@ -47,6 +56,18 @@ def register(sub) -> None:
     p.add_argument("--max", type=int, default=None, help="largest integer value to scan")
     _inputs(p)
     p.set_defaults(func=cmd_optimal)
+
+
+def cmd_explain(args) -> int:
+    from .explain import PROFILE, explain
+
+    if args.seed < 0:
+        raise SpecError("--seed", f"must be >= 0, got {args.seed}")
+    profile = args.tau_profile or PROFILE
+    tau_profile(profile)  # a bad profile is an error naming --tau-profile
+    ex = explain(args.theorem, parse_sets(args.set), profile=profile, seed=args.seed, run=not args.no_run)
+    print(ex.text, end="")
+    return 0
 
 
 def _inputs(p) -> None:

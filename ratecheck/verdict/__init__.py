@@ -10,6 +10,12 @@ A claim is never ``pass`` on too few seeds (``min_seeds``, default 5), on censor
 evidence it cannot resolve, or with a card whose assumptions fail (those points are
 ``not-applicable``). Runs that diverged or errored are censored, count against the
 algorithm, and are named in the reason.
+
+Every verdict lists in ``violations`` the runs of its algorithms whose parameters
+violate their card's ``[[conditions]]`` (e.g. γ above 1/(2RL)): such runs go on and
+are reported, but a card's bound is never compared with them (those points are
+``not-applicable`` for holds, scaling, ratio-bounded and tightness); for ordering and
+optimal-parameter, which do not use a bound, the reason names them.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from __future__ import annotations
 from ..engine.trace import RunResult
 from .claims import KINDS, validate_claims
 from .complexity import MEASURES, observed_complexity, point_key
-from .evidence import INFO, STATUSES, Evidence
+from .evidence import INFO, STATUSES, Evidence, where
 from .holds import evaluate_holds
 from .optimal import evaluate_optimal
 from .ordering import evaluate_ordering
@@ -52,7 +58,24 @@ def evaluate_claims(claims: list[dict], runs: list[RunResult], predictions: dict
     """
     ev = Evidence(runs, predictions)
     checked = validate_claims(claims, labels=ev.labels if runs else None)
-    return [EVALUATORS[c["kind"]](c, ev) for c in checked] + tightness_rows(ev)
+    verdicts = [flag_violations(EVALUATORS[c["kind"]](c, ev), c, ev) for c in checked]
+    return verdicts + [flag_violations(v, v, ev) for v in tightness_rows(ev)]
+
+
+def flag_violations(verdict: dict, claim: dict, ev: Evidence) -> dict:
+    """Add ``violations`` (one per algorithm and point) to a verdict; see the module doc."""
+    labels = [claim[k] for k in ("algorithm", "faster", "slower") if claim.get(k)] + list(claim.get("algorithm_grid") or [])
+    found = []
+    for label in labels:
+        for pk in ev.point_keys(label):
+            for text in ev.violations(label, pk):
+                found.append({"algorithm": label, "point": ev.points[pk],
+                              "theorem": (ev.predictions.get((label, pk)) or {}).get("theorem"), "violation": text})
+    verdict["violations"] = found
+    if found and verdict["kind"] in ("ordering", "optimal-parameter"):
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        verdict["reason"] = verdict["reason"].rstrip(".") + f"; flagged: {found[0]['violation']} at {where(found[0]['point'])}{more}."
+    return verdict
 
 
 __all__ = [

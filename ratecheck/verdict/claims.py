@@ -18,7 +18,7 @@ level, default 0.05, ``min_seeds``, default 5, and ``statistic``, default the ru
 ``ordering``           ``faster*``, ``slower*``, ``measure`` (default ``"time"``)
 =====================  ==============================================================
 
-``measure`` is ``iterations``, ``time`` or ``computed``; when ``bound`` is not one of
+``measure`` is ``iterations``, ``time``, ``computed`` or ``worker_time``; when ``bound`` is not one of
 those names, ``measure`` must be given.
 """
 

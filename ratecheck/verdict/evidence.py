@@ -15,7 +15,7 @@ import numpy as np
 
 from ..engine.trace import RunResult
 from .claims import describe
-from .complexity import point_key, seed_values
+from .complexity import RUNNING, point_key, seed_values
 
 #: Verdict statuses of claims; ``info`` marks the automatic tightness rows, which are
 #: measurements, not claims (only ``fail`` makes ``ratecheck check`` exit with 1).
@@ -67,7 +67,7 @@ class Evidence:
                 return r.meta["statistic"]
         return None
 
-    def seed_values(self, runs, statistic, point, measure):
+    def seed_values(self, runs, statistic, point, measure, shift: int = 0):
         """:func:`~ratecheck.verdict.complexity.seed_values` at ε = ``point["eps"]``.
 
         Returns ``None`` when the target or statistic was not tracked by every run.
@@ -78,10 +78,30 @@ class Evidence:
         for r in runs:
             if r.status == "ok" and (statistic not in r.hits or not np.isclose(r.targets, eps, rtol=1e-12, atol=0).any()):
                 return None
-        return seed_values(runs, statistic, eps, measure)
+        return seed_values(runs, statistic, eps, measure, shift)
+
+    def shift(self, label: str, pk: str, statistic: str | None) -> int:
+        """1 when ``label``'s card bounds ``statistic`` averaged over k = 0..K−1, else 0.
+
+        Claims against a card's bound count like the card (:mod:`.complexity`); claims
+        between algorithms (ordering, optimal-parameter) use the trace's own statistic.
+        """
+        pred = self.predictions.get((label, pk)) or {}
+        same = statistic == pred.get("statistic") and statistic in RUNNING
+        return int(same and pred.get("statistic_range") == "0..K-1")
+
+    def violations(self, label: str, pk: str) -> list[str]:
+        """Sentences naming the card conditions the run of ``label`` at ``pk`` violates."""
+        pred = self.predictions.get((label, pk)) or {}
+        return [f"{label} ran with {v}, violating a condition of card {pred.get('theorem')}" for v in pred.get("violations") or []]
 
     def bound(self, claim: dict, label: str, pk: str, *, allow_hidden: bool) -> tuple[float | None, str | None]:
-        """The card's bound ``claim["bound"]`` at this point, or ``(None, why not)``."""
+        """The card's bound ``claim["bound"]`` at this point, or ``(None, why not)``.
+
+        Not available where the card does not apply: its inputs or assumptions are
+        missing, or the run's parameters violate its conditions (the theorem says
+        nothing about such a run; the run is kept and flagged).
+        """
         pred = self.predictions.get((label, pk))
         if pred is None:
             return None, f"No card evaluation for {label} at {pk}"
@@ -89,12 +109,31 @@ class Evidence:
             return None, f"{label} is evaluated with card {pred.get('theorem')!r}, not {claim['theorem']!r}"
         if pred.get("missing"):
             return None, f"Card {pred.get('theorem')} does not apply: missing {', '.join(map(str, pred['missing']))}"
+        if pred.get("not_applicable"):
+            return None, f"Card {pred.get('theorem')} does not apply: the problem and asynchrony model do not declare {', '.join(map(str, pred['not_applicable']))}"
+        if pred.get("violations"):
+            return None, "; ".join(self.violations(label, pk))
         value = (pred.get("bounds") or {}).get(claim["bound"])
         if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
             return None, f"Card {pred.get('theorem')} gives no finite {claim['bound']} bound at {pk}"
         if not allow_hidden and (pred.get("constants") or {}).get(claim["bound"]) == "hidden":
             return None, f"The {claim['bound']} bound of {pred.get('theorem')} hides its constants (O(·)); only scaling and ratio-bounded claims can use it"
         return float(value), None
+
+    def bound_range(self, label: str, pk: str, bound: str) -> list[float] | None:
+        """``[lo, hi]`` of a bound over the CIs of the estimated constants it uses, or None."""
+        pred = self.predictions.get((label, pk)) or {}
+        r = (pred.get("bound_ranges") or {}).get(bound)
+        return [float(r[0]), float(r[1])] if r else None
+
+    def estimate_note(self, label: str, pk: str, bound: str) -> str | None:
+        """"sigma2 = 1.1 (CI [0.9, 1.3])" for the estimated constants of a bound, or None."""
+        pred = self.predictions.get((label, pk)) or {}
+        names = (pred.get("estimated") or {}).get(bound)
+        if not names:
+            return None
+        est = pred.get("estimates") or {}
+        return ", ".join(f"{n} = {num(est[n]['value'])} (CI [{num(est[n]['ci'][0])}, {num(est[n]['ci'][1])}])" for n in names if n in est)
 
     def rng(self, claim_index: int, point_index: int) -> np.random.Generator:
         return np.random.default_rng([BOOT_SEED, claim_index, point_index])

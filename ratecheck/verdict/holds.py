@@ -26,7 +26,14 @@ neither make the claim pass nor, by itself, fail. The percentile bootstrap of a 
 is approximate for small samples and heavy tails; ``min_seeds`` guards the former.
 
 The ``observed`` complexity reported beside the decision is the seeds' median first
-hit of ε (exact, from the run's hits), with ``ratio`` = observed / bound.
+hit of ε (exact, from the run's hits), with ``ratio`` = observed / bound. Both count
+like the card: a card averaging over k = 0..K−1 (``statistic_range``) is read one
+iteration later and, at the checkpoint, with its own average (:mod:`.complexity`).
+
+**Estimated constants.** When the bound uses a constant known only as an estimate
+± CI, the point is decided at the bound's smallest and largest value over that CI
+(``bound_range``) and at the estimate: ``pass`` or ``fail`` only when all three agree,
+``inconclusive`` when the decision changes within the CI; the reason says so.
 """
 
 from __future__ import annotations
@@ -54,13 +61,37 @@ def applicable_points(claim: dict, ev: Evidence, label: str, *, allow_hidden: bo
         point, runs = ev.points[pk], ev.runs(label, pk)
         bound, why = ev.bound(claim, label, pk, allow_hidden=allow_hidden)
         stat = ev.statistic(claim, runs)
-        sv = ev.seed_values(runs, stat, point, claim["measure"]) if bound is not None and stat else None
+        sv = ev.seed_values(runs, stat, point, claim["measure"], ev.shift(label, pk, stat)) if bound is not None and stat else None
         if bound is None or stat is None or sv is None:
             why = why or ("No statistic: the runs name none and the claim gives none" if stat is None else f"ε = {num(point.get('eps'))} or {stat} was not tracked by the runs")
             skipped.append({"point": point, "status": "not-applicable", "reason": why})
             continue
         usable.append((pk, point, runs, bound, stat, sv))
     return usable, skipped
+
+
+def _decide(claim, ev, runs, stat, measure, bound, shift, eps, j, m):
+    """The point's decision with the statistic read at ``bound``.
+
+    Returns ``(status, s_hi, short, lcb, ucb, value_at results)``.
+    """
+    alpha = claim["alpha"]
+    at = [value_at(r, stat, measure, bound, shift) for r in runs]
+    s = np.array([a[0] for a in at])
+    short = np.array([a[2] == "short" for a in at])
+    s_lo, s_hi = np.where(short, 0.0, s), np.where(short, np.inf, s)
+    # the same resamples for both bounds: a generator per point, drawn twice
+    ucb = float(stats.quantile(stats.bootstrap(s_hi, np.mean, ev.rng(claim["index"], j)), 1.0 - alpha))
+    lcb = float(stats.quantile(stats.bootstrap(s_lo, np.mean, ev.rng(claim["index"], j)), alpha / m))
+    if len(runs) < claim["min_seeds"]:
+        status = "inconclusive"
+    elif lcb > eps:
+        status = "fail"
+    elif ucb <= eps:
+        status = "pass"
+    else:
+        status = "inconclusive"
+    return status, s_hi, short, lcb, ucb, at
 
 
 def evaluate_holds(claim: dict, ev: Evidence) -> dict:
@@ -74,22 +105,14 @@ def evaluate_holds(claim: dict, ev: Evidence) -> dict:
     for j, (pk, point, runs, bound, stat, (seeds, values, censored, _)) in enumerate(usable):
         all_runs += runs
         eps = float(point["eps"])
-        at = [value_at(r, stat, measure, bound) for r in runs]
-        s = np.array([a[0] for a in at])
-        short = np.array([a[2] == "short" for a in at])
-        s_lo, s_hi = np.where(short, 0.0, s), np.where(short, np.inf, s)
-        # the same resamples for both bounds: a generator per point, drawn twice
-        ucb = float(stats.quantile(stats.bootstrap(s_hi, np.mean, ev.rng(claim["index"], j)), 1.0 - alpha))
-        lcb = float(stats.quantile(stats.bootstrap(s_lo, np.mean, ev.rng(claim["index"], j)), alpha / m))
+        shift = ev.shift(label, pk, stat)
+        b_range = ev.bound_range(label, pk, claim["bound"])
+        decisions = [_decide(claim, ev, runs, stat, measure, b, shift, eps, j, m) for b in ([b_range[0], bound, b_range[1]] if b_range else [bound])]
+        status, s_hi, short, lcb, ucb, at = decisions[1] if b_range else decisions[0]
+        if b_range:
+            found = {d[0] for d in decisions}
+            status = found.pop() if len(found) == 1 else "inconclusive"
         rng = ev.rng(claim["index"], m + j)
-        if len(runs) < claim["min_seeds"]:
-            status = "inconclusive"
-        elif lcb > eps:
-            status = "fail"
-        elif ucb <= eps:
-            status = "pass"
-        else:
-            status = "inconclusive"
         checkpoints = [a[1] for a in at if np.isfinite(a[1])]
         row = {
             "point": point,
@@ -107,6 +130,9 @@ def evaluate_holds(claim: dict, ev: Evidence) -> dict:
             "mean_at_bound_ucb": ucb,
             "grid_slack": (max(checkpoints) / bound) if checkpoints else None,
         }
+        if b_range:
+            row.update(bound_range=b_range, estimated=ev.estimate_note(label, pk, claim["bound"]),
+                       statuses_over_range=[d[0] for d in decisions])
         row.update(complexity_summary(values, censored, bound, rng, 1.0 - alpha))
         rows.append(row)
     statuses = [r["status"] for r in rows]
@@ -131,6 +157,10 @@ def evaluate_holds(claim: dict, ev: Evidence) -> dict:
         few = [r for r in rows if r["n_seeds"] < claim["min_seeds"]]
         if few:
             reason = f"Only {few[0]['n_seeds']} seeds at {where(few[0]['point'])} (fewer than min_seeds = {claim['min_seeds']})"
+        elif any(len(set(r.get("statuses_over_range", ()))) > 1 for r in rows):
+            r = next(r for r in rows if len(set(r.get("statuses_over_range", ()))) > 1)
+            reason = (f"At {where(r['point'])} the decision is {', '.join(r['statuses_over_range'])} at the bound's low end, estimate and high end "
+                      f"over the CI of an estimated constant, so it depends on that constant")
         elif any(r["n_short"] for r in rows):
             r = next(r for r in rows if r["n_short"])
             reason = f"At {where(r['point'])} {r['n_short']} of {r['n_seeds']} runs ended before the bound {num(r['bound'])} (horizon too short), so the statistic there is unknown"
@@ -140,6 +170,12 @@ def evaluate_holds(claim: dict, ev: Evidence) -> dict:
                 f"At {where(r['point'])} the {level} bounds of the seed-mean of {r['statistic']} at the bound, "
                 f"[{num(r['mean_at_bound_lcb'] / r['eps'])}, {num(r['mean_at_bound_ucb'] / r['eps'])}]·ε, straddle ε"
             )
+    est = [r for r in rows if r.get("bound_range")]
+    if est:
+        moved = [r for r in est if len(set(r["statuses_over_range"])) > 1]
+        reason += (f"; the bound is evaluated at an estimated constant, {est[0]['estimated']}: "
+                   + (f"the decision changes within its CI at {where(moved[0]['point'])} (bound from {num(moved[0]['bound_range'][0])} to {num(moved[0]['bound_range'][1])})"
+                      if moved else "the decision is the same over its CI"))
     if skipped:
         reason += f"; the card does not apply at {len(skipped)} point{'s' * (len(skipped) != 1)} ({skipped[0]['reason']})"
     reason += failures_note(all_runs) + "."

@@ -1,10 +1,10 @@
 """``optimal-parameter``: the empirically best value of a parameter is near the card's choice.
 
 The grid is a list of algorithm labels that differ in one parameter (read from each
-run's resolved ``meta["params"]``); the card's choice is ``parameters[parameter]`` of
-the card evaluation of ``reference`` (default: the first grid label whose evaluation
-has it). At each point every arm's complexity is the seeds' median first hit of ε
-(censored at +∞); the best arm is the arg-min. Its uncertainty is measured by a paired
+run's resolved ``meta["params"]``); the card's choice is the card's own value of the
+parameter (``card_parameters``, not the value the arm ran with) in the card evaluation
+of ``reference`` (default: the first grid label whose evaluation has it). At each point
+every arm's complexity is the seeds' median first hit of ε (censored at +∞); the best arm is the arg-min. Its uncertainty is measured by a paired
 bootstrap over seeds (common random numbers): the *support* is the share of
 resamples whose best value v satisfies c/factor ≤ v ≤ c·factor.
 
@@ -44,13 +44,14 @@ def _card_choice(claim: dict, ev: Evidence, pk: str):
     refs = [claim["reference"]] if claim["reference"] else claim["algorithm_grid"]
     for lab in refs:
         pred = ev.predictions.get((lab, pk))
-        if not pred or claim["parameter"] not in (pred.get("parameters") or {}):
+        choices = pred.get("card_parameters", pred.get("parameters")) if pred else None
+        if not choices or claim["parameter"] not in choices:
             continue
         if claim["theorem"] and pred.get("theorem") != claim["theorem"]:
             return None, f"{lab} is evaluated with card {pred.get('theorem')!r}, not {claim['theorem']!r}"
         if pred.get("missing"):
             return None, f"Card {pred.get('theorem')} does not apply: missing {', '.join(map(str, pred['missing']))}"
-        v = pred["parameters"][claim["parameter"]]
+        v = choices[claim["parameter"]]
         if isinstance(v, (int, float)) and math.isfinite(v) and v > 0:
             return (float(v), pred.get("theorem")), None
         return None, f"The card's {claim['parameter']} is not a positive number ({v!r})"

@@ -6,6 +6,10 @@ median first hit of ε over the bound (censored seeds at +∞), with a percentil
 bootstrap interval. ``pass``: every point's (1 − α) interval lies in [c_lo, c_hi];
 ``fail``: some point's (1 − α/m) interval (Bonferroni over m points) lies outside;
 ``inconclusive`` otherwise or with fewer than ``min_seeds`` seeds.
+
+When the bound uses an estimated constant, the bound is only known to lie in
+``[lo, hi]`` over the estimate's CI, so both intervals of the ratio are widened to
+[r_lo · B/hi, r_hi · B/lo] (B the bound at the estimate) and the reason says so.
 """
 
 from __future__ import annotations
@@ -31,6 +35,11 @@ def evaluate_ratio(claim: dict, ev: Evidence) -> dict:
         boot = stats.bootstrap(r, stats.median, ev.rng(claim["index"], j))
         ci = stats.percentile_interval(boot, 1.0 - alpha)
         strict = stats.percentile_interval(boot, 1.0 - alpha / m)
+        b_range = ev.bound_range(label, pk, claim["bound"])
+        if b_range:
+            widen = (bound / b_range[1], bound / b_range[0])
+            ci = (ci[0] * widen[0], ci[1] * widen[1])
+            strict = (strict[0] * widen[0], strict[1] * widen[1])
         if len(runs) < claim["min_seeds"]:
             status = "inconclusive"
         elif strict[0] > c_hi or strict[1] < c_lo:
@@ -45,6 +54,8 @@ def evaluate_ratio(claim: dict, ev: Evidence) -> dict:
             "seeds": seeds, "values": values.tolist(), "censored": censored.tolist(),
             "observed": med * bound, "ratio": med, "ratio_ci": list(ci), "ratio_ci_strict": list(strict),
         })
+        if b_range:
+            rows[-1].update(bound_range=b_range, estimated=ev.estimate_note(label, pk, claim["bound"]))
     statuses = [r["status"] for r in rows]
     status = "fail" if "fail" in statuses else "pass" if all(s == "pass" for s in statuses) else "inconclusive"
     # the decisive point: the one farthest outside the band (or closest to its edge)
@@ -60,8 +71,11 @@ def evaluate_ratio(claim: dict, ev: Evidence) -> dict:
         reason += f"; fewer than min_seeds = {claim['min_seeds']} seeds at some point"
     else:
         reason += f"; some interval straddles [{num(c_lo)}, {num(c_hi)}]"
+    est = next((r for r in rows if r.get("bound_range")), None)
+    if est:
+        reason += f"; the bound is evaluated at an estimated constant, {est['estimated']}, and the intervals are widened over its CI"
     if skipped:
-        reason += f"; the card does not apply at {len(skipped)} point{'s' * (len(skipped) != 1)}"
+        reason += f"; the card does not apply at {len(skipped)} point{'s' * (len(skipped) != 1)} ({skipped[0]['reason']})"
     reason += failures_note(all_runs) + "."
     return make_verdict(
         claim, status, reason,

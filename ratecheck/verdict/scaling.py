@@ -142,6 +142,11 @@ def evaluate_scaling(claim: dict, ev: Evidence) -> dict:
             reason += f"; inconclusive: {decisive['why']}"
     else:
         reason = f"Inconclusive{scope}: {decisive['why']}"
+    notes = sorted({n for pk, *_ in usable if (n := ev.estimate_note(label, pk, claim["bound"]))})
+    if notes:
+        reason += f"; the bound is evaluated at an estimated constant, {notes[0]} (its exponent in {var} may differ at the true value)"
+    if skipped:
+        reason += f"; the card does not apply at {len(skipped)} point{'s' * (len(skipped) != 1)} ({skipped[0]['reason']})"
     reason += failures_note(all_runs) + "."
     return make_verdict(
         claim, status, reason,

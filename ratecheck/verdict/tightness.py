@@ -2,10 +2,12 @@
 
 Reported for each (algorithm, card, bound) whose card evaluation has an explicit
 constant for a bound named like a measure (``iterations``, ``time``, ``computed``);
-O(·) bounds have no absolute value to compare. Observed = the seeds' median first hit
-of ε (censored at +∞, so a censored median gives tightness 0), with the percentile-
-bootstrap interval mapped through bound/·. These rows are measurements, not claims:
-their status is ``info``.
+O(·) bounds have no absolute value to compare, nor do points where the run's parameters
+violate the card's conditions (left out and counted). Observed = the seeds' median
+first hit of ε, counted like the card (``statistic_range``, :mod:`.complexity`) and
+censored at +∞ (a censored median gives tightness 0), with the percentile-bootstrap
+interval mapped through bound/·. These rows are measurements, not claims: their
+status is ``info``.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ def tightness_rows(ev: Evidence, level: float = 0.95) -> list[dict]:
     """One ``info`` verdict per (algorithm, card, bound), sorted for reproducibility."""
     found: dict[tuple[str, str, str], list[str]] = {}
     for (label, pk), pred in ev.predictions.items():
-        if (label, pk) not in ev.groups or not pred or pred.get("missing"):
+        if (label, pk) not in ev.groups or not pred or pred.get("missing") or pred.get("not_applicable"):
             continue
         for bound, value in sorted((pred.get("bounds") or {}).items()):
             explicit = (pred.get("constants") or {}).get(bound) == "explicit"
@@ -34,11 +36,14 @@ def tightness_rows(ev: Evidence, level: float = 0.95) -> list[dict]:
                 found.setdefault((label, str(pred.get("theorem")), bound), []).append(pk)
     out = []
     for n, ((label, theorem, bound), pks) in enumerate(sorted(found.items())):
-        rows, all_runs = [], []
+        rows, all_runs, outside = [], [], []
         for j, pk in enumerate(sorted(pks, key=lambda pk: ev.point_keys(label).index(pk))):
             point, runs = ev.points[pk], ev.runs(label, pk)
+            if ev.violations(label, pk):
+                outside.append(point)
+                continue
             stat = next((r.meta.get("statistic") for r in runs if r.meta.get("statistic")), None)
-            sv = ev.seed_values(runs, stat, point, bound) if stat else None
+            sv = ev.seed_values(runs, stat, point, bound, ev.shift(label, pk, stat)) if stat else None
             if sv is None:
                 continue
             all_runs += runs
@@ -51,6 +56,9 @@ def tightness_rows(ev: Evidence, level: float = 0.95) -> list[dict]:
                 "tightness": B / med if med > 0 else math.inf, "tightness_ci": [B / hi if hi > 0 else math.inf, B / lo if lo > 0 else math.inf],
                 "seeds": sv[0], "values": sv[1].tolist(), "censored": sv[2].tolist(),
             })
+            b_range = ev.bound_range(label, pk, bound)
+            if b_range:
+                rows[-1].update(bound_range=b_range, estimated=ev.estimate_note(label, pk, bound))
         if not rows:
             continue
         tight = min(rows, key=lambda r: r["tightness"])
@@ -61,7 +69,10 @@ def tightness_rows(ev: Evidence, level: float = 0.95) -> list[dict]:
             "observed": tight["observed"], "predicted": tight["bound"], "ratio": tight["tightness"], "ci": tight["tightness_ci"],
             "reason": (
                 f"Bound / observed is {num(float(t.min()))}" + (f" to {num(float(t.max()))} across {len(rows)} points" if len(rows) > 1 else "")
-                + f"; tightest at {where(tight['point'])}" + failures_note(all_runs) + "."
+                + f"; tightest at {where(tight['point'])}"
+                + (f"; the bound is evaluated at an estimated constant, {est['estimated']}" if (est := next((r for r in rows if r.get("estimated")), None)) else "")
+                + (f"; left out at {len(outside)} point{'s' * (len(outside) != 1)} where the run's parameters violate the card's conditions" if outside else "")
+                + failures_note(all_runs) + "."
             ),
             "points": rows, "algorithm": label, "measure": bound,
         })
