@@ -63,12 +63,13 @@ def test_reuse_force_and_no_cache(tmp_path):
 
 def test_errors_are_recorded_not_served_and_the_sweep_goes_on(tmp_path):
     store = ResultStore(tmp_path / "r.sqlite")
-    tasks = [Task.of({"seed": 0, "params": {"gamma": 1.0}, "fail": True}), *_tasks(3)]
+    tasks = [Task.of({"seed": 0, "params": {"gamma": 1.0}, "fail": True, "meta": {"algorithm": "A"}}), *_tasks(3)]
     ex = Counting()
     out = run_tasks(tasks, ex, store, backend="serial", progress=False)
     assert (out.computed, out.failed) == (4, 1)
     err = out.results[tasks[0].key]
     assert err.status == "error"
+    assert err.meta == {"algorithm": "A"}  # a failed run keeps its label, so verdicts can count it
     assert err.reason == "ValueError: fixture failure (seed 0)"  # one line
     assert store.get(tasks[0].key).status == "error"  # recorded
     ex.calls.clear()

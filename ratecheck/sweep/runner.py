@@ -285,6 +285,8 @@ def run_tasks(
     start = time.perf_counter()
 
     def keep(task: Task, result: RunResult, elapsed: float) -> RunResult:
+        if result.status == "error" and not result.meta:  # keep the failed run's label and point
+            result.meta = dict(task.fragment.get("meta") or {})
         try:
             if use_store:
                 return store.put(task.key, task.fragment, result, elapsed)

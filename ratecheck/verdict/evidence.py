@@ -48,7 +48,7 @@ class Evidence:
 
     @property
     def labels(self) -> set[str]:
-        return {label for label, _ in self.groups}
+        return {label for label, _ in self.groups if isinstance(label, str)}
 
     def point_keys(self, label: str) -> list[str]:
         """The points at which ``label`` ran, in sweep order."""
