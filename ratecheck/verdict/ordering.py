@@ -26,7 +26,6 @@ import math
 import numpy as np
 
 from . import stats
-from .complexity import as_upper_open
 from .evidence import Evidence, failures_note, make_verdict, num, where
 
 
@@ -93,8 +92,12 @@ def evaluate_ordering(claim: dict, ev: Evidence) -> dict:
             status = "pass"
         else:
             status = "inconclusive"
+        # faster/slower per seed; a censored slower run's value is a lower bound of its
+        # hit, a censored faster run gives ∞: each entry bounds the true ratio from above,
+        # so their median bounds the true median (exact when nothing is censored)
         with np.errstate(invalid="ignore", divide="ignore"):
-            r = as_upper_open(vf, cf) / as_upper_open(vs, cs)
+            r = np.where(cf, np.inf, vf / vs)
+        upper = bool(np.any(cf | cs))
         r = r[~np.isnan(r)]
         med, ci = math.nan, [math.nan, math.nan]
         if r.size:
@@ -103,7 +106,7 @@ def evaluate_ordering(claim: dict, ev: Evidence) -> dict:
         rows.append({
             "point": point, "status": status, "statistic": stat, "n_pairs": len(common), "seeds": common,
             "wins": wins, "losses": losses, "ties_or_unknown": len(common) - wins - losses,
-            "p_faster": p_win, "p_slower": p_loss, "ratio": med, "ratio_ci": ci,
+            "p_faster": p_win, "p_slower": p_loss, "ratio": med, "ratio_ci": ci, "ratio_is_upper_bound": upper,
             "faster_values": vf.tolist(), "faster_censored": cf.tolist(),
             "slower_values": vs.tolist(), "slower_censored": cs.tolist(),
             "predicted_ratio": _predicted_ratio(ev, claim, pk),
@@ -120,7 +123,8 @@ def evaluate_ordering(claim: dict, ev: Evidence) -> dict:
         reason = f"Only {decisive['n_pairs']} paired seeds at {where(decisive['point'])} (fewer than min_seeds = {claim['min_seeds']})"
     else:
         reason = f"No significant ordering at {where(decisive['point'])}: {decisive['wins']} wins, {decisive['losses']} losses, {decisive['ties_or_unknown']} ties or unknown (p = {decisive['p_faster']:.2g})"
-    reason += f"; median {measure} ratio {num(decisive['ratio'])}"
+    bounded = decisive["ratio_is_upper_bound"]
+    reason += f"; median {measure} ratio {'≤ ' if bounded else ''}{num(decisive['ratio'])}" + (" (censored seeds count at their horizon)" if bounded else "")
     if skipped:
         reason += f"; not evaluable at {len(skipped)} point{'s' * (len(skipped) != 1)}"
     reason += failures_note(all_runs) + "."
