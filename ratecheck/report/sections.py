@@ -329,6 +329,9 @@ def build(ctx: dict) -> tuple[list[Block], dict[str, bytes]]:
             figs[f"figures/tightness-{j:02d}.png"] = png
 
     blocks: list[Block] = [Heading(1, ctx.get("title") or "ratecheck report")]
+    description = ((ctx.get("spec") or {}).get("check") or {}).get("description")
+    if description:
+        blocks.append(Paragraph(description))
     blocks += summary_blocks(ctx, claims)
     blocks += [Heading(2, "Verdicts", anchor="verdicts"), verdict_table(claims, cards)] if claims else [Heading(2, "Verdicts"), Paragraph("The spec states no claim.")]
     flags = flag_blocks(ctx.get("predictions") or {})
