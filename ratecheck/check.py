@@ -141,7 +141,7 @@ def plan(spec: CheckSpec):
         for i, alg in enumerate(spec.algorithms):
             field = f"algorithms[{i}]"
             cls = ALGORITHMS.get(alg.method, f"{field}.method")
-            card_id = alg.theorem or cls.theorem
+            card_id = None if alg.theorem == "none" else alg.theorem or cls.theorem
             card = None
             if card_id is not None:
                 if card_id not in cards:

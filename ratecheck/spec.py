@@ -53,6 +53,7 @@ class HorizonTable(_Strict):
 class AlgorithmTable(_Strict):
     label: str
     method: str
+    #: card id; default the method's own card; ``"none"``: evaluate no card
     theorem: str | None = None
     statistic: str | None = None
     params: dict[str, float | int | str] = {}

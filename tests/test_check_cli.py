@@ -166,3 +166,17 @@ def test_check_flags_violations_optimises_over_a_grid_and_regenerates_without_si
     # the reports differ only in the run counts of the summary line
     diff = [(x, y) for x, y in zip(md.splitlines(), (tmp_path / "b" / "report.md").read_text().splitlines()) if x != y]
     assert len(diff) == 1 and "computed 15, reused 0" in diff[0][0] and "computed 0, reused 15" in diff[0][1]
+
+
+def test_theorem_none_evaluates_no_card(tmp_path):
+    """`theorem = "none"` opts out of the method's default card; "theory" then has nothing to read."""
+    text = TINY.replace('params = { R = "theory", gamma = "theory" }', 'theorem = "none"\nparams = { R = 2, gamma = 0.1 }')
+    text = text[: text.index("[[claims]]")].replace("factor = 1.2", "iterations = 100")
+    _, preds, frags, cards = _plan(tmp_path, text)
+    (pred,) = preds.values()
+    assert cards == {} and "bounds" not in pred and frags[0]["meta"]["theorem"] is None
+    assert frags[0]["horizon"]["iterations"] == 100  # no card bound to scale: the spec's horizon
+    from ratecheck.errors import SpecError
+
+    with pytest.raises(SpecError, match="needs a theorem card"):
+        _plan(tmp_path, TINY.replace('params = { R = "theory"', 'theorem = "none"\nparams = { R = "theory"'))
