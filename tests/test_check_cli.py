@@ -174,7 +174,7 @@ def test_theorem_none_evaluates_no_card(tmp_path):
     text = text[: text.index("[[claims]]")].replace("factor = 1.2", "iterations = 100")
     _, preds, frags, cards = _plan(tmp_path, text)
     (pred,) = preds.values()
-    assert cards == {} and "bounds" not in pred and frags[0]["meta"]["theorem"] is None
+    assert cards == {} and pred["bounds"] == {} and pred["theorem"] is None and frags[0]["meta"]["theorem"] is None
     assert frags[0]["horizon"]["iterations"] == 100  # no card bound to scale: the spec's horizon
     from ratecheck.errors import SpecError
 
