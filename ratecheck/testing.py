@@ -5,11 +5,12 @@ through the properties every schedule kernel must have.
 model with sorted and with shuffled τ and asserts:
 
 * **determinism** — the same seed gives a bit-identical op stream and trajectory;
-* **no gradient used twice** — each computation (w, k) appears in at most one GRAD op,
-  and only computations that were started (k ≤ the clock's last index of w);
-* **delays reported correctly** — each GRAD's delay equals the number of STEPs since
-  worker w's point was handed out (its last ASSIGN, or the last BCAST if later),
-  recomputed from the op stream;
+* **no gradient used twice** — each computation (w, k) appears in at most one GRAD or
+  TGRAD op (a table method reuses the *table row*, never the computation), and only
+  computations that were started (k ≤ the clock's last index of w);
+* **delays reported correctly** — each GRAD's (TGRAD's) delay equals the number of
+  STEPs since worker w's point was handed out (its last ASSIGN, or the last BCAST if
+  later), recomputed from the op stream;
 * **accounting** — computed = applied + discarded + buffered, where buffered is what
   the algorithm reports through an optional ``buffered(state)`` method (0 without);
   STEP times and ``computed`` stamps never decrease;
@@ -30,7 +31,7 @@ import numpy as np
 
 from .algorithms.base import COMPUTED, DISCARDED
 from .asynchrony import make_model
-from .engine.ops import ASSIGN, BCAST, GRAD, STEP
+from .engine.ops import ASSIGN, BCAST, STEP, TSCALE, TSWAP, TSYNC, is_gradient
 from .engine.run import simulate
 from .engine.schedule import ScheduleDriver
 from .problems import make_problem
@@ -71,7 +72,7 @@ def _model(tau, order="given"):
 
 def check_stream(s: OpStream, algorithm) -> None:
     """The per-stream properties: no reuse, delays, accounting, monotone stamps."""
-    g = s.kind == GRAD
+    g = is_gradient(s.kind)
     pairs = list(zip(s.w[g].tolist(), s.k[g].tolist()))
     dup = [p for p, c in Counter(pairs).items() if c > 1]
     assert not dup, f"gradient applied twice: (worker, k) = {dup[:3]}"
@@ -92,7 +93,7 @@ def check_stream(s: OpStream, algorithm) -> None:
         elif op == ASSIGN:
             stamp += 1
             astamp[s.w[i]], assigned_at[s.w[i]] = stamp, steps
-        else:
+        elif op not in (TSCALE, TSWAP, TSYNC):
             w = s.w[i]
             expect = steps - (assigned_at[w] if astamp[w] > bstamp else bcast_at)
             assert s.delay[i] == expect, f"op {i}: worker {w} reports delay {s.delay[i]}, the op stream gives {expect}"
@@ -140,7 +141,7 @@ def check_algorithm(cls, params: dict | None = None, *, iterations: int = 300, s
             runs.append((s, r))
         (s1, r1), (s2, r2) = runs
         np.testing.assert_array_equal(s1.t[s1.kind == STEP], s2.t[s2.kind == STEP], err_msg="permutation: update times differ")
-        np.testing.assert_array_equal(np.sort(s1.delay[s1.kind == GRAD]), np.sort(s2.delay[s2.kind == GRAD]),
+        np.testing.assert_array_equal(np.sort(s1.delay[is_gradient(s1.kind)]), np.sort(s2.delay[is_gradient(s2.kind)]),
                                       err_msg="permutation: delays differ")
         np.testing.assert_allclose(_trajectory(r1), _trajectory(r2), rtol=1e-9, atol=1e-300,
                                    err_msg="permutation: trajectories differ")

@@ -65,7 +65,9 @@ def test_heterogeneous_bias_spec_plans():
     spec = load_spec(ROOT / "problems" / "heterogeneous-bias.toml")
     validate_claims(spec.claims, [a.label for a in spec.algorithms])
     instances, predictions, fragments, _ = plan(spec)
-    assert len(fragments) == 3 * 2 * 10
+    assert len(fragments) == 5 * 2 * 10
+    # Ringleader's "theory" γ = min{1/(8nL), εB/(10Lσ²)}, B = τ_n/(2τ_avg) = 0.8: 1/32 at ε = 0.1 and 0.02
+    assert {f["params"]["gamma"] for f in fragments if f["method"] == "ringleader-asgd"} == {1 / 32}
     ((problem, model),) = instances.values()
     assert problem.weighted_minimizer(1 / model.tau_bounds()) == pytest.approx([X_W], rel=1e-14)
     assert {f["meta"]["statistic"] for f in fragments} == {"dist_sq"}

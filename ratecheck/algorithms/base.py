@@ -133,6 +133,11 @@ class Algorithm:
         """The float parameters of the update rule (e.g. [β]); none for ``plain``."""
         return np.zeros(0)
 
+    def table_rows(self, n: int) -> int:
+        """Rows of the gradient table (:mod:`ratecheck.engine.ops`) the kernel writes;
+        0 (no table, no memory) unless the method reuses stored gradients."""
+        return 0
+
     def ops_per_event(self, n: int) -> int:
         """Most ops one event can emit (sizes the op buffer)."""
         return n + 4

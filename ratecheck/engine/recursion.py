@@ -31,6 +31,12 @@ update that produced its point; x₋₁ = x₀) into G′ (Dahan & Levy, ICLR 20
 arXiv:2304.04172, the STORM-style correction). The rule state lives in
 :class:`Update` (built by :func:`new_update`); :func:`step_numpy` is the same rules for
 the numpy replay of :mod:`.run`.
+
+**Gradient table.** For a method with ``table_rows(n) > 0`` the Update also holds the
+table T (B, rows, d) of :mod:`.ops` and Tsum = Σ_{r<n} T_r, kept up to date by every
+TGRAD, TSCALE and TSWAP that touches a row below n and recomputed (in row order) by
+TSYNC; STEP adds Tsum to acc before the rule, so G = c · (acc + Tsum). Not defined
+with ``mu2`` (its G′ needs every gradient's previous point).
 """
 
 from __future__ import annotations
@@ -48,7 +54,7 @@ import numba
 import numpy as np
 from numba import njit
 
-from .ops import ASSIGN, BCAST, GRAD, STEP
+from .ops import ASSIGN, BCAST, GRAD, STEP, TGRAD, TSCALE, TSWAP, TSYNC
 from .trace import CHECKPOINT_FIELDS, STATISTICS
 
 N_STATS = len(STATISTICS)
@@ -66,16 +72,20 @@ PLAIN, HEAVY_BALL, EMA, ANYTIME_EMA, MU2 = range(5)
 R_MOM, R_W, R_ACC2, R_XPREV = range(4)  # v / m / d; primal w; G′ accumulator; previous x
 _ROWS = (0, 1, 1, 2, 4)
 
-Update = namedtuple("Update", "rule prm S Yp Pp")
-Update.__doc__ = ("Rule code, its float parameters (β), state S (B, rows, d), and for mu2 the previous "
-                  "points of the workers Yp (B, n, d) and of the last broadcast Pp (B, d).")
+Update = namedtuple("Update", "rule prm S Yp Pp T Tsum")
+Update.__doc__ = ("Rule code, its float parameters (β), state S (B, rows, d), for mu2 the previous "
+                  "points of the workers Yp (B, n, d) and of the last broadcast Pp (B, d), and the "
+                  "gradient table T (B, table rows, d) with Tsum = Σ_{r<n} T_r (B, d; (B, 0) without a table).")
 
 
-def new_update(rule: str, prm, X: np.ndarray, n: int) -> Update:
+def new_update(rule: str, prm, X: np.ndarray, n: int, table_rows: int = 0) -> Update:
     """The initial rule state for iterates X (B, d) and n workers: v = m = d = 0, w = x₀,
-    previous x = x₀."""
+    previous x = x₀, and a zero gradient table of ``table_rows`` rows (≥ n, or none)."""
     if rule not in RULES:
         raise ValueError(f"unknown update rule {rule!r} (known: {', '.join(RULES)})")
+    if table_rows and (table_rows < n or rule == "mu2"):
+        raise ValueError(f"a gradient table needs at least n = {n} rows and a rule other than mu2 "
+                         f"(got {table_rows} rows, rule {rule!r})")
     code = RULES.index(rule)
     B, d = X.shape
     S = np.zeros((B, _ROWS[code], d))
@@ -86,7 +96,9 @@ def new_update(rule: str, prm, X: np.ndarray, n: int) -> Update:
         S[:, R_XPREV] = X
     Yp = np.zeros((B, n if two else 0, d))
     Pp = X.copy() if two else np.zeros((B, 0))
-    return Update(code, np.asarray(prm, np.float64).reshape(-1), S, Yp, Pp)
+    T = np.zeros((B, table_rows, d))
+    Tsum = np.zeros((B, d if table_rows else 0))
+    return Update(code, np.asarray(prm, np.float64).reshape(-1), S, Yp, Pp, T, Tsum)
 
 
 @njit(cache=True)
@@ -266,12 +278,15 @@ def _make(stoch_grad, value_grad):
                targets, H, hp, ckpt_iters, CK, stop_stat, upd):
         B = X.shape[0]
         d = X.shape[1]
-        rule, S, Yp, Pp = upd.rule, upd.S, upd.Yp, upd.Pp
+        rule, S, Yp, Pp, T, Tsum = upd.rule, upd.S, upd.Yp, upd.Pp, upd.T, upd.Tsum
         two = rule == MU2
+        nw = Y.shape[1]
+        table = T.shape[1] > 0
         for i in range(m):
             op = kind[i]
-            if op == GRAD:
+            if op == GRAD or op == TGRAD:
                 w = ws[i]
+                row = ns[i]
                 fresh = astamp[w] > ctr[C_BSTAMP]
                 z = Z[ctr[C_GRADROW]]
                 for b in range(B):
@@ -282,8 +297,15 @@ def _make(stoch_grad, value_grad):
                     else:
                         stoch_grad(data, P[b], parts[w], ss[i], z, gbuf)
                     c = cs[i]
-                    for j in range(d):
-                        ACC[b, j] += c * gbuf[j]
+                    if op == GRAD:
+                        for j in range(d):
+                            ACC[b, j] += c * gbuf[j]
+                    else:
+                        for j in range(d):
+                            T[b, row, j] += c * gbuf[j]
+                        if row < nw:
+                            for j in range(d):
+                                Tsum[b, j] += c * gbuf[j]
                     if two:  # same sample and noise at the worker's previous point
                         if fresh:
                             stoch_grad(data, Yp[b, w], parts[w], ss[i], z, gbuf)
@@ -301,6 +323,9 @@ def _make(stoch_grad, value_grad):
                 for b in range(B):
                     if mem[b, M_ALIVE] == 0.0:
                         continue
+                    if table:
+                        for j in range(d):
+                            ACC[b, j] += Tsum[b, j]
                     if rule == PLAIN:
                         g = gam[b] * cs[i]
                         for j in range(d):
@@ -325,6 +350,37 @@ def _make(stoch_grad, value_grad):
                     if two:
                         for j in range(d):
                             Yp[b, w, j] = S[b, R_XPREV, j]
+            elif op == TSCALE:
+                row, a = ws[i], cs[i]
+                for b in range(B):
+                    if mem[b, M_ALIVE] == 0.0:
+                        continue
+                    if row < nw:
+                        for j in range(d):
+                            Tsum[b, j] += (a - 1.0) * T[b, row, j]
+                    for j in range(d):
+                        T[b, row, j] *= a
+            elif op == TSWAP:
+                r, q = ws[i], ns[i]
+                lo = r if r < nw else q  # the row Tsum sees, if exactly one is below n
+                one = (r < nw) != (q < nw)
+                for b in range(B):
+                    if mem[b, M_ALIVE] == 0.0:
+                        continue
+                    for j in range(d):
+                        old = T[b, lo, j]
+                        T[b, r, j], T[b, q, j] = T[b, q, j], T[b, r, j]
+                        if one:
+                            Tsum[b, j] += T[b, lo, j] - old
+            elif op == TSYNC:
+                for b in range(B):
+                    if mem[b, M_ALIVE] == 0.0:
+                        continue
+                    for j in range(d):
+                        Tsum[b, j] = 0.0
+                    for r in range(nw):
+                        for j in range(d):
+                            Tsum[b, j] += T[b, r, j]
             else:  # BCAST
                 ctr[C_STAMP] += 1
                 ctr[C_BSTAMP] = ctr[C_STAMP]

@@ -23,7 +23,7 @@ from ..asynchrony.base import DelayModel
 from ..errors import SpecError
 from . import rng
 from .noise import noise_key, normals
-from .ops import ASSIGN, BCAST, GRAD, STEP
+from .ops import ASSIGN, BCAST, GRAD, STEP, TGRAD, TSCALE, TSWAP, TSYNC, is_gradient
 from .recursion import (C_APPLIED, C_BSTAMP, C_CKPT, C_COMPUTED, C_GRADROW, C_IT, C_MAXDELAY,
                         C_STAMP, M_ALIVE, M_DIVERGED_AT, M_MINGSQ, MU2, N_CTR, N_FIELDS, N_MEM, N_STATS, PLAIN,
                         R_ACC2, R_XPREV, checkpoint_grid, new_update, recursion_kernel, step_numpy)
@@ -90,7 +90,7 @@ def simulate(problem, model, algorithm, gammas, seed: int, *, max_iter=math.inf,
     stop = STATISTICS.index(stop_statistic) if stop_statistic else -1
     gbuf = np.zeros(d)
     f_star = float(problem.f_star)
-    upd = new_update(algorithm.update, algorithm.update_params(), X, n)
+    upd = new_update(algorithm.update, algorithm.update_params(), X, n, algorithm.table_rows(n))
 
     if oracle is not None:
         replay, after_step = recursion_kernel(oracle)
@@ -104,7 +104,7 @@ def simulate(problem, model, algorithm, gammas, seed: int, *, max_iter=math.inf,
         for ops in driver.chunks(max_iter, max_time):
             m = int(ops.size[0])
             kind = ops.kind[:m]
-            g = kind == GRAD
+            g = is_gradient(kind)
             Z = normals(key, ops.w[:m][g], ops.k[:m][g], problem.noise_dim)
             ctr[C_GRADROW] = 0
             if replay(data, kind, ops.w[:m], ops.s[:m], ops.c[:m], ops.t[:m], ops.n[:m], ops.delay[:m], m, Z, parts,
@@ -189,16 +189,23 @@ def _python_replay(problem):
     def replay(data, kind, ws, ss, cs, ts, ns, delays, m, Z, parts, gam, X, Y, P, ACC, XS, astamp, mem, LV, ctr,
                f_star, x_star, track_avg, gbuf, tg, H, hp, grid, CK, stop, upd):
         after = _python_after_step(problem)
+        T, Tsum, nw = upd.T, upd.Tsum, Y.shape[1]
         for i in range(m):
             op = kind[i]
-            if op == GRAD:
+            if op == GRAD or op == TGRAD:
                 w = ws[i]
                 fresh = astamp[w] > ctr[C_BSTAMP]
                 z = Z[ctr[C_GRADROW]][: problem.noise_dim]
                 for b in range(X.shape[0]):
                     if mem[b, M_ALIVE]:
                         y = Y[b, w] if fresh else P[b]
-                        ACC[b] += cs[i] * problem.stochastic_grad(y, int(parts[w]), int(ss[i]), z)
+                        g = cs[i] * problem.stochastic_grad(y, int(parts[w]), int(ss[i]), z)
+                        if op == GRAD:
+                            ACC[b] += g
+                        else:
+                            T[b, ns[i]] += g
+                            if ns[i] < nw:
+                                Tsum[b] += g
                         if upd.rule == MU2:
                             yp = upd.Yp[b, w] if fresh else upd.Pp[b]
                             upd.S[b, R_ACC2] += cs[i] * problem.stochastic_grad(yp, int(parts[w]), int(ss[i]), z)
@@ -209,6 +216,8 @@ def _python_replay(problem):
                 ctr[C_IT] += 1
                 ctr[C_COMPUTED] = ns[i]
                 alive = mem[:, M_ALIVE] != 0
+                if T.shape[1]:
+                    ACC[alive] += Tsum[alive]
                 with np.errstate(all="ignore"):
                     if upd.rule == PLAIN:
                         X[alive] -= (gam[alive] * cs[i])[:, None] * ACC[alive]
@@ -218,6 +227,25 @@ def _python_replay(problem):
                 XS[alive] += X[alive]
                 if after(data, X, XS, mem, LV, ctr, ts[i], f_star, x_star, track_avg, gbuf, tg, H, hp, grid, CK, stop):
                     return True
+            elif op == TSCALE:
+                alive = mem[:, M_ALIVE] != 0
+                r, a = ws[i], cs[i]
+                if r < nw:
+                    Tsum[alive] += (a - 1.0) * T[alive, r]
+                T[alive, r] *= a
+            elif op == TSWAP:
+                alive = mem[:, M_ALIVE] != 0
+                r, q = ws[i], ns[i]
+                lo = r if r < nw else q
+                old = T[alive, lo]
+                T[alive, r], T[alive, q] = T[alive, q], T[alive, r]
+                if (r < nw) != (q < nw):
+                    Tsum[alive] += T[alive, lo] - old
+            elif op == TSYNC:
+                alive = mem[:, M_ALIVE] != 0
+                Tsum[alive] = 0.0
+                for r in range(nw):
+                    Tsum[alive] += T[alive, r]
             elif op == ASSIGN:
                 ctr[C_STAMP] += 1
                 astamp[ws[i]] = ctr[C_STAMP]
