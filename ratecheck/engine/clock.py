@@ -62,13 +62,13 @@ def new_clock(n: int, table_width: int, mode: int, breaks=None, rates=None, peri
 
 
 # --- heap ordered by (time, worker); arrays passed explicitly (no tuple refcounting) ---
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", _nrt=False)
 def _less(ht, hw, i, j):
     ti, tj = ht[i], ht[j]
     return ti < tj or (ti == tj and hw[i] < hw[j])
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", _nrt=False)
 def _swap(ht, hw, pos, i, j):
     ht[i], ht[j] = ht[j], ht[i]
     hw[i], hw[j] = hw[j], hw[i]
@@ -76,7 +76,7 @@ def _swap(ht, hw, pos, i, j):
     pos[hw[j]] = j
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _sift_up(ht, hw, pos, i):
     while i > 0:
         p = (i - 1) >> 1
@@ -87,7 +87,7 @@ def _sift_up(ht, hw, pos, i):
             break
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _sift_down(ht, hw, pos, n, i):
     while True:
         a = 2 * i + 1
@@ -102,7 +102,7 @@ def _sift_down(ht, hw, pos, n, i):
             break
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _remove_at(ht, hw, pos, size, i):
     last = size[0] - 1
     w = hw[i]
@@ -116,11 +116,11 @@ def _remove_at(ht, hw, pos, size, i):
 
 
 # --- universal model: cumulative work of a piecewise-constant power ---------------------
-@njit(cache=True)
-def _cumwork(c, w, t):
+@njit(cache=True, _nrt=False)
+def _cumwork(breaks, rates, cum, period, w, t):
     """W_w(t) = ∫_0^t v_w."""
-    br, rt, cu = c.breaks[w], c.rates[w], c.cum[w]
-    per = c.period[w]
+    br, rt, cu = breaks[w], rates[w], cum[w]
+    per = period[w]
     full = 0.0
     if per > 0.0:
         cycles = np.floor(t / per)
@@ -133,11 +133,11 @@ def _cumwork(c, w, t):
     return full + cu[j] + rt[j] * (t - br[j])
 
 
-@njit(cache=True)
-def _time_of_work(c, w, target):
+@njit(cache=True, _nrt=False)
+def _time_of_work(breaks, rates, cum, period, w, target):
     """Smallest T with W_w(T) = target (inf if never reached)."""
-    br, rt, cu = c.breaks[w], c.rates[w], c.cum[w]
-    per = c.period[w]
+    br, rt, cu = breaks[w], rates[w], cum[w]
+    per = period[w]
     last = br.size - 1
     offset = 0.0
     if per > 0.0:
@@ -161,53 +161,85 @@ def _time_of_work(c, w, target):
 
 
 # --- the clock's verbs --------------------------------------------------------------------
-@njit(cache=True)
+# Each verb is a one-line wrapper that hands the arrays it needs to an array-level body.
+# A call that passes the whole Clock tuple to a function LLVM does not inline costs ~20 ns
+# per field (every array of the tuple is reference-counted at the call); the one-line
+# wrappers are inlined, so only arrays cross a call boundary.
+@njit(cache=True, _nrt=False)
 def start(c, w, t):
     """Worker w starts its next computation at time t; returns that computation's index k."""
-    k = c.k[w] + 1
-    c.k[w] = k
-    col = k - c.base[w]
-    wk = c.work[w, col]
-    if c.mode[0] == DURATION:
+    return _start(c.k, c.base, c.work, c.mode, c.low, c.start, c.size, c.heap_t, c.heap_w, c.pos,
+                  c.breaks, c.rates, c.cum, c.period, w, t)
+
+
+@njit(cache=True, _nrt=False)
+def _start(ks, base, work, mode, low, st, size, ht, hw, pos, breaks, rates, cum, period, w, t):
+    k = ks[w] + 1
+    ks[w] = k
+    col = k - base[w]
+    wk = work[w, col]
+    if mode[0] == DURATION:
         finish = t + wk
     else:
-        finish = _time_of_work(c, w, _cumwork(c, w, t) + wk)
-    if col + 2 >= c.work.shape[1]:
-        c.low[0] = 1
-    c.start[w] = t
-    i = c.size[0]
-    c.size[0] = i + 1
-    c.heap_t[i] = finish
-    c.heap_w[i] = w
-    c.pos[w] = i
-    _sift_up(c.heap_t, c.heap_w, c.pos, i)
+        finish = _time_of_work(breaks, rates, cum, period, w, _cumwork(breaks, rates, cum, period, w, t) + wk)
+    if col + 2 >= work.shape[1]:
+        low[0] = 1
+    st[w] = t
+    i = size[0]
+    size[0] = i + 1
+    ht[i] = finish
+    hw[i] = w
+    pos[w] = i
+    _sift_up(ht, hw, pos, i)
     return k
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def peek_time(c):
-    return c.heap_t[0] if c.size[0] > 0 else np.inf
+    """Finish time of the next computation (inf when none is in flight)."""
+    return _peek_time(c.heap_t, c.size)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
+def _peek_time(ht, size):
+    return ht[0] if size[0] > 0 else np.inf
+
+
+@njit(cache=True, _nrt=False)
 def pop(c):
     """Remove the next finishing computation; returns (time, worker)."""
-    t = c.heap_t[0]
-    w = c.heap_w[0]
-    _remove_at(c.heap_t, c.heap_w, c.pos, c.size, 0)
-    c.busy[0] += t - c.start[w]
+    return _pop(c.heap_t, c.heap_w, c.pos, c.size, c.busy, c.start)
+
+
+@njit(cache=True, _nrt=False)
+def _pop(ht, hw, pos, size, busy, st):
+    t = ht[0]
+    w = hw[0]
+    _remove_at(ht, hw, pos, size, 0)
+    busy[0] += t - st[w]
     return t, w
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def cancel(c, w, t):
     """Stop worker w's computation at time t (its work so far counts as busy time)."""
-    i = c.pos[w]
+    _cancel(c.heap_t, c.heap_w, c.pos, c.size, c.busy, c.start, w, t)
+
+
+@njit(cache=True, _nrt=False)
+def _cancel(ht, hw, pos, size, busy, st, w, t):
+    i = pos[w]
     if i >= 0:
-        _remove_at(c.heap_t, c.heap_w, c.pos, c.size, i)
-        c.busy[0] += t - c.start[w]
+        _remove_at(ht, hw, pos, size, i)
+        busy[0] += t - st[w]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def current_sample(c, w):
-    return c.sample[w, c.k[w] - c.base[w]]
+    """Sample index of worker w's current computation."""
+    return _current_sample(c.sample, c.k, c.base, w)
+
+
+@njit(cache=True, _nrt=False)
+def _current_sample(sample, ks, base, w):
+    return sample[w, ks[w] - base[w]]

@@ -45,7 +45,7 @@ def noise_key(seed: int) -> np.ndarray:
 
 
 # --- Philox4x64-10 ------------------------------------------------------------------------
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", _nrt=False)
 def _mulhilo(a, b):
     """(high, low) 64-bit halves of the 128-bit product a·b."""
     a0, a1 = a & _LO, a >> _S32
@@ -56,7 +56,7 @@ def _mulhilo(a, b):
     return hi, a * b
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def philox4x64(c0, c1, c2, c3, k0, k1):
     """Philox4x64-10 block at counter (c0, c1, c2, c3) under key (k0, k1)."""
     for _ in range(10):
@@ -69,7 +69,7 @@ def philox4x64(c0, c1, c2, c3, k0, k1):
 
 
 # --- SplitMix64 ---------------------------------------------------------------------------
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", _nrt=False)
 def _splitmix(state):
     """(next state, output word) of SplitMix64."""
     state += _GOLDEN
@@ -110,7 +110,7 @@ _K, _WT, _F, _V, _X = ziggurat_tables()
 _INV_R = 1.0 / ZIGGURAT_R
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _normal(state, K, W, F):
     """(next state, one standard normal) from the SplitMix64 stream at ``state``."""
     while True:
@@ -136,7 +136,7 @@ def _normal(state, K, W, F):
             return state, -x if neg else x
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def fill_normals(key, w, k, out, K, W, F):
     """Write the standard normals of computation k of worker w into ``out``."""
     state, _, _, _ = philox4x64(uint64(w), uint64(k), uint64(0), uint64(0), uint64(key[0]), uint64(key[1]))
@@ -144,15 +144,16 @@ def fill_normals(key, w, k, out, K, W, F):
         state, out[j] = _normal(state, K, W, F)
 
 
-@njit(cache=True)
-def _normals(key, ws, ks, dim, K, W, F):
-    out = np.empty((ws.shape[0], max(dim, 1)))
-    if dim > 0:
-        for r in range(ws.shape[0]):
-            fill_normals(key, ws[r], ks[r], out[r], K, W, F)
-    return out
+@njit(cache=True, _nrt=False)
+def _fill_rows(key, ws, ks, out, K, W, F):
+    for r in range(ws.shape[0]):
+        fill_normals(key, ws[r], ks[r], out[r], K, W, F)
 
 
 def normals(key, ws, ks, dim: int) -> np.ndarray:
     """Row r: the ``dim`` standard normals of computation ks[r] of worker ws[r]."""
-    return _normals(key, np.asarray(ws, np.int64), np.asarray(ks, np.int64), int(dim), _K, _WT, _F)
+    ws, ks = np.asarray(ws, np.int64), np.asarray(ks, np.int64)
+    out = np.empty((ws.shape[0], max(int(dim), 1)))
+    if dim > 0:
+        _fill_rows(key, ws, ks, out, _K, _WT, _F)
+    return out

@@ -101,7 +101,7 @@ def new_update(rule: str, prm, X: np.ndarray, n: int, table_rows: int = 0) -> Up
     return Update(code, np.asarray(prm, np.float64).reshape(-1), S, Yp, Pp, T, Tsum)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def momentum_step(rule, prm, t, gam, c, X, ACC, S, b):
     """Update t (1, 2, …) of member b under a non-plain rule (module docstring), G = c·ACC."""
     d = X.shape[1]
@@ -174,7 +174,7 @@ def _compiled_module(oracle):
         return None
     if not (lines[0].startswith("def _make(") and lines[-1].strip().startswith("return ")):
         return None
-    body = textwrap.dedent("\n".join(lines[1:-1])).replace("@njit\n", "@njit(cache=True)\n")
+    body = textwrap.dedent("\n".join(lines[1:-1])).replace("@njit(_nrt=False)\n", "@njit(cache=True, _nrt=False)\n")
     stamp = hashlib.sha256("\0".join(texts + [numba.__version__]).encode()).hexdigest()[:16]
     sg, vg = funcs
     name = f"replay_{sg.__module__.replace('.', '_')}_{sg.__name__}_{stamp}"
@@ -200,12 +200,13 @@ def _compiled_module(oracle):
 
 
 def _make(stoch_grad, value_grad):
-    @njit
+    @njit(_nrt=False)
     def record(data, b, X, XS, mem, LV, it, f_star, x_star, track_avg, gbuf):
-        f = value_grad(data, X[b], gbuf)
+        g, xb = gbuf[0], gbuf[1]  # gradient output and scratch (no allocation: NRT is off)
+        f = value_grad(data, X[b], g)
         gsq = 0.0
-        for j in range(gbuf.shape[0]):
-            gsq += gbuf[j] * gbuf[j]
+        for j in range(g.shape[0]):
+            gsq += g[j] * g[j]
         if not (np.isfinite(f) and np.isfinite(gsq)):
             return False
         mem[b, M_SUMGSQ] += gsq
@@ -216,10 +217,9 @@ def _make(stoch_grad, value_grad):
         LV[b, 2] = mem[b, M_MINGSQ]
         LV[b, 3] = f - f_star
         if track_avg:
-            xb = X[b] * 0.0
             for j in range(xb.shape[0]):
                 xb[j] = XS[b, j] / (it + 1)
-            LV[b, 4] = value_grad(data, xb, gbuf) - f_star
+            LV[b, 4] = value_grad(data, xb, g) - f_star
         else:
             LV[b, 4] = np.nan
         if x_star.shape[0] > 0:
@@ -231,7 +231,7 @@ def _make(stoch_grad, value_grad):
             LV[b, 5] = np.nan
         return True
 
-    @njit
+    @njit(_nrt=False)
     def after_step(data, X, XS, mem, LV, ctr, t, f_star, x_star, track_avg, gbuf,
                    targets, H, hp, ckpt_iters, CK, stop_stat):
         it = ctr[C_IT]
@@ -272,7 +272,7 @@ def _make(stoch_grad, value_grad):
             ctr[C_CKPT] = ci + 1
         return all_done and stop_stat >= 0
 
-    @njit
+    @njit(_nrt=False)
     def replay(data, kind, ws, ss, cs, ts, ns, delays, m, Z, parts, gam, X, Y, P, ACC, XS,
                astamp, mem, LV, ctr, f_star, x_star, track_avg, gbuf,
                targets, H, hp, ckpt_iters, CK, stop_stat, upd):
@@ -280,6 +280,7 @@ def _make(stoch_grad, value_grad):
         d = X.shape[1]
         rule, S, Yp, Pp, T, Tsum = upd.rule, upd.S, upd.Yp, upd.Pp, upd.T, upd.Tsum
         two = rule == MU2
+        g = gbuf[0]
         nw = Y.shape[1]
         table = T.shape[1] > 0
         for i in range(m):
@@ -293,26 +294,26 @@ def _make(stoch_grad, value_grad):
                     if mem[b, M_ALIVE] == 0.0:
                         continue
                     if fresh:
-                        stoch_grad(data, Y[b, w], parts[w], ss[i], z, gbuf)
+                        stoch_grad(data, Y[b, w], parts[w], ss[i], z, g)
                     else:
-                        stoch_grad(data, P[b], parts[w], ss[i], z, gbuf)
+                        stoch_grad(data, P[b], parts[w], ss[i], z, g)
                     c = cs[i]
                     if op == GRAD:
                         for j in range(d):
-                            ACC[b, j] += c * gbuf[j]
+                            ACC[b, j] += c * g[j]
                     else:
                         for j in range(d):
-                            T[b, row, j] += c * gbuf[j]
+                            T[b, row, j] += c * g[j]
                         if row < nw:
                             for j in range(d):
-                                Tsum[b, j] += c * gbuf[j]
+                                Tsum[b, j] += c * g[j]
                     if two:  # same sample and noise at the worker's previous point
                         if fresh:
-                            stoch_grad(data, Yp[b, w], parts[w], ss[i], z, gbuf)
+                            stoch_grad(data, Yp[b, w], parts[w], ss[i], z, g)
                         else:
-                            stoch_grad(data, Pp[b], parts[w], ss[i], z, gbuf)
+                            stoch_grad(data, Pp[b], parts[w], ss[i], z, g)
                         for j in range(d):
-                            S[b, R_ACC2, j] += c * gbuf[j]
+                            S[b, R_ACC2, j] += c * g[j]
                 ctr[C_GRADROW] += 1
                 ctr[C_APPLIED] += 1
                 if delays[i] > ctr[C_MAXDELAY]:
@@ -327,9 +328,9 @@ def _make(stoch_grad, value_grad):
                         for j in range(d):
                             ACC[b, j] += Tsum[b, j]
                     if rule == PLAIN:
-                        g = gam[b] * cs[i]
+                        gc = gam[b] * cs[i]
                         for j in range(d):
-                            X[b, j] -= g * ACC[b, j]
+                            X[b, j] -= gc * ACC[b, j]
                             ACC[b, j] = 0.0
                             XS[b, j] += X[b, j]
                     else:

@@ -88,7 +88,7 @@ def simulate(problem, model, algorithm, gammas, seed: int, *, max_iter=math.inf,
     hp = np.zeros((B, N_STATS), np.int64)
     x_star = np.asarray(problem.x_star, np.float64) if problem.x_star is not None else np.zeros(0)
     stop = STATISTICS.index(stop_statistic) if stop_statistic else -1
-    gbuf = np.zeros(d)
+    gbuf = np.zeros((2, d))  # the recursion's gradient output and a scratch row
     f_star = float(problem.f_star)
     upd = new_update(algorithm.update, algorithm.update_params(), X, n, algorithm.table_rows(n))
 

@@ -77,7 +77,7 @@ def _score(result: RunResult, criterion: str, statistic: str, target: float | No
     if statistic not in result.hits:
         raise SpecError("statistic", f"{statistic!r} has no hits recorded by the run")
     try:
-        iteration, time, _ = result.hit(statistic, target)
+        iteration, time = result.hit(statistic, target)[:2]
     except KeyError as exc:
         raise SpecError("target", str(exc.args[0])) from None
     v = time if criterion == "time_to_eps" else iteration
