@@ -110,7 +110,7 @@ _K, _WT, _F, _V, _X = ziggurat_tables()
 _INV_R = 1.0 / ZIGGURAT_R
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, inline="always", _nrt=False)
 def _normal(state, K, W, F):
     """(next state, one standard normal) from the SplitMix64 stream at ``state``."""
     while True:
