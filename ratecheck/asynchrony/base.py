@@ -70,6 +70,12 @@ class ComputeModel(_FromSpec):
         """Work of the worker's next ``len(samples)`` computations (float64 array)."""
         raise NotImplementedError
 
+    def constant_work(self) -> np.ndarray | None:
+        """Per-worker work when every computation of a worker takes the same, whatever
+        its sample (the fixed model); None otherwise. The engine then fills its work
+        tables once instead of per worker and per refill."""
+        return None
+
     def tau_bounds(self) -> np.ndarray | None:
         """Per-worker upper bounds τ_i on compute time, if the model has them (fixed model)."""
         return None

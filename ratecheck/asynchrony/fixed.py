@@ -149,6 +149,9 @@ class FixedModel(SpecModel, ComputeModel):
         """τ_worker for each of the next ``len(samples)`` computations."""
         return np.full(len(samples), self.tau[worker], dtype=float)
 
+    def constant_work(self):
+        return self.tau.copy()
+
     def tau_bounds(self):
         return self.tau.copy()
 

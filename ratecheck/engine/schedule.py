@@ -51,6 +51,7 @@ class ScheduleDriver:
         self.prog = np.zeros(N_PROGRESS, np.int64)
         self.state = algorithm.state_for(model)
         self.prm = algorithm.kernel_params()
+        self.constant = self._constant_tables()
         self._fill(np.arange(n))
 
     # --- work tables ----------------------------------------------------------------
@@ -69,9 +70,29 @@ class ScheduleDriver:
             raise SpecError("asynchrony", f"worker {w}: compute work must be finite and > 0, got {bad}")
         return work, samples
 
+    def _constant_tables(self) -> bool:
+        """Fill every table at once when each worker's work is one constant and no sample
+        is drawn (the fixed model): the tables never change, a refill only moves ``base``."""
+        p = self.problem
+        work = self.model.constant_work()
+        if work is None or (p is not None and p.n_samples > 0):
+            return False
+        work = np.asarray(work, np.float64)
+        if work.shape != (self.n,) or not np.all(np.isfinite(work) & (work > 0)):
+            from ..errors import SpecError
+
+            raise SpecError("asynchrony", f"compute work must be finite and > 0, got {work[~(np.isfinite(work) & (work > 0))][:1]}")
+        self.clock.work[:] = work[:, None]
+        self.clock.sample[:] = -1
+        return True
+
     def _fill(self, workers):
         """Refill the given workers' tables, keeping the computation in flight."""
         c = self.clock
+        if self.constant:
+            c.base[workers] = np.maximum(c.k[workers], 0)
+            c.low[0] = 0
+            return
         for w in workers:
             w = int(w)
             keep_from = max(int(c.k[w]), 0)
