@@ -95,3 +95,17 @@ def test_same_seed_bit_identical(quad):
     assert json.dumps(a.to_dict()) == json.dumps(b.to_dict())  # NaN-safe, bit for bit
     c = simulate(quad, sqrt_model(), alg, [0.1], 10, max_iter=300)[0]
     assert a.checkpoints["fgap"][-1] != c.checkpoints["fgap"][-1]
+
+
+@pytest.mark.parametrize("method,params", [("asgd", {}), ("ringmaster-asgd", {"R": 2, "stops": 0}), ("rennala-sgd", {"S": 3})])
+def test_a_run_stopped_at_its_target_reports_the_state_of_its_last_update(quad, method, params):
+    """With stop_statistic the replay stops mid-chunk while the schedule ran ahead; the
+    final time, gradients computed and discarded, worker time and concurrency must be
+    those of the last update, as in a run whose horizon is that update."""
+    alg = ALGORITHMS.get(method)({"gamma": 0.1, **params})
+    (stopped,) = simulate(quad, sqrt_model(), alg, [0.1], 4, max_iter=10**6, targets=[0.5, 0.05], stop_statistic="fgap")
+    k = stopped.final["iteration"]
+    assert 0 < k < 10**6
+    (horizon,) = simulate(quad, sqrt_model(), alg, [0.1], 4, max_iter=k)
+    for key in ("iteration", "time", "computed", "discarded", "applied", "worker_time", "concurrency"):
+        assert stopped.final[key] == horizon.final[key], key

@@ -88,3 +88,17 @@ def test_random_times_common_random_numbers():
     b = s2.gen(rng.NOISE, 2).standard_normal(5)
     np.testing.assert_array_equal(a, b)
     assert model.n == 3
+
+
+def test_concurrency_is_the_mean_number_of_busy_workers():
+    """τ = (1, 2, 3): ASGD keeps all 3 workers busy (concurrency 3); minibatch SGD's round
+    lasts 3 s and holds 1 + 2 + 3 = 6 worker-seconds (concurrency 2)."""
+    from ratecheck.engine.run import simulate
+    from ratecheck.problems import make_problem
+
+    p = make_problem({"family": "quadratic", "d": 2, "L": 1.0, "mu": 0.5})
+    m = make_model({"model": "fixed", "tau": [1.0, 2.0, 3.0]})
+    (a,) = simulate(p, m, ALGORITHMS.get("asgd")({"gamma": 0.1}), [0.1], 0, max_iter=60)
+    (b,) = simulate(p, m, ALGORITHMS.get("minibatch-sgd")({"gamma": 0.1}), [0.1], 0, max_iter=20)
+    assert a.final["concurrency"] == pytest.approx(3.0, rel=1e-12)
+    assert b.final["time"] == 60.0 and b.final["concurrency"] == pytest.approx(2.0, rel=1e-12)

@@ -100,6 +100,7 @@ def simulate(problem, model, algorithm, gammas, seed: int, *, max_iter=math.inf,
         data = None
     parts = driver.parts
     finished = after_step(data, X, XS, mem, LV, ctr, 0.0, f_star, x_star, track_avg, gbuf, tg, H, hp, grid, CK, stop)
+    last_t, early = 0.0, finished
     if not finished:
         for ops in driver.chunks(max_iter, max_time):
             m = int(ops.size[0])
@@ -107,22 +108,28 @@ def simulate(problem, model, algorithm, gammas, seed: int, *, max_iter=math.inf,
             g = is_gradient(kind)
             Z = normals(key, ops.w[:m][g], ops.k[:m][g], problem.noise_dim)
             ctr[C_GRADROW] = 0
-            if replay(data, kind, ops.w[:m], ops.s[:m], ops.c[:m], ops.t[:m], ops.n[:m], ops.delay[:m], m, Z, parts,
-                      gam, X, Y, P, ACC, XS, astamp, mem, LV, ctr, f_star, x_star, track_avg, gbuf,
-                      tg, H, hp, grid, CK, stop, upd):
+            before = int(ctr[C_IT])
+            early = replay(data, kind, ops.w[:m], ops.s[:m], ops.c[:m], ops.t[:m], ops.n[:m], ops.delay[:m], m, Z, parts,
+                           gam, X, Y, P, ACC, XS, astamp, mem, LV, ctr, f_star, x_star, track_avg, gbuf,
+                           tg, H, hp, grid, CK, stop, upd)
+            steps = ops.t[:m][kind == STEP]
+            if ctr[C_IT] > before:  # time of the last update replayed (the replay may stop mid-chunk)
+                last_t = float(steps[ctr[C_IT] - before - 1])
+            if early or not np.any(mem[:, M_ALIVE]):
                 break
-            if not np.any(mem[:, M_ALIVE]):
-                break
-
-    last_t = float(ops.t[:m][kind == STEP][-1]) if not finished and np.any(kind == STEP) else float(CK[0, max(ctr[C_CKPT] - 1, 0), 2])
-    final = {
-        "iteration": int(ctr[C_IT]),
-        "time": last_t,
-        "computed": int(driver.prog[1]),
-        "applied": int(ctr[C_APPLIED]),
-        "discarded": int(driver.prog[3]),
-        "worker_time": float(driver.clock.busy[0]),
-    }
+    final = {"iteration": int(ctr[C_IT]), "time": last_t, "applied": int(ctr[C_APPLIED])}
+    if not early and ctr[C_IT] >= max_iter:  # the schedule stopped right after the last update
+        c = driver.clock
+        live = c.heap_w[: c.size[0]]
+        final.update(computed=int(driver.prog[1]), discarded=int(driver.prog[3]),
+                     worker_time=float(c.busy[0] + np.maximum(last_t - c.start[live], 0.0).sum()))
+    elif ctr[C_IT] > 0:  # it ran past the last update (early stop, time horizon): recount up to it
+        final.update(_schedule_at(algorithm, model, problem, seed, int(ctr[C_IT]), last_t))
+    else:
+        final.update(computed=0, discarded=0, worker_time=0.0)
+    # mean number of busy workers over [0, time]: the concurrency the asynchronous
+    # analyses use (Koloskova et al. 2022; Mishchenko et al. 2022), as observed
+    final["concurrency"] = final["worker_time"] / last_t if last_t > 0 else math.nan
     wt = _worker_time_column(H, algorithm, model, problem, seed) if worker_time else np.full(H.shape[:3] + (1,), np.nan)
     H = np.concatenate([H, wt], axis=3)
     dc = driver.ops.delay_counts
@@ -163,6 +170,18 @@ def _worker_time_column(H, algorithm, model, problem, seed: int) -> np.ndarray:
         w = worker_time_at(algorithm, model, problem, seed, ks, H[..., 1][hit][first])
         out[hit, 0] = w[np.searchsorted(ks, H[..., 0][hit])]
     return out
+
+
+def _schedule_at(algorithm, model, problem, seed: int, k: int, t: float) -> dict:
+    """Gradients computed and discarded, and worker time W(t), when update k happens at
+    time t (the schedule replayed alone up to it: same seed, same draws)."""
+    drv = ScheduleDriver(algorithm, model, problem, seed)
+    for _ in drv.chunks(k, math.inf):
+        pass
+    c = drv.clock
+    live = c.heap_w[: c.size[0]]
+    return {"computed": int(drv.prog[1]), "discarded": int(drv.prog[3]),
+            "worker_time": float(c.busy[0] + np.maximum(t - c.start[live], 0.0).sum())}
 
 
 def worker_time_at(algorithm, model, problem, seed: int, iterations, times) -> np.ndarray:

@@ -298,8 +298,12 @@ def delay_table(runs: list) -> Table | None:
         rr = by_alg[alg]
         n = sum(float(np.asarray(r.delay_counts).sum()) for r in rr)
         avg = sum(float((np.arange(len(r.delay_counts)) * r.delay_counts).sum()) for r in rr) / n
-        rows.append([alg, str(len(rr)), str(max(r.tau_max for r in rr)), fmt(avg), fmt(int(n))])
-    return Table(["algorithm", "runs", "τ_max (largest observed delay)", "τ_avg (mean delay)", "applied gradients"], rows)
+        conc = [r.final.get("concurrency", math.nan) for r in rr]
+        conc = [c for c in conc if c is not None and math.isfinite(c)]
+        rows.append([alg, str(len(rr)), str(max(r.tau_max for r in rr)), fmt(avg),
+                     fmt(float(np.mean(conc))) if conc else "—", fmt(int(n))])
+    return Table(["algorithm", "runs", "τ_max (largest observed delay)", "τ_avg (mean delay)",
+                  "concurrency (mean busy workers)", "applied gradients"], rows)
 
 
 def environment_blocks() -> list[Block]:
