@@ -50,7 +50,7 @@ from ..errors import SpecError
 from . import ALGORITHMS
 from ._kernel import pause
 from .base import COMPUTED, INIT, ITER, Algorithm, Param
-from .rennala import rennala_kernel
+from .rennala import Rennala
 
 #: allocation rules (kernel parameter)
 R_UTA, R_FTA, R_ATA, R_ATA_EMPIRICAL = 0, 1, 2, 3
@@ -219,17 +219,11 @@ class ATAEmpirical(Allocation):
 
 
 @ALGORITHMS.register("gta")
-class GTA(Algorithm):
+class GTA(Rennala):
     """Greedy task allocation: Rennala SGD's schedule with S = B (module docstring)."""
 
     parameters = {"gamma": Algorithm.parameters["gamma"], "B": TASKS}
-    kernel = staticmethod(rennala_kernel)
-
-    def state(self, n):
-        return (np.zeros(1, np.int64),)
+    theorem = None
 
     def kernel_params(self):
         return np.array([self.params["B"]], np.float64)
-
-    def ops_per_event(self, n):
-        return 3
