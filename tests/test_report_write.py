@@ -207,3 +207,17 @@ def test_flags_section_lists_violations_and_estimated_bounds(tmp_path):
     assert "| ringmaster | eps=0.1 | rm-thm iterations | 1200 | [1000, 1400] | sigma2 = 0.5 CI [0.4, 0.6] |" in md
     assert "1200 (over the estimate's CI: [1000, 1400])" in md  # the holds point table
     assert "estimated constant, sigma2 = 0.5 (CI [0.4, 0.6])" in md  # the verdict's reason
+
+
+def test_the_report_shows_the_models_tau_statistics():
+    """τ = (1, 2, 4): τ_avg = 7/3 and H_3 = 3/(1 + 1/2 + 1/4) = 12/7; rows for m = 1, n/4, n/2, n."""
+    from ratecheck.asynchrony import make_model
+    from ratecheck.report.document import Table
+    from ratecheck.report.sections import problem_blocks
+
+    blocks = problem_blocks({}, make_model({"model": "fixed", "tau": [4, 1, 2]}).describe())
+    (table,) = [b for b in blocks if isinstance(b, Table) and b.headers[0].startswith("statistic")]
+    rows = dict(table.rows)
+    assert rows["τ_max"] == "4" and float(rows["τ_avg = (1/n) Σ τ_i"]) == pytest.approx(7 / 3, rel=1e-3)
+    assert float(rows["H_3 (harmonic mean of the 3 fastest)"]) == pytest.approx(12 / 7, rel=1e-3)
+    assert "H_2 (harmonic mean of the 2 fastest)" not in rows  # n = 3: m ∈ {1, 1, 1, 3}

@@ -92,7 +92,11 @@ class ComputeModel(_FromSpec):
         return {}
 
     def describe(self) -> dict[str, Any]:
-        return {"model": self.registry_name, "n": self.n, "parameters": self.parameters(), "properties": sorted(self.properties)}
+        out = {"model": self.registry_name, "n": self.n, "parameters": self.parameters(), "properties": sorted(self.properties)}
+        stats = self.statistics() if hasattr(self, "statistics") else {}
+        if stats.get("basis"):
+            out["statistics"] = stats
+        return out
 
 
 class DelayModel(_FromSpec):

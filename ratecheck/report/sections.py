@@ -271,6 +271,14 @@ def problem_blocks(problem: dict, model: dict) -> list[Block]:
         blocks.append(Paragraph(", ".join(f"{k} = {_value_text(model[k])}" for k in ("model", "n") if k in model) or "Model"))
         if model.get("parameters"):
             blocks.append(Table(["parameter", "value"], [[str(k), _value_text(v)] for k, v in model["parameters"].items()]))
+        st = model.get("statistics") or {}
+        if st.get("H"):
+            H, n = st["H"], len(st["H"])
+            ms = sorted({1, max(1, n // 4), max(1, n // 2), n})
+            what = "upper bounds τ_i" if st["basis"] == "tau_bounds" else "mean compute times"
+            blocks.append(Table(["statistic (from the " + what + ")", "value"],
+                                [["τ_min", fmt(st["tau_min"])], ["τ_max", fmt(st["tau_max"])], ["τ_avg = (1/n) Σ τ_i", fmt(st["tau_avg"])]]
+                                + [[f"H_{m} (harmonic mean of the {m} fastest)", fmt(H[m - 1])] for m in ms]))
         if model.get("properties"):
             blocks.append(Paragraph("Declared properties: " + ", ".join(map(str, model["properties"])) + "."))
     return blocks or [Paragraph("No problem description was given.")]
