@@ -46,7 +46,7 @@ from .base import FastOracle
 from .quadratic import spectrum_values
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _value_grad(data, x, out):
     abar = data[2]
     xs = data[3]
@@ -60,7 +60,7 @@ def _value_grad(data, x, out):
     return 0.5 * v + par[0]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _stoch_grad(data, y, part, sample, z, out):
     a = data[0]
     c = data[1]

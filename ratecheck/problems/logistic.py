@@ -53,7 +53,7 @@ EPS = np.finfo(float).eps
 COSTS = ("uniform", "norm", "gradient")
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _log1pexp_neg(t):
     """log(1 + exp(−t)) without overflow."""
     if t > 0:
@@ -61,7 +61,7 @@ def _log1pexp_neg(t):
     return -t + math.log1p(math.exp(t))
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _value_grad(data, x, out):
     a, y, par = data
     lam = par[0]
@@ -85,7 +85,7 @@ def _value_grad(data, x, out):
     return v / m + 0.5 * lam * xx
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _stoch_grad(data, y, part, sample, z, out):
     a, lab, par = data
     lam = par[0]

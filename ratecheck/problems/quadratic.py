@@ -65,7 +65,7 @@ def random_orthogonal(d: int, seed: int) -> np.ndarray:
     return q * np.sign(np.diag(r))
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _value_grad(data, x, out):
     lam, xs, a, par, flags = data
     d = x.shape[0]
@@ -87,7 +87,7 @@ def _value_grad(data, x, out):
     return 0.5 * v + par[0]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _stoch_grad(data, y, part, sample, z, out):
     _value_grad(data, y, out)
     par = data[3]

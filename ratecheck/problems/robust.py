@@ -42,7 +42,7 @@ LOSSES = ("cauchy", "geman-mcclure")
 DPSI_MAX = {"cauchy": 0.5, "geman-mcclure": 9.0 / (16.0 * math.sqrt(3.0))}
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _rho(r, c, kind):
     u = (r / c) ** 2
     if kind == 0:
@@ -50,7 +50,7 @@ def _rho(r, c, kind):
     return 0.5 * c * c * u / (1.0 + u)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _drho(r, c, kind):
     u = (r / c) ** 2
     if kind == 0:
@@ -58,7 +58,7 @@ def _drho(r, c, kind):
     return r / ((1.0 + u) * (1.0 + u))
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _value_grad(data, x, out):
     a, b, par = data
     c, kind = par[0], par[1]
@@ -79,7 +79,7 @@ def _value_grad(data, x, out):
     return v / m
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _stoch_grad(data, y, part, sample, z, out):
     a, b, par = data
     c, kind = par[0], par[1]

@@ -27,7 +27,7 @@ from ._common import SpecProblem, integer, positive, vector
 from .base import FastOracle
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _value_grad(data, x, out):
     par = data[0]
     a, b = par[0], par[1]
@@ -40,7 +40,7 @@ def _value_grad(data, x, out):
     return v
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _stoch_grad(data, y, part, sample, z, out):
     _value_grad(data, y, out)
     s = data[0][2]

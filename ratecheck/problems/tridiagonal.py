@@ -32,7 +32,7 @@ from ._common import SpecProblem, choice, integer, positive, vector
 from .base import FastOracle
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _value_grad(data, x, out):
     par = data[0]
     q = par[0]  # s/4
@@ -52,7 +52,7 @@ def _value_grad(data, x, out):
     return v
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _stoch_grad(data, y, part, sample, z, out):
     _value_grad(data, y, out)
     par = data[0]

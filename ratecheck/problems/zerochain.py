@@ -67,7 +67,7 @@ def delta_T(T: int) -> float:
     return -math.sqrt(math.pi * E / 2) - inf_FT(T)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _psi(z):
     if z <= 0.5:
         return 0.0
@@ -77,7 +77,7 @@ def _psi(z):
     return math.exp(1.0 - 1.0 / (u * u))
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _dpsi(z):
     if z <= 0.5:
         return 0.0
@@ -87,17 +87,17 @@ def _dpsi(z):
     return 4.0 * math.exp(1.0 - 1.0 / (u * u)) / (u * u * u)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _phi(z):
     return math.sqrt(2.0 * math.pi * math.e) * 0.5 * math.erfc(-z / math.sqrt(2.0))
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _dphi(z):
     return math.sqrt(math.e) * math.exp(-0.5 * z * z)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _value_grad(data, x, out):
     par = data[0]
     lam, scale, gscale = par[0], par[1], par[2]
@@ -119,7 +119,7 @@ def _value_grad(data, x, out):
     return scale * v
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _stoch_grad(data, y, part, sample, z, out):
     _value_grad(data, y, out)
     par = data[0]
