@@ -24,14 +24,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, uint64
+from llvmlite import ir
+from numba import njit, types, uint64
+from numba.extending import intrinsic
 
 _M0 = uint64(0xD2E7470EE14C6C93)
 _M1 = uint64(0xCA5A826395121157)
 _W0 = uint64(0x9E3779B97F4A7C15)
 _W1 = uint64(0xBB67AE8584CAA73B)
-_LO = uint64(0xFFFFFFFF)
-_S32 = uint64(32)
 _GOLDEN = uint64(0x9E3779B97F4A7C15)
 _MIX1 = uint64(0xBF58476D1CE4E5B9)
 _MIX2 = uint64(0x94D049BB133111EB)
@@ -45,15 +45,22 @@ def noise_key(seed: int) -> np.ndarray:
 
 
 # --- Philox4x64-10 ------------------------------------------------------------------------
+@intrinsic
+def _mulhi(typingctx, a, b):
+    """High 64 bits of the 128-bit product a·b (one machine multiply)."""
+
+    def codegen(context, builder, signature, args):
+        wide = ir.IntType(128)
+        p = builder.mul(builder.zext(args[0], wide), builder.zext(args[1], wide))
+        return builder.trunc(builder.lshr(p, ir.Constant(wide, 64)), ir.IntType(64))
+
+    return types.uint64(types.uint64, types.uint64), codegen
+
+
 @njit(cache=True, inline="always", _nrt=False)
 def _mulhilo(a, b):
     """(high, low) 64-bit halves of the 128-bit product a·b."""
-    a0, a1 = a & _LO, a >> _S32
-    b0, b1 = b & _LO, b >> _S32
-    p00, p01, p10, p11 = a0 * b0, a0 * b1, a1 * b0, a1 * b1
-    mid = (p00 >> _S32) + (p01 & _LO) + (p10 & _LO)
-    hi = p11 + (p01 >> _S32) + (p10 >> _S32) + (mid >> _S32)
-    return hi, a * b
+    return _mulhi(a, b), a * b
 
 
 @njit(cache=True, _nrt=False)
