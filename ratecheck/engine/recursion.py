@@ -332,11 +332,12 @@ def _make(stoch_grad, value_grad):
                         for j in range(d):
                             X[b, j] -= gc * ACC[b, j]
                             ACC[b, j] = 0.0
-                            XS[b, j] += X[b, j]
                     else:
                         momentum_step(rule, upd.prm, ctr[C_IT], gam[b], cs[i], X, ACC, S, b)
                         for j in range(d):
                             ACC[b, j] = 0.0
+                    if track_avg:  # Σ x_k, only for f(x̄_k)
+                        for j in range(d):
                             XS[b, j] += X[b, j]
                 if after_step(data, X, XS, mem, LV, ctr, ts[i], f_star, x_star, track_avg, gbuf,
                               targets, H, hp, ckpt_iters, CK, stop_stat):
