@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 
@@ -23,6 +24,7 @@ def cache_root() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ratecheck"
 
 
+@lru_cache(maxsize=1)
 def source_hash() -> str:
     """sha256 (16 hex digits) of every ``.py`` file of the package, with its path."""
     package = Path(__file__).resolve().parent

@@ -1,11 +1,10 @@
 """Compiled pieces every schedule kernel shares (see :mod:`.base` for the contract)."""
 
-import numpy as np
 from numba import njit
 
-from ..engine.clock import start
-from ..engine.ops import emit_bcast
-from .base import DONE, INIT, ITER, NEED_WORK, OPS_FULL
+from ..engine.clock import _peek_time, current_sample, start
+from ..engine.ops import emit_assign, emit_bcast, emit_grad, emit_step
+from .base import COMPUTED, DONE, INIT, ITER, NEED_WORK, OPS_FULL
 
 
 @njit(cache=True, _nrt=False)
@@ -28,10 +27,26 @@ def pause(c, ops, prog, lim, cap, room):
 
 @njit(cache=True, _nrt=False)
 def _pause(prog, lim, cap, room, heap_t, heap_size, low, ops_size):
-    if prog[ITER] >= lim[0] or (heap_t[0] if heap_size[0] > 0 else np.inf) > lim[1]:
+    if prog[ITER] >= lim[0] or _peek_time(heap_t, heap_size) > lim[1]:
         return DONE
     if ops_size[0] + room > cap:
         return OPS_FULL
     if low[0]:
         return NEED_WORK
     return -1
+
+
+@njit(cache=True, _nrt=False)
+def apply_now(c, ops, prog, w, t, coef, delay):
+    """Apply worker w's arriving gradient, weighted ``coef``, as one update at time t."""
+    emit_grad(ops, w, c.k[w], current_sample(c, w), coef, delay)
+    prog[ITER] += 1
+    emit_step(ops, 1.0, t, prog[COMPUTED])
+
+
+@njit(cache=True, _nrt=False)
+def reassign(c, ops, prog, disp, w, t):
+    """Hand worker w the current point (dispatched at update ``prog[ITER]``) and start it at t."""
+    emit_assign(ops, w)
+    disp[w] = prog[ITER]
+    start(c, w, t)

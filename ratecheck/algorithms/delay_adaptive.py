@@ -17,10 +17,9 @@ from __future__ import annotations
 
 from numba import njit
 
-from ..engine.clock import current_sample, pop, start
-from ..engine.ops import emit_assign, emit_grad, emit_step
+from ..engine.clock import pop
 from . import ALGORITHMS
-from ._kernel import pause, start_all
+from ._kernel import apply_now, pause, reassign, start_all
 from .base import COMPUTED, INIT, ITER, Algorithm
 
 
@@ -38,12 +37,8 @@ def delay_adaptive_kernel(c, ops, prog, st, prm, lim, cap):
         prog[COMPUTED] += 1
         delay = prog[ITER] - disp[w]
         coef = 1.0 if delay <= n else n / delay
-        emit_grad(ops, w, c.k[w], current_sample(c, w), coef, delay)
-        prog[ITER] += 1
-        emit_step(ops, 1.0, t, prog[COMPUTED])
-        emit_assign(ops, w)
-        disp[w] = prog[ITER]
-        start(c, w, t)
+        apply_now(c, ops, prog, w, t, coef, delay)
+        reassign(c, ops, prog, disp, w, t)
 
 
 @ALGORITHMS.register("delay-adaptive-asgd")

@@ -20,10 +20,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..engine.clock import current_sample, pop, start
-from ..engine.ops import emit_assign, emit_grad, emit_step
+from ..engine.clock import pop
 from . import ALGORITHMS
-from ._kernel import pause, start_all
+from ._kernel import apply_now, pause, reassign, start_all
 from .base import COMPUTED, DISCARDED, INIT, ITER, Algorithm, Param
 
 
@@ -42,14 +41,10 @@ def delay_filtered_kernel(c, ops, prog, st, prm, lim, cap):
         prog[COMPUTED] += 1
         delay = prog[ITER] - disp[w]
         if delay <= threshold:
-            emit_grad(ops, w, c.k[w], current_sample(c, w), 1.0, delay)
-            prog[ITER] += 1
-            emit_step(ops, 1.0, t, prog[COMPUTED])
+            apply_now(c, ops, prog, w, t, 1.0, delay)
         else:
             prog[DISCARDED] += 1
-        emit_assign(ops, w)
-        disp[w] = prog[ITER]
-        start(c, w, t)
+        reassign(c, ops, prog, disp, w, t)
 
 
 @ALGORITHMS.register("delay-filtered-sgd")

@@ -20,11 +20,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..engine.clock import current_sample, pop, start
-from ..engine.ops import emit_assign, emit_grad, emit_step
+from ..engine.clock import pop
 from ..errors import SpecError
 from . import ALGORITHMS
-from ._kernel import pause, start_all
+from ._kernel import apply_now, pause, reassign, start_all
 from .base import COMPUTED, INIT, ITER, Algorithm, Param
 
 
@@ -40,12 +39,8 @@ def naive_optimal_kernel(c, ops, prog, st, prm, lim, cap):
             return status
         t, w = pop(c)
         prog[COMPUTED] += 1
-        emit_grad(ops, w, c.k[w], current_sample(c, w), 1.0, prog[ITER] - disp[w])
-        prog[ITER] += 1
-        emit_step(ops, 1.0, t, prog[COMPUTED])
-        emit_assign(ops, w)
-        disp[w] = prog[ITER]
-        start(c, w, t)
+        apply_now(c, ops, prog, w, t, 1.0, prog[ITER] - disp[w])
+        reassign(c, ops, prog, disp, w, t)
 
 
 @ALGORITHMS.register("naive-optimal-asgd")

@@ -28,10 +28,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..engine.clock import current_sample, pop, start
-from ..engine.ops import emit_assign, emit_grad, emit_step
+from ..engine.clock import pop
 from . import ALGORITHMS
-from ._kernel import pause, start_all
+from ._kernel import apply_now, pause, reassign, start_all
 from .base import COMPUTED, INIT, ITER, Algorithm
 
 
@@ -55,12 +54,8 @@ def rescaled_kernel(c, ops, prog, st, prm, lim, cap):
                 inv += count[v] / total[v]
                 m += 1
         coef = (total[w] / count[w]) * inv / m
-        emit_grad(ops, w, c.k[w], current_sample(c, w), coef, prog[ITER] - disp[w])
-        prog[ITER] += 1
-        emit_step(ops, 1.0, t, prog[COMPUTED])
-        emit_assign(ops, w)
-        disp[w] = prog[ITER]
-        start(c, w, t)
+        apply_now(c, ops, prog, w, t, coef, prog[ITER] - disp[w])
+        reassign(c, ops, prog, disp, w, t)
 
 
 @ALGORITHMS.register("rescaled-asgd")

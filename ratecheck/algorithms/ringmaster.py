@@ -21,10 +21,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..engine.clock import cancel, current_sample, pop, start
-from ..engine.ops import emit_assign, emit_grad, emit_step
+from ..engine.clock import cancel, pop
 from . import ALGORITHMS
-from ._kernel import pause, start_all
+from ._kernel import apply_now, pause, reassign, start_all
 from .base import COMPUTED, DISCARDED, INIT, ITER, Algorithm, Param
 
 # FIFO of workers ordered by dispatch iteration (a doubly linked list): the head
@@ -77,25 +76,19 @@ def ringmaster_kernel(c, ops, prog, st, prm, lim, cap):
         delay = prog[ITER] - disp[w]
         _unlink(prev, nxt, ends, w)
         if delay < R:
-            emit_grad(ops, w, c.k[w], current_sample(c, w), 1.0, delay)
-            prog[ITER] += 1
-            emit_step(ops, 1.0, t, prog[COMPUTED])
+            apply_now(c, ops, prog, w, t, 1.0, delay)
         else:
             prog[DISCARDED] += 1
-        emit_assign(ops, w)
-        disp[w] = prog[ITER]
+        reassign(c, ops, prog, disp, w, t)
         _append(prev, nxt, ends, w)
-        start(c, w, t)
         if stops:
             # stop every computation whose delay reached R; restart it at x^k
             h = ends[0]
             while h >= 0 and prog[ITER] - disp[h] >= R:
                 _unlink(prev, nxt, ends, h)
                 cancel(c, h, t)
-                emit_assign(ops, h)
-                disp[h] = prog[ITER]
+                reassign(c, ops, prog, disp, h, t)
                 _append(prev, nxt, ends, h)
-                start(c, h, t)
                 h = ends[0]
 
 

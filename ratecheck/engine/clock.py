@@ -243,3 +243,11 @@ def current_sample(c, w):
 @njit(cache=True, _nrt=False)
 def _current_sample(sample, ks, base, w):
     return sample[w, ks[w] - base[w]]
+
+
+def worker_time_until(c, t: float) -> float:
+    """W(t) = ∫_0^t (number of busy workers) when the clock has just reached time t: the
+    busy time of the computations finished or stopped so far plus the work in flight up
+    to t (every started computation counts, also one that is later discarded or stopped)."""
+    live = c.heap_w[: c.size[0]]
+    return float(c.busy[0] + np.maximum(t - c.start[live], 0.0).sum())

@@ -54,7 +54,8 @@ import numba
 import numpy as np
 from numba import njit
 
-from .ops import ASSIGN, BCAST, GRAD, STEP, TGRAD, TSCALE, TSWAP, TSYNC
+from .._cache import cache_root, source_hash
+from .ops import ASSIGN, GRAD, STEP, TGRAD, TSCALE, TSWAP, TSYNC
 from .trace import CHECKPOINT_FIELDS, STATISTICS
 
 N_STATS = len(STATISTICS)
@@ -146,10 +147,8 @@ def recursion_kernel(oracle):
 
 
 def kernel_cache_dir() -> Path:
-    """Where the generated kernel modules live: ``$RATECHECK_CACHE_DIR`` or
-    ``$XDG_CACHE_HOME/ratecheck`` (default ``~/.cache/ratecheck``), subfolder ``kernels``."""
-    root = os.environ.get("RATECHECK_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ratecheck"
-    return Path(root) / "kernels"
+    """Where the generated kernel modules live: ``kernels`` in :func:`~ratecheck._cache.cache_root`."""
+    return cache_root() / "kernels"
 
 
 def _compiled_module(oracle):
@@ -159,8 +158,8 @@ def _compiled_module(oracle):
     of its own in :func:`kernel_cache_dir`, with the oracle's two functions imported as
     the globals ``stoch_grad`` and ``value_grad``, and compiled with ``cache=True``: a
     new process loads the machine code instead of compiling for many seconds. The file
-    name carries a hash of this module, of the oracle's module and of the numba version,
-    so editing either compiles afresh. None (→ in-memory compilation) when the oracle's
+    name carries a hash of ratecheck's sources, of the oracle's module and of the numba
+    version, so editing any of them compiles afresh. None (→ in-memory compilation) when the oracle's
     functions are not importable by name or the folder is not writable.
     """
     funcs = [getattr(f, "py_func", f) for f in (oracle.stoch_grad, oracle.value_grad)]
@@ -169,7 +168,7 @@ def _compiled_module(oracle):
         return None
     try:
         lines = inspect.getsource(_make).splitlines()
-        texts = [inspect.getsource(sys.modules[__name__])] + [inspect.getsource(m) for m in mods]
+        texts = [source_hash()] + [inspect.getsource(m) for m in mods]
     except (OSError, TypeError):
         return None
     if not (lines[0].startswith("def _make(") and lines[-1].strip().startswith("return ")):

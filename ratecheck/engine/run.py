@@ -23,10 +23,11 @@ from ..asynchrony.base import DelayModel
 from ..errors import SpecError
 from . import rng
 from .noise import noise_key, normals
-from .ops import ASSIGN, BCAST, GRAD, STEP, TGRAD, TSCALE, TSWAP, TSYNC, is_gradient
+from .ops import ASSIGN, GRAD, STEP, TGRAD, TSCALE, TSWAP, TSYNC, is_gradient
 from .recursion import (C_APPLIED, C_BSTAMP, C_CKPT, C_COMPUTED, C_GRADROW, C_IT, C_MAXDELAY,
                         C_STAMP, M_ALIVE, M_DIVERGED_AT, M_MINGSQ, MU2, N_CTR, N_FIELDS, N_MEM, N_STATS, PLAIN,
                         R_ACC2, R_XPREV, checkpoint_grid, new_update, recursion_kernel, step_numpy)
+from .clock import worker_time_until
 from .schedule import ScheduleDriver
 from .trace import CHECKPOINT_FIELDS, STATISTICS, RunResult
 
@@ -119,12 +120,10 @@ def simulate(problem, model, algorithm, gammas, seed: int, *, max_iter=math.inf,
                 break
     final = {"iteration": int(ctr[C_IT]), "time": last_t, "applied": int(ctr[C_APPLIED])}
     if not early and ctr[C_IT] >= max_iter:  # the schedule stopped right after the last update
-        c = driver.clock
-        live = c.heap_w[: c.size[0]]
         final.update(computed=int(driver.prog[1]), discarded=int(driver.prog[3]),
-                     worker_time=float(c.busy[0] + np.maximum(last_t - c.start[live], 0.0).sum()))
+                     worker_time=worker_time_until(driver.clock, last_t))
     elif ctr[C_IT] > 0:  # it ran past the last update (early stop, time horizon): recount up to it
-        final.update(_schedule_at(algorithm, model, problem, seed, int(ctr[C_IT]), last_t))
+        final.update(_schedule_states(algorithm, model, problem, seed, [int(ctr[C_IT])], [last_t])[0])
     else:
         final.update(computed=0, discarded=0, worker_time=0.0)
     # mean number of busy workers over [0, time]: the concurrency the asynchronous
@@ -172,35 +171,22 @@ def _worker_time_column(H, algorithm, model, problem, seed: int) -> np.ndarray:
     return out
 
 
-def _schedule_at(algorithm, model, problem, seed: int, k: int, t: float) -> dict:
-    """Gradients computed and discarded, and worker time W(t), when update k happens at
-    time t (the schedule replayed alone up to it: same seed, same draws)."""
+def _schedule_states(algorithm, model, problem, seed: int, iterations, times) -> list[dict]:
+    """Gradients computed and discarded, and worker time W(t_j), at the updates k_j
+    (ascending) that happen at times t_j: the schedule replayed alone (same seed, so the
+    same draws), stopping right after each k_j."""
     drv = ScheduleDriver(algorithm, model, problem, seed)
-    for _ in drv.chunks(k, math.inf):
-        pass
-    c = drv.clock
-    live = c.heap_w[: c.size[0]]
-    return {"computed": int(drv.prog[1]), "discarded": int(drv.prog[3]),
-            "worker_time": float(c.busy[0] + np.maximum(t - c.start[live], 0.0).sum())}
+    out = []
+    for k, t in zip(iterations, times):
+        for _ in drv.chunks(k, math.inf):
+            pass
+        out.append({"computed": int(drv.prog[1]), "discarded": int(drv.prog[3]), "worker_time": worker_time_until(drv.clock, t)})
+    return out
 
 
 def worker_time_at(algorithm, model, problem, seed: int, iterations, times) -> np.ndarray:
-    """Worker time at the update times t_j of the (ascending) iterations k_j.
-
-    Replays the schedule alone (same seed, so the same draws) up to each k_j, then adds
-    the work in flight at t_j to the clock's busy time of the computations finished or
-    stopped so far: W(t_j) = Σ_{computations} (min(end, t_j) − start)⁺, every started
-    computation counted, also one whose gradient is discarded or stopped (GTA, Rennala).
-    """
-    drv = ScheduleDriver(algorithm, model, problem, seed)
-    c = drv.clock
-    out = np.empty(len(iterations))
-    for j, (k, t) in enumerate(zip(iterations, times)):
-        for _ in drv.chunks(k, math.inf):
-            pass
-        live = c.heap_w[: c.size[0]]
-        out[j] = c.busy[0] + np.maximum(t - c.start[live], 0.0).sum()
-    return out
+    """Worker time W(t_j) (:func:`~.clock.worker_time_until`) at the updates k_j (ascending)."""
+    return np.array([st["worker_time"] for st in _schedule_states(algorithm, model, problem, seed, iterations, times)])
 
 
 # --- the python replay (problems without a fast oracle) ---------------------------------

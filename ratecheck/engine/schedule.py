@@ -12,12 +12,22 @@ from __future__ import annotations
 import numpy as np
 
 from ..algorithms.base import DONE, N_PROGRESS, NEED_WORK
+from ..errors import SpecError
 from . import rng
 from .clock import DURATION, RATE, new_clock
 from .ops import new_ops
 
 #: op-buffer budget: about this many noise numbers per chunk (32 MB of float64)
 NOISE_BUDGET = 1 << 22
+
+
+def _checked(work, count: int, who: str = "") -> np.ndarray:
+    """``work`` as float64 of length ``count``, every entry finite and > 0 (else SpecError)."""
+    work = np.asarray(work, dtype=np.float64)
+    if work.shape != (count,) or not np.all(np.isfinite(work) & (work > 0)):
+        bad = work[~(np.isfinite(work) & (work > 0))][:1] if work.ndim == 1 else work
+        raise SpecError("asynchrony", f"{who}compute work must be finite and > 0, got {bad}")
+    return work
 
 
 class ScheduleDriver:
@@ -32,8 +42,6 @@ class ScheduleDriver:
         self.n = n
         self.parts = np.arange(n, dtype=np.int64) if problem is not None and problem.n_parts > 1 else np.zeros(n, np.int64)
         if problem is not None and problem.n_parts not in (1, n):
-            from ..errors import SpecError
-
             raise SpecError("asynchrony.n", f"the problem has {problem.n_parts} parts (one per worker) but the model has n = {n} workers")
         # draws kept per worker: wide enough that refills (Python) are rare, ≤ 2²² in all
         self.width = int(np.clip((1 << 22) // n, 32, 4096))
@@ -62,13 +70,7 @@ class ScheduleDriver:
         else:
             samples = np.full(count, -1, np.int64)
         gen = self.streams.gen(rng.WORK, w) if self.model.random else None
-        work = np.asarray(self.model.work(w, gen, samples, p), dtype=np.float64)
-        if work.shape != (count,) or not np.all(np.isfinite(work)) or np.any(work <= 0):
-            from ..errors import SpecError
-
-            bad = work[~(np.isfinite(work) & (work > 0))][:1]
-            raise SpecError("asynchrony", f"worker {w}: compute work must be finite and > 0, got {bad}")
-        return work, samples
+        return _checked(self.model.work(w, gen, samples, p), count, f"worker {w}: "), samples
 
     def _constant_tables(self) -> bool:
         """Fill every table at once when each worker's work is one constant and no sample
@@ -77,12 +79,7 @@ class ScheduleDriver:
         work = self.model.constant_work()
         if work is None or (p is not None and p.n_samples > 0):
             return False
-        work = np.asarray(work, np.float64)
-        if work.shape != (self.n,) or not np.all(np.isfinite(work) & (work > 0)):
-            from ..errors import SpecError
-
-            raise SpecError("asynchrony", f"compute work must be finite and > 0, got {work[~(np.isfinite(work) & (work > 0))][:1]}")
-        self.clock.work[:] = work[:, None]
+        self.clock.work[:] = _checked(work, self.n)[:, None]
         self.clock.sample[:] = -1
         return True
 
