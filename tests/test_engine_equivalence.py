@@ -50,3 +50,20 @@ def test_engine_trajectory_equals_reference(quad, method, params, profile):
     assert its[-1] == K
     np.testing.assert_allclose(res.checkpoints["fgap"], fgap[its], rtol=1e-12)
     np.testing.assert_allclose(res.checkpoints["dist_sq"], dist[its], rtol=1e-12)
+
+
+@pytest.mark.parametrize("method,params", [("asgd", {}), ("rennala-sgd", {"S": 3})])
+def test_long_runs_refill_the_work_tables_correctly(quad, method, params):
+    """Two workers and 12 000 updates: each worker computes past the 4096 draws its work
+    table holds, so the refills (constant-work tables: only the base moves) are exercised."""
+    n, gamma, K = 2, 0.05, 12_000
+    model = make_model({"model": "fixed", "tau": [1.0, 1.7]})
+    (res,) = simulate(quad, model, ALGORITHMS.get(method)({"gamma": gamma, **params}), [gamma], SEED, max_iter=K)
+    key = noise_key(SEED)
+    xs = reference_run(method, quad.eigenvalues, quad.x_star, quad.noise_scale, model.tau, gamma, K,
+                       noise=lambda w, k: normals(key, np.array([w]), np.array([k]), quad.d)[0],
+                       x0=quad.x0, **params)
+    assert res.final["computed"] > 2 * 4096
+    its = res.checkpoints["iteration"].astype(int)
+    fgap = np.array([quad.f(xs[i]) - quad.f_star for i in its])
+    np.testing.assert_allclose(res.checkpoints["fgap"], fgap, rtol=1e-12)

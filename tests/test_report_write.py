@@ -221,3 +221,9 @@ def test_the_report_shows_the_models_tau_statistics():
     assert rows["τ_max"] == "4" and float(rows["τ_avg = (1/n) Σ τ_i"]) == pytest.approx(7 / 3, rel=1e-3)
     assert float(rows["H_3 (harmonic mean of the 3 fastest)"]) == pytest.approx(12 / 7, rel=1e-3)
     assert "H_2 (harmonic mean of the 2 fastest)" not in rows  # n = 3: m ∈ {1, 1, 1, 3}
+
+
+def test_the_specs_description_opens_the_report(tmp_path):
+    write_report(tmp_path, {"title": "T", "spec": {"check": {"description": "Why this check exists."}}})
+    lines = [ln for ln in (tmp_path / "report.md").read_text(encoding="utf-8").splitlines() if ln.strip()]
+    assert lines[0] == "# T" and lines[1] == "Why this check exists."

@@ -204,6 +204,12 @@ def test_ordering_resolves_censoring_when_it_decides_the_pair():
     runs = sweep("fast", lambda e: 3 / e**2, eps=[0.01]) + sweep("slow", lambda e: 1e9, eps=[0.01], horizon=10**6)
     v = one(ORDER, runs, {})
     assert v["status"] == "pass" and v["points"][0]["wins"] == 10
+    # the slower runs are censored at the horizon 10⁶: each ratio is at most hit / 10⁶, and
+    # the median is reported as that upper bound, never as 0
+    p = v["points"][0]
+    bound = np.median(np.array(p["faster_values"]) / np.array(p["slower_values"]))
+    assert p["ratio_is_upper_bound"] and v["ratio"] == pytest.approx(bound) and v["ratio"] > 0
+    assert "ratio ≤ " in v["reason"]
 
 
 # --- optimal-parameter ---------------------------------------------------------------
