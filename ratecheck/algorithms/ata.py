@@ -56,7 +56,7 @@ from .rennala import Rennala
 R_UTA, R_FTA, R_ATA, R_ATA_EMPIRICAL = 0, 1, 2, 3
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def scores(rule, width, k, K, total, mu, out):
     """s_i^k of the rule (FTA: μ_i; ATA / ATA-Empirical: the formulas of the module
     docstring, ``width`` = α or η); unsampled workers (K_i = 0) get 0."""
@@ -75,7 +75,7 @@ def scores(rule, width, k, K, total, mu, out):
                 out[i] = mean * max(1.0 - 2.0 * width * (math.sqrt(r) + r), 0.0)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def allocate(s, K, B, explore, a):
     """a = argmin_{Σa = B} max_j a_j s_j, greedily (module docstring); with ``explore``
     every worker with K_j = 0 first gets one task, in label order."""
@@ -96,7 +96,7 @@ def allocate(s, K, B, explore, a):
         a[best] += 1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def begin_round(c, st, rule, width, B, k, t):
     """Choose a^k and start every worker with a task at time t."""
     left, K, total, mu, s, count, turn = st
@@ -115,7 +115,7 @@ def begin_round(c, st, rule, width, B, k, t):
     count[0] = 0
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def allocation_kernel(c, ops, prog, st, prm, lim, cap):
     left, K, total, mu, s, count, turn = st
     B, rule, width = int(prm[0]), int(prm[1]), prm[2]

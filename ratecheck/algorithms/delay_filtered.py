@@ -26,7 +26,7 @@ from ._kernel import apply_now, pause, reassign, start_all
 from .base import COMPUTED, DISCARDED, INIT, ITER, Algorithm, Param
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def delay_filtered_kernel(c, ops, prog, st, prm, lim, cap):
     disp = st[0]
     n = disp.shape[0]

@@ -40,7 +40,7 @@ from ._kernel import pause, start_all
 from .base import COMPUTED, INIT, ITER, Algorithm
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def ia2sgd_kernel(c, ops, prog, st, prm, lim, cap):
     disp, filled, nfilled = st
     n = disp.shape[0]

@@ -53,7 +53,7 @@ NBUF, POS, PHASE, ZEROS, STOPN = range(5)
 TIE_SLACK = 1e-12
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def malenia_kernel(c, ops, prog, st, prm, lim, cap):
     B, bw, bk, bs, sc, stop_t = st
     n = B.shape[0]

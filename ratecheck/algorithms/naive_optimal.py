@@ -27,7 +27,7 @@ from ._kernel import apply_now, pause, reassign, start_all
 from .base import COMPUTED, INIT, ITER, Algorithm, Param
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def naive_optimal_kernel(c, ops, prog, st, prm, lim, cap):
     disp = st[0]
     m = int(prm[0])

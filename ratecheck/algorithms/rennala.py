@@ -23,7 +23,7 @@ from ._kernel import pause, start_all
 from .base import COMPUTED, INIT, ITER, Algorithm, Param
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def rennala_kernel(c, ops, prog, st, prm, lim, cap):
     count = st[0]
     n = c.k.shape[0]

@@ -34,7 +34,7 @@ from ._kernel import apply_now, pause, reassign, start_all
 from .base import COMPUTED, INIT, ITER, Algorithm
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def rescaled_kernel(c, ops, prog, st, prm, lim, cap):
     disp, total, count = st
     n = disp.shape[0]

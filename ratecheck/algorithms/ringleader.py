@@ -47,7 +47,7 @@ from .base import COMPUTED, INIT, ITER, Algorithm
 PHASE, ARRIVED, REMAINING = range(3)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _fold(c, ops, w, row, b, delay):
     """Add worker w's arrived gradient as the (b+1)-th term of the mean in ``row``."""
     if b > 0:
@@ -55,7 +55,7 @@ def _fold(c, ops, w, row, b, delay):
     emit_tgrad(ops, w, c.k[w], current_sample(c, w), 1.0 / (b + 1.0), delay, row)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def ringleader_kernel(c, ops, prog, st, prm, lim, cap):
     disp, cur, nxt, needs, sc = st
     n = disp.shape[0]

@@ -30,7 +30,7 @@ from .base import COMPUTED, DISCARDED, INIT, ITER, Algorithm, Param
 # holds the oldest point, so the computations to stop are always at the head.
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _unlink(prev, nxt, ends, w):
     p, q = prev[w], nxt[w]
     if p >= 0:
@@ -45,7 +45,7 @@ def _unlink(prev, nxt, ends, w):
     nxt[w] = -1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _append(prev, nxt, ends, w):
     tail = ends[1]
     prev[w] = tail
@@ -57,7 +57,7 @@ def _append(prev, nxt, ends, w):
     ends[1] = w
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def ringmaster_kernel(c, ops, prog, st, prm, lim, cap):
     disp, prev, nxt, ends = st
     n = disp.shape[0]

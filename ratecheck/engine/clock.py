@@ -76,7 +76,7 @@ def _swap(ht, hw, pos, i, j):
     pos[hw[j]] = j
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def _sift_up(ht, hw, pos, i):
     while i > 0:
         p = (i - 1) >> 1
@@ -87,7 +87,7 @@ def _sift_up(ht, hw, pos, i):
             break
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def _sift_down(ht, hw, pos, n, i):
     while True:
         a = 2 * i + 1
@@ -102,7 +102,7 @@ def _sift_down(ht, hw, pos, n, i):
             break
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def _remove_at(ht, hw, pos, size, i):
     last = size[0] - 1
     w = hw[i]
@@ -165,14 +165,14 @@ def _time_of_work(breaks, rates, cum, period, w, target):
 # A call that passes the whole Clock tuple to a function LLVM does not inline costs ~20 ns
 # per field (every array of the tuple is reference-counted at the call); the one-line
 # wrappers are inlined, so only arrays cross a call boundary.
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def start(c, w, t):
     """Worker w starts its next computation at time t; returns that computation's index k."""
     return _start(c.k, c.base, c.work, c.mode, c.low, c.start, c.size, c.heap_t, c.heap_w, c.pos,
                   c.breaks, c.rates, c.cum, c.period, w, t)
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def _start(ks, base, work, mode, low, st, size, ht, hw, pos, breaks, rates, cum, period, w, t):
     k = ks[w] + 1
     ks[w] = k
@@ -194,24 +194,24 @@ def _start(ks, base, work, mode, low, st, size, ht, hw, pos, breaks, rates, cum,
     return k
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def peek_time(c):
     """Finish time of the next computation (inf when none is in flight)."""
     return _peek_time(c.heap_t, c.size)
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def _peek_time(ht, size):
     return ht[0] if size[0] > 0 else np.inf
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def pop(c):
     """Remove the next finishing computation; returns (time, worker)."""
     return _pop(c.heap_t, c.heap_w, c.pos, c.size, c.busy, c.start)
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def _pop(ht, hw, pos, size, busy, st):
     t = ht[0]
     w = hw[0]
@@ -220,13 +220,13 @@ def _pop(ht, hw, pos, size, busy, st):
     return t, w
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def cancel(c, w, t):
     """Stop worker w's computation at time t (its work so far counts as busy time)."""
     _cancel(c.heap_t, c.heap_w, c.pos, c.size, c.busy, c.start, w, t)
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def _cancel(ht, hw, pos, size, busy, st, w, t):
     i = pos[w]
     if i >= 0:
@@ -234,13 +234,13 @@ def _cancel(ht, hw, pos, size, busy, st, w, t):
         busy[0] += t - st[w]
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def current_sample(c, w):
     """Sample index of worker w's current computation."""
     return _current_sample(c.sample, c.k, c.base, w)
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def _current_sample(sample, ks, base, w):
     return sample[w, ks[w] - base[w]]
 

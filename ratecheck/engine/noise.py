@@ -113,21 +113,26 @@ def ziggurat_tables(r: float = ZIGGURAT_R, layers: int = 256):
     return k, w, fx, v, x
 
 
-_K, _WT, _F, _V, _X = ziggurat_tables()
+_ZK, _W, _ZF, _V, _X = ziggurat_tables()
+# widths with the sign folded in: entry i + 256 s is (−1)^s w_i, so a word's low 9 bits
+# pick the layer and the sign at once (no data-dependent branch on the sign)
+_ZW = np.concatenate([_W, -_W])
 _INV_R = 1.0 / ZIGGURAT_R
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def _normal(state, K, W, F):
-    """(next state, one standard normal) from the SplitMix64 stream at ``state``."""
+def _normal(state):
+    """(next state, one standard normal) from the SplitMix64 stream at ``state``.
+
+    Bits 0–7 of a word pick the layer i, bit 8 the sign, bits 12–63 the uniform u."""
     while True:
         state, word = _splitmix(state)
-        i = np.int64(word & uint64(0xFF))
-        neg = (word >> uint64(8)) & uint64(1)
+        j = np.int64(word & uint64(0x1FF))
+        i = j & 0xFF
         u = word >> uint64(12)  # 52 bits
-        x = np.float64(u) * W[i]
-        if u < K[i]:
-            return state, -x if neg else x
+        x = np.float64(u) * _ZW[j]  # signed; (−w)·u = −(w·u) exactly
+        if u < _ZK[i]:
+            return state, x
         if i == 0:  # the tail beyond r
             while True:
                 state, a = _splitmix(state)
@@ -136,25 +141,25 @@ def _normal(state, K, W, F):
                 yy = -np.log((np.float64(b >> uint64(11)) + 1.0) * _U53)
                 if yy + yy > xx * xx:
                     z = ZIGGURAT_R + xx
-                    return state, -z if neg else z
+                    return state, -z if j >= 256 else z
         state, c = _splitmix(state)
-        y = F[i] + np.float64(c >> uint64(11)) * _U53 * (F[i + 1] - F[i])
+        y = _ZF[i] + np.float64(c >> uint64(11)) * _U53 * (_ZF[i + 1] - _ZF[i])
         if y < np.exp(-0.5 * x * x):
-            return state, -x if neg else x
+            return state, x
 
 
 @njit(cache=True, _nrt=False)
-def fill_normals(key, w, k, out, K, W, F):
+def fill_normals(key, w, k, out):
     """Write the standard normals of computation k of worker w into ``out``."""
     state, _, _, _ = philox4x64(uint64(w), uint64(k), uint64(0), uint64(0), uint64(key[0]), uint64(key[1]))
     for j in range(out.shape[0]):
-        state, out[j] = _normal(state, K, W, F)
+        state, out[j] = _normal(state)
 
 
 @njit(cache=True, _nrt=False)
-def _fill_rows(key, ws, ks, out, K, W, F):
+def _fill_rows(key, ws, ks, out):
     for r in range(ws.shape[0]):
-        fill_normals(key, ws[r], ks[r], out[r], K, W, F)
+        fill_normals(key, ws[r], ks[r], out[r])
 
 
 def normals(key, ws, ks, dim: int) -> np.ndarray:
@@ -162,5 +167,5 @@ def normals(key, ws, ks, dim: int) -> np.ndarray:
     ws, ks = np.asarray(ws, np.int64), np.asarray(ks, np.int64)
     out = np.empty((ws.shape[0], max(int(dim), 1)))
     if dim > 0:
-        _fill_rows(key, ws, ks, out, _K, _WT, _F)
+        _fill_rows(key, ws, ks, out)
     return out

@@ -66,7 +66,7 @@ def new_ops(capacity: int) -> Ops:
 from numba import njit  # noqa: E402
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def _push(ops, kind, w, k, s, c, t, n, delay):
     i = ops.size[0]
     ops.kind[i] = kind
@@ -80,45 +80,45 @@ def _push(ops, kind, w, k, s, c, t, n, delay):
     ops.size[0] = i + 1
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def emit_bcast(ops):
     _push(ops, BCAST, -1, -1, -1, 0.0, 0.0, 0, 0)
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def emit_assign(ops, w):
     _push(ops, ASSIGN, w, -1, -1, 0.0, 0.0, 0, 0)
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def emit_grad(ops, w, k, s, c, delay):
     """Use computation k of worker w (sample s) with weight c; record its delay."""
     _push(ops, GRAD, w, k, s, c, 0.0, 0, delay)
     ops.delay_counts[min(delay, MAX_DELAY_BIN)] += 1
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def emit_step(ops, c, t, computed):
     _push(ops, STEP, -1, -1, -1, c, t, computed, 0)
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def emit_tgrad(ops, w, k, s, c, delay, row):
     """Add computation k of worker w (sample s), weighted c, to table row ``row``."""
     _push(ops, TGRAD, w, k, s, c, 0.0, row, delay)
     ops.delay_counts[min(delay, MAX_DELAY_BIN)] += 1
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def emit_tscale(ops, row, a):
     _push(ops, TSCALE, row, -1, -1, a, 0.0, 0, 0)
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def emit_tswap(ops, r, s):
     _push(ops, TSWAP, r, -1, -1, 0.0, 0.0, s, 0)
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def emit_tsync(ops):
     _push(ops, TSYNC, -1, -1, -1, 0.0, 0.0, 0, 0)

@@ -32,6 +32,14 @@ arXiv:2304.04172, the STORM-style correction). The rule state lives in
 :class:`Update` (built by :func:`new_update`); :func:`step_numpy` is the same rules for
 the numpy replay of :mod:`.run`.
 
+**Iterate versions.** The iterates live in :class:`Iterates`: XH (B, n + 3, d) holds
+every version of x that is still needed (the current one, the last broadcast, and the
+point each worker was handed) in reference-counted slots. STEP writes x_{k+1} into a
+free slot (the same arithmetic as an in-place update), and ASSIGN and BCAST only move
+a slot index, so handing out a point costs O(1) whatever d and B; a slot is freed when
+nothing refers to it, and n + 3 slots always suffice (n workers, the current x, the
+broadcast point, and the one being written).
+
 **Gradient table.** For a method with ``table_rows(n) > 0`` the Update also holds the
 table T (B, rows, d) of :mod:`.ops` and Tsum = Σ_{r<n} T_r, kept up to date by every
 TGRAD, TSCALE and TSWAP that touches a row below n and recomputed (in row order) by
@@ -55,14 +63,15 @@ import numpy as np
 from numba import njit
 
 from .._cache import cache_root, source_hash
+from .noise import fill_normals
 from .ops import ASSIGN, GRAD, STEP, TGRAD, TSCALE, TSWAP, TSYNC
 from .trace import CHECKPOINT_FIELDS, STATISTICS
 
 N_STATS = len(STATISTICS)
 N_FIELDS = len(CHECKPOINT_FIELDS)
 # counters in `ctr`
-C_IT, C_APPLIED, C_MAXDELAY, C_CKPT, C_STAMP, C_BSTAMP, C_GRADROW, C_COMPUTED = range(8)
-N_CTR = 8
+C_IT, C_APPLIED, C_MAXDELAY, C_CKPT, C_STAMP, C_BSTAMP, C_COMPUTED = range(7)
+N_CTR = 7
 # per-member scalars in `mem`
 M_SUMGSQ, M_MINGSQ, M_ALIVE, M_DIVERGED_AT, M_DONE = range(5)
 N_MEM = 5
@@ -72,6 +81,66 @@ RULES = ("plain", "heavy-ball", "ema-momentum", "anytime-ema", "mu2")
 PLAIN, HEAVY_BALL, EMA, ANYTIME_EMA, MU2 = range(5)
 R_MOM, R_W, R_ACC2, R_XPREV = range(4)  # v / m / d; primal w; G′ accumulator; previous x
 _ROWS = (0, 1, 1, 2, 4)
+
+Iterates = namedtuple("Iterates", "XH ptr refs free top")
+Iterates.__doc__ = ("Iterate versions (module docstring): slots XH (B, n + 3, d), the slot of each "
+                    "worker's point ptr (n; −1 before its first ASSIGN), reference counts refs, a stack of "
+                    "free slots, and top = (current slot, broadcast slot, number of free slots).")
+CUR, BSLOT, NFREE = range(3)
+
+
+def new_iterates(X0: np.ndarray, n: int) -> Iterates:
+    """Versions for B starting points X0 (B, d) and n workers: x₀ in slot 0, current and broadcast."""
+    B, d = X0.shape
+    slots = n + 3
+    XH = np.zeros((B, slots, d))
+    XH[:, 0] = X0
+    refs = np.zeros(slots, np.int64)
+    refs[0] = 2
+    return Iterates(XH, np.full(n, -1, np.int64), refs, np.arange(slots - 1, 0, -1, dtype=np.int64),
+                    np.array([0, 0, slots - 1], np.int64))
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _release(refs, free, top, slot):
+    refs[slot] -= 1
+    if refs[slot] == 0:
+        free[top[NFREE]] = slot
+        top[NFREE] += 1
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def take_slot(its):
+    """A free slot for the next iterate (its reference: the current iterate, once installed)."""
+    top = its.top
+    top[NFREE] -= 1
+    slot = its.free[top[NFREE]]
+    its.refs[slot] = 1
+    return slot
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def install(its, slot):
+    """Make ``slot`` (from :func:`take_slot`) the current iterate, releasing the old one."""
+    old = its.top[CUR]
+    its.top[CUR] = slot
+    _release(its.refs, its.free, its.top, old)
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def hand_out(its, w):
+    """ASSIGN (w ≥ 0: worker w's point) or BCAST (w = −1: the broadcast point) of the current iterate."""
+    cur = its.top[CUR]
+    its.refs[cur] += 1
+    if w < 0:
+        old = its.top[BSLOT]
+        its.top[BSLOT] = cur
+    else:
+        old = its.ptr[w]
+        its.ptr[w] = cur
+    if old >= 0:
+        _release(its.refs, its.free, its.top, old)
+
 
 Update = namedtuple("Update", "rule prm S Yp Pp T Tsum")
 Update.__doc__ = ("Rule code, its float parameters (β), state S (B, rows, d), for mu2 the previous "
@@ -103,35 +172,36 @@ def new_update(rule: str, prm, X: np.ndarray, n: int, table_rows: int = 0) -> Up
 
 
 @njit(cache=True, _nrt=False)
-def momentum_step(rule, prm, t, gam, c, X, ACC, S, b):
-    """Update t (1, 2, …) of member b under a non-plain rule (module docstring), G = c·ACC."""
-    d = X.shape[1]
+def momentum_step(rule, prm, t, gam, c, xo, xn, acc, Sb):
+    """Update t (1, 2, …) of one member under a non-plain rule (module docstring):
+    x_{t} = ``xo`` → ``xn``, G = c·acc, rule state Sb (rows, d)."""
+    d = xo.shape[0]
     if rule == HEAVY_BALL:
         beta, gc = prm[0], gam * c
         for j in range(d):
-            v = beta * S[b, R_MOM, j] - gc * ACC[b, j]
-            S[b, R_MOM, j] = v
-            X[b, j] += v
+            v = beta * Sb[R_MOM, j] - gc * acc[j]
+            Sb[R_MOM, j] = v
+            xn[j] = xo[j] + v
         return
     if rule == MU2:
         keep = 1.0 - 1.0 / t
         for j in range(d):
-            S[b, R_XPREV, j] = X[b, j]
-            S[b, R_MOM, j] = c * ACC[b, j] + keep * (S[b, R_MOM, j] - c * S[b, R_ACC2, j])
-            S[b, R_ACC2, j] = 0.0
+            Sb[R_XPREV, j] = xo[j]
+            Sb[R_MOM, j] = c * acc[j] + keep * (Sb[R_MOM, j] - c * Sb[R_ACC2, j])
+            Sb[R_ACC2, j] = 0.0
     else:  # EMA, ANYTIME_EMA
         beta = prm[0]
         for j in range(d):
-            S[b, R_MOM, j] = (1.0 - beta) * S[b, R_MOM, j] + beta * (c * ACC[b, j])
+            Sb[R_MOM, j] = (1.0 - beta) * Sb[R_MOM, j] + beta * (c * acc[j])
     if rule == EMA:
         for j in range(d):
-            X[b, j] -= gam * S[b, R_MOM, j]
+            xn[j] = xo[j] - gam * Sb[R_MOM, j]
         return
     tot = 0.5 * t * (t + 1.0)
     a, r = t / tot, (tot - t) / tot
     for j in range(d):
-        S[b, R_W, j] -= gam * S[b, R_MOM, j]
-        X[b, j] = a * S[b, R_W, j] + r * X[b, j]
+        Sb[R_W, j] -= gam * Sb[R_MOM, j]
+        xn[j] = a * Sb[R_W, j] + r * xo[j]
 
 
 _CACHE: dict = {}
@@ -173,7 +243,7 @@ def _compiled_module(oracle):
         return None
     if not (lines[0].startswith("def _make(") and lines[-1].strip().startswith("return ")):
         return None
-    body = textwrap.dedent("\n".join(lines[1:-1])).replace("@njit(_nrt=False)\n", "@njit(cache=True, _nrt=False)\n")
+    body = textwrap.dedent("\n".join(lines[1:-1])).replace("@njit(_nrt=False", "@njit(cache=True, _nrt=False")
     stamp = hashlib.sha256("\0".join(texts + [numba.__version__]).encode()).hexdigest()[:16]
     sg, vg = funcs
     name = f"replay_{sg.__module__.replace('.', '_')}_{sg.__name__}_{stamp}"
@@ -199,13 +269,19 @@ def _compiled_module(oracle):
 
 
 def _make(stoch_grad, value_grad):
-    @njit(_nrt=False)
-    def record(data, b, X, XS, mem, LV, it, f_star, x_star, track_avg, gbuf):
+    @njit(_nrt=False, inline="always")
+    def record(data, b, x, XS, mem, LV, it, f_star, x_star, track_avg, gbuf):
         g, xb = gbuf[0], gbuf[1]  # gradient output and scratch (no allocation: NRT is off)
-        f = value_grad(data, X[b], g)
+        f = value_grad(data, x, g)
         gsq = 0.0
-        for j in range(g.shape[0]):
-            gsq += g[j] * g[j]
+        ds = 0.0
+        if x_star.shape[0] > 0:  # ‖∇f‖² and ‖x − x*‖² in one pass
+            for j in range(g.shape[0]):
+                gsq += g[j] * g[j]
+                ds += (x[j] - x_star[j]) ** 2
+        else:
+            for j in range(g.shape[0]):
+                gsq += g[j] * g[j]
         if not (np.isfinite(f) and np.isfinite(gsq)):
             return False
         mem[b, M_SUMGSQ] += gsq
@@ -221,26 +297,22 @@ def _make(stoch_grad, value_grad):
             LV[b, 4] = value_grad(data, xb, g) - f_star
         else:
             LV[b, 4] = np.nan
-        if x_star.shape[0] > 0:
-            ds = 0.0
-            for j in range(x_star.shape[0]):
-                ds += (X[b, j] - x_star[j]) ** 2
-            LV[b, 5] = ds
-        else:
-            LV[b, 5] = np.nan
+        LV[b, 5] = ds if x_star.shape[0] > 0 else np.nan
         return True
 
-    @njit(_nrt=False)
-    def after_step(data, X, XS, mem, LV, ctr, t, f_star, x_star, track_avg, gbuf,
+    @njit(_nrt=False, inline="always")
+    def after_step(data, its, XS, mem, LV, ctr, t, f_star, x_star, track_avg, gbuf,
                    targets, H, hp, ckpt_iters, CK, stop_stat):
         it = ctr[C_IT]
-        B = X.shape[0]
+        XH = its.XH
+        cur = its.top[CUR]
+        B = XH.shape[0]
         T = targets.shape[0]
         all_done = True
         for b in range(B):
             if mem[b, M_ALIVE] == 0.0:
                 continue
-            if not record(data, b, X, XS, mem, LV, it, f_star, x_star, track_avg, gbuf):
+            if not record(data, b, XH[b, cur], XS, mem, LV, it, f_star, x_star, track_avg, gbuf):
                 mem[b, M_ALIVE] = 0.0
                 mem[b, M_DIVERGED_AT] = it
                 for s in range(N_STATS):
@@ -272,15 +344,16 @@ def _make(stoch_grad, value_grad):
         return all_done and stop_stat >= 0
 
     @njit(_nrt=False)
-    def replay(data, kind, ws, ss, cs, ts, ns, delays, m, Z, parts, gam, X, Y, P, ACC, XS,
+    def replay(data, kind, ws, ks, ss, cs, ts, ns, delays, m, key, z, parts, gam, its, ACC, XS,
                astamp, mem, LV, ctr, f_star, x_star, track_avg, gbuf,
                targets, H, hp, ckpt_iters, CK, stop_stat, upd):
-        B = X.shape[0]
-        d = X.shape[1]
+        XH, ptr, top = its.XH, its.ptr, its.top
+        B = XH.shape[0]
+        d = XH.shape[2]
         rule, S, Yp, Pp, T, Tsum = upd.rule, upd.S, upd.Yp, upd.Pp, upd.T, upd.Tsum
         two = rule == MU2
         g = gbuf[0]
-        nw = Y.shape[1]
+        nw = ptr.shape[0]
         table = T.shape[1] > 0
         for i in range(m):
             op = kind[i]
@@ -288,14 +361,13 @@ def _make(stoch_grad, value_grad):
                 w = ws[i]
                 row = ns[i]
                 fresh = astamp[w] > ctr[C_BSTAMP]
-                z = Z[ctr[C_GRADROW]]
+                pt = ptr[w] if fresh else top[BSLOT]  # the slot of the worker's point
+                if z.shape[0] > 0:  # the computation's noise, shared by the batch
+                    fill_normals(key, w, ks[i], z)
                 for b in range(B):
                     if mem[b, M_ALIVE] == 0.0:
                         continue
-                    if fresh:
-                        stoch_grad(data, Y[b, w], parts[w], ss[i], z, g)
-                    else:
-                        stoch_grad(data, P[b], parts[w], ss[i], z, g)
+                    stoch_grad(data, XH[b, pt], parts[w], ss[i], z, g)
                     c = cs[i]
                     if op == GRAD:
                         for j in range(d):
@@ -313,42 +385,44 @@ def _make(stoch_grad, value_grad):
                             stoch_grad(data, Pp[b], parts[w], ss[i], z, g)
                         for j in range(d):
                             S[b, R_ACC2, j] += c * g[j]
-                ctr[C_GRADROW] += 1
                 ctr[C_APPLIED] += 1
                 if delays[i] > ctr[C_MAXDELAY]:
                     ctr[C_MAXDELAY] = delays[i]
             elif op == STEP:
                 ctr[C_IT] += 1
                 ctr[C_COMPUTED] = ns[i]
+                cur = top[CUR]
+                new = take_slot(its)
                 for b in range(B):
                     if mem[b, M_ALIVE] == 0.0:
                         continue
+                    xo, xn = XH[b, cur], XH[b, new]
                     if table:
                         for j in range(d):
                             ACC[b, j] += Tsum[b, j]
                     if rule == PLAIN:
                         gc = gam[b] * cs[i]
                         for j in range(d):
-                            X[b, j] -= gc * ACC[b, j]
+                            xn[j] = xo[j] - gc * ACC[b, j]
                             ACC[b, j] = 0.0
                     else:
-                        momentum_step(rule, upd.prm, ctr[C_IT], gam[b], cs[i], X, ACC, S, b)
+                        momentum_step(rule, upd.prm, ctr[C_IT], gam[b], cs[i], xo, xn, ACC[b], S[b])
                         for j in range(d):
                             ACC[b, j] = 0.0
                     if track_avg:  # Σ x_k, only for f(x̄_k)
                         for j in range(d):
-                            XS[b, j] += X[b, j]
-                if after_step(data, X, XS, mem, LV, ctr, ts[i], f_star, x_star, track_avg, gbuf,
+                            XS[b, j] += xn[j]
+                install(its, new)
+                if after_step(data, its, XS, mem, LV, ctr, ts[i], f_star, x_star, track_avg, gbuf,
                               targets, H, hp, ckpt_iters, CK, stop_stat):
                     return True
             elif op == ASSIGN:
                 w = ws[i]
                 ctr[C_STAMP] += 1
                 astamp[w] = ctr[C_STAMP]
-                for b in range(B):
-                    for j in range(d):
-                        Y[b, w, j] = X[b, j]
-                    if two:
+                hand_out(its, w)
+                if two:
+                    for b in range(B):
                         for j in range(d):
                             Yp[b, w, j] = S[b, R_XPREV, j]
             elif op == TSCALE:
@@ -385,10 +459,9 @@ def _make(stoch_grad, value_grad):
             else:  # BCAST
                 ctr[C_STAMP] += 1
                 ctr[C_BSTAMP] = ctr[C_STAMP]
-                for b in range(B):
-                    for j in range(d):
-                        P[b, j] = X[b, j]
-                    if two:
+                hand_out(its, -1)
+                if two:
+                    for b in range(B):
                         for j in range(d):
                             Pp[b, j] = S[b, R_XPREV, j]
         return False

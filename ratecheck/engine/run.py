@@ -22,11 +22,12 @@ import numpy as np
 from ..asynchrony.base import DelayModel
 from ..errors import SpecError
 from . import rng
-from .noise import noise_key, normals
-from .ops import ASSIGN, GRAD, STEP, TGRAD, TSCALE, TSWAP, TSYNC, is_gradient
-from .recursion import (C_APPLIED, C_BSTAMP, C_CKPT, C_COMPUTED, C_GRADROW, C_IT, C_MAXDELAY,
-                        C_STAMP, M_ALIVE, M_DIVERGED_AT, M_MINGSQ, MU2, N_CTR, N_FIELDS, N_MEM, N_STATS, PLAIN,
-                        R_ACC2, R_XPREV, checkpoint_grid, new_update, recursion_kernel, step_numpy)
+from .noise import fill_normals, noise_key
+from .ops import ASSIGN, GRAD, STEP, TGRAD, TSCALE, TSWAP, TSYNC
+from .recursion import (BSLOT, C_APPLIED, C_BSTAMP, C_CKPT, C_COMPUTED, C_IT, C_MAXDELAY, C_STAMP, CUR,
+                        M_ALIVE, M_DIVERGED_AT, M_MINGSQ, MU2, N_CTR, N_FIELDS, N_MEM, N_STATS, PLAIN,
+                        R_ACC2, R_XPREV, checkpoint_grid, hand_out, install, new_iterates, new_update,
+                        recursion_kernel, step_numpy, take_slot)
 from .clock import worker_time_until
 from .schedule import ScheduleDriver
 from .trace import CHECKPOINT_FIELDS, STATISTICS, RunResult
@@ -73,8 +74,7 @@ def simulate(problem, model, algorithm, gammas, seed: int, *, max_iter=math.inf,
     path = "replay" if oracle is not None else "replay-python"
 
     X = np.tile(np.asarray(problem.x0, np.float64), (B, 1))
-    Y = np.zeros((B, n, d))
-    P = X.copy()
+    its = new_iterates(X, n)
     ACC = np.zeros((B, d))
     XS = X.copy()
     astamp = np.zeros(n, np.int64)
@@ -90,6 +90,7 @@ def simulate(problem, model, algorithm, gammas, seed: int, *, max_iter=math.inf,
     x_star = np.asarray(problem.x_star, np.float64) if problem.x_star is not None else np.zeros(0)
     stop = STATISTICS.index(stop_statistic) if stop_statistic else -1
     gbuf = np.zeros((2, d))  # the recursion's gradient output and a scratch row
+    z = np.zeros(problem.noise_dim)  # the noise of the computation being replayed
     f_star = float(problem.f_star)
     upd = new_update(algorithm.update, algorithm.update_params(), X, n, algorithm.table_rows(n))
 
@@ -100,18 +101,15 @@ def simulate(problem, model, algorithm, gammas, seed: int, *, max_iter=math.inf,
         replay, after_step = _python_replay(problem), _python_after_step(problem)
         data = None
     parts = driver.parts
-    finished = after_step(data, X, XS, mem, LV, ctr, 0.0, f_star, x_star, track_avg, gbuf, tg, H, hp, grid, CK, stop)
+    finished = after_step(data, its, XS, mem, LV, ctr, 0.0, f_star, x_star, track_avg, gbuf, tg, H, hp, grid, CK, stop)
     last_t, early = 0.0, finished
     if not finished:
         for ops in driver.chunks(max_iter, max_time):
             m = int(ops.size[0])
             kind = ops.kind[:m]
-            g = is_gradient(kind)
-            Z = normals(key, ops.w[:m][g], ops.k[:m][g], problem.noise_dim)
-            ctr[C_GRADROW] = 0
             before = int(ctr[C_IT])
-            early = replay(data, kind, ops.w[:m], ops.s[:m], ops.c[:m], ops.t[:m], ops.n[:m], ops.delay[:m], m, Z, parts,
-                           gam, X, Y, P, ACC, XS, astamp, mem, LV, ctr, f_star, x_star, track_avg, gbuf,
+            early = replay(data, kind, ops.w[:m], ops.k[:m], ops.s[:m], ops.c[:m], ops.t[:m], ops.n[:m], ops.delay[:m], m,
+                           key, z, parts, gam, its, ACC, XS, astamp, mem, LV, ctr, f_star, x_star, track_avg, gbuf,
                            tg, H, hp, grid, CK, stop, upd)
             steps = ops.t[:m][kind == STEP]
             if ctr[C_IT] > before:  # time of the last update replayed (the replay may stop mid-chunk)
@@ -191,19 +189,21 @@ def worker_time_at(algorithm, model, problem, seed: int, iterations, times) -> n
 
 # --- the python replay (problems without a fast oracle) ---------------------------------
 def _python_replay(problem):
-    def replay(data, kind, ws, ss, cs, ts, ns, delays, m, Z, parts, gam, X, Y, P, ACC, XS, astamp, mem, LV, ctr,
+    def replay(data, kind, ws, ks, ss, cs, ts, ns, delays, m, key, z, parts, gam, its, ACC, XS, astamp, mem, LV, ctr,
                f_star, x_star, track_avg, gbuf, tg, H, hp, grid, CK, stop, upd):
         after = _python_after_step(problem)
-        T, Tsum, nw = upd.T, upd.Tsum, Y.shape[1]
+        XH, T, Tsum, nw = its.XH, upd.T, upd.Tsum, its.ptr.size
         for i in range(m):
             op = kind[i]
             if op == GRAD or op == TGRAD:
                 w = ws[i]
                 fresh = astamp[w] > ctr[C_BSTAMP]
-                z = Z[ctr[C_GRADROW]][: problem.noise_dim]
-                for b in range(X.shape[0]):
+                if z.size:
+                    fill_normals(key, w, ks[i], z)
+                pt = its.ptr[w] if fresh else its.top[BSLOT]
+                for b in range(XH.shape[0]):
                     if mem[b, M_ALIVE]:
-                        y = Y[b, w] if fresh else P[b]
+                        y = XH[b, pt]
                         g = cs[i] * problem.stochastic_grad(y, int(parts[w]), int(ss[i]), z)
                         if op == GRAD:
                             ACC[b] += g
@@ -214,7 +214,6 @@ def _python_replay(problem):
                         if upd.rule == MU2:
                             yp = upd.Yp[b, w] if fresh else upd.Pp[b]
                             upd.S[b, R_ACC2] += cs[i] * problem.stochastic_grad(yp, int(parts[w]), int(ss[i]), z)
-                ctr[C_GRADROW] += 1
                 ctr[C_APPLIED] += 1
                 ctr[C_MAXDELAY] = max(ctr[C_MAXDELAY], delays[i])
             elif op == STEP:
@@ -223,6 +222,7 @@ def _python_replay(problem):
                 alive = mem[:, M_ALIVE] != 0
                 if T.shape[1]:
                     ACC[alive] += Tsum[alive]
+                X = XH[:, its.top[CUR]].copy()
                 with np.errstate(all="ignore"):
                     if upd.rule == PLAIN:
                         X[alive] -= (gam[alive] * cs[i])[:, None] * ACC[alive]
@@ -230,7 +230,10 @@ def _python_replay(problem):
                         step_numpy(upd, int(ctr[C_IT]), gam, cs[i], X, ACC, alive)
                 ACC[:] = 0.0
                 XS[alive] += X[alive]
-                if after(data, X, XS, mem, LV, ctr, ts[i], f_star, x_star, track_avg, gbuf, tg, H, hp, grid, CK, stop):
+                new = take_slot(its)
+                XH[:, new] = X
+                install(its, new)
+                if after(data, its, XS, mem, LV, ctr, ts[i], f_star, x_star, track_avg, gbuf, tg, H, hp, grid, CK, stop):
                     return True
             elif op == TSCALE:
                 alive = mem[:, M_ALIVE] != 0
@@ -254,13 +257,13 @@ def _python_replay(problem):
             elif op == ASSIGN:
                 ctr[C_STAMP] += 1
                 astamp[ws[i]] = ctr[C_STAMP]
-                Y[:, ws[i]] = X
+                hand_out(its, ws[i])
                 if upd.rule == MU2:
                     upd.Yp[:, ws[i]] = upd.S[:, R_XPREV]
             else:
                 ctr[C_STAMP] += 1
                 ctr[C_BSTAMP] = ctr[C_STAMP]
-                P[:] = X
+                hand_out(its, -1)
                 if upd.rule == MU2:
                     upd.Pp[:] = upd.S[:, R_XPREV]
         return False
@@ -271,8 +274,9 @@ def _python_replay(problem):
 def _python_after_step(problem):
     from .recursion import M_DONE, M_SUMGSQ
 
-    def after(data, X, XS, mem, LV, ctr, t, f_star, x_star, track_avg, gbuf, tg, H, hp, grid, CK, stop):
+    def after(data, its, XS, mem, LV, ctr, t, f_star, x_star, track_avg, gbuf, tg, H, hp, grid, CK, stop):
         it = ctr[C_IT]
+        X = its.XH[:, its.top[CUR]]
         all_done = True
         for b in range(X.shape[0]):
             if not mem[b, M_ALIVE]:

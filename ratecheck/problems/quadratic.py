@@ -65,7 +65,7 @@ def random_orthogonal(d: int, seed: int) -> np.ndarray:
     return q * np.sign(np.diag(r))
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def _value_grad(data, x, out):
     lam, xs, a, par, flags = data
     d = x.shape[0]
@@ -87,13 +87,17 @@ def _value_grad(data, x, out):
     return 0.5 * v + par[0]
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def _stoch_grad(data, y, part, sample, z, out):
-    _value_grad(data, y, out)
-    par = data[3]
-    mode = data[4][1]
+    lam, xs, _, par, flags = data
+    mode = flags[1]
     s = par[1]
     d = y.shape[0]
+    if flags[0] == 0 and mode == 1:  # diagonal, Gaussian noise: one pass
+        for i in range(d):
+            out[i] = lam[i] * (y[i] - xs[i]) + s * z[i]
+        return
+    _value_grad(data, y, out)
     if mode == 1:
         for i in range(d):
             out[i] += s * z[i]
