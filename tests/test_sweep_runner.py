@@ -61,6 +61,18 @@ def test_reuse_force_and_no_cache(tmp_path):
     assert nc.results[fresh[0].key].checkpoints["fgap"].dtype == np.float64
 
 
+def test_pending_runs_start_round_robin_over_methods(tmp_path):
+    """On a cold cache the workers should compile different methods' kernels at once:
+    pending runs start method by method in turn, each method's runs in their order."""
+    frs = [{**f, "method": m} for m in ("a", "b", "c") for f in fragments(3 if m != "c" else 1)]
+    frs = [{**f, "seed": i} for i, f in enumerate(frs)]  # 0-2: a, 3-5: b, 6: c
+    tasks = [Task.of(f) for f in frs]
+    ex = Counting()
+    out = run_tasks(tasks, ex, ResultStore(tmp_path / "r.sqlite"), backend="serial", progress=False)
+    assert ex.calls == [0, 3, 6, 1, 4, 2, 5]
+    assert sorted(out.results) == sorted(t.key for t in tasks)
+
+
 def test_errors_are_recorded_not_served_and_the_sweep_goes_on(tmp_path):
     store = ResultStore(tmp_path / "r.sqlite")
     tasks = [Task.of({"seed": 0, "params": {"gamma": 1.0}, "fail": True, "meta": {"algorithm": "A"}}), *_tasks(3)]

@@ -7,7 +7,9 @@ discard, with which weight) and which point each worker computes at next, and wr
 that decision as ops (:mod:`ratecheck.engine.ops`). It never sees an iterate, so one
 schedule serves every stepsize (the recursion replays it for a batch of γ's).
 
-Kernel signature (numba ``@njit``)::
+Kernel signature (numba ``@njit(cache=True, _nrt=False)``: no reference counting, so
+no allocation inside the kernel; the clock's verbs and the op emitters are inlined
+into it)::
 
     kernel(clock, ops, prog, st, prm, lim, cap) -> status
 

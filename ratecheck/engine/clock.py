@@ -162,9 +162,11 @@ def _time_of_work(breaks, rates, cum, period, w, target):
 
 # --- the clock's verbs --------------------------------------------------------------------
 # Each verb is a one-line wrapper that hands the arrays it needs to an array-level body.
-# A call that passes the whole Clock tuple to a function LLVM does not inline costs ~20 ns
-# per field (every array of the tuple is reference-counted at the call); the one-line
-# wrappers are inlined, so only arrays cross a call boundary.
+# Verbs and bodies are inlined (numba's IR inlining) into the kernels, which are compiled
+# without reference counting: a call that passes the Clock tuple costs ~20 ns per field
+# with reference counting, and even without it a call that passes a dozen arrays costs
+# more than the heap operation; inlined, the ASGD schedule runs at ~0.09 µs per event
+# (0.16 with calls). The price is a few seconds more of compilation per kernel, once.
 @njit(cache=True, _nrt=False, inline="always")
 def start(c, w, t):
     """Worker w starts its next computation at time t; returns that computation's index k."""

@@ -1,9 +1,10 @@
 """Counter-based Gaussian noise: the draws of computation k of worker w, in O(1).
 
 The noise vector of the k-th gradient computation of worker w is a pure function of
-(seed, w, k), so any batch of (w, k) pairs is drawn in one compiled pass and every
-algorithm run with the same seed sees the same noise for the same (worker,
-computation) pair (common random numbers), whatever order it uses them in:
+(seed, w, k), so the recursion draws it (:func:`fill_normals`) at the moment it replays
+that computation, with no stream to carry, and every algorithm run with the same seed
+sees the same noise for the same (worker, computation) pair (common random numbers),
+whatever order it uses them in:
 
 1. Philox4x64-10 (Salmon, Moraes, Dror, Shaw, "Parallel random numbers: as easy as
    1, 2, 3", SC 2011 — the generator behind ``numpy.random.Philox``) at counter
@@ -14,6 +15,8 @@ computation) pair (common random numbers), whatever order it uses them in:
 3. the ziggurat method with 256 layers (Marsaglia & Tsang, "The ziggurat method for
    generating random variables", J. Stat. Softw. 5(8), 2000): one word per normal in
    ~99% of the draws, exact rejection otherwise (wedges, and Marsaglia's tail beyond r).
+   The sign is folded into the width table (bit 8 of the word picks ±w_i), which
+   removes an unpredictable branch: about 5 ns per normal here, against 10 with it.
 
 The ziggurat's layer table is computed below from its defining equations (r of the
 paper for 256 layers; v from r).

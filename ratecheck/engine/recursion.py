@@ -10,7 +10,13 @@ maintain the statistics of :mod:`.trace` and record
 * the exact first iteration at which each statistic drops to each target.
 
 A batch member whose iterate becomes inf/NaN is frozen and marked diverged at that
-iteration; the others go on.
+iteration; the others go on. The noise of a GRAD (computation k of worker w) is drawn
+by :func:`~.noise.fill_normals` when the GRAD is replayed, once for the whole batch.
+
+Speed: the statistics (``record``, ``after_step``) and an oracle compiled with
+``inline="always"`` are inlined into the replay loop (numba's IR inlining; a call that
+passes a dozen arrays costs more than the arithmetic at small d), at the price of a
+longer first compilation (cached on disk, see :func:`_compiled_module`).
 
 **Update rules.** STEP applies the algorithm's rule (:attr:`Algorithm.update
 <ratecheck.algorithms.base.Algorithm.update>`, parameters from ``update_params()``) to
@@ -269,6 +275,17 @@ def _compiled_module(oracle):
 
 
 def _make(stoch_grad, value_grad):
+    # The oracle is inlined where it runs for every event (an oracle compiled with
+    # inline="always"); the rarer calls (μ²'s second gradient, f(x̄_k)) go through these
+    # wrappers, so that each rare site does not inline (and type) the oracle again.
+    @njit(_nrt=False)
+    def stoch_grad_call(data, y, part, sample, z, out):
+        stoch_grad(data, y, part, sample, z, out)
+
+    @njit(_nrt=False)
+    def value_grad_call(data, x, out):
+        return value_grad(data, x, out)
+
     @njit(_nrt=False, inline="always")
     def record(data, b, x, XS, mem, LV, it, f_star, x_star, track_avg, gbuf):
         g, xb = gbuf[0], gbuf[1]  # gradient output and scratch (no allocation: NRT is off)
@@ -294,7 +311,7 @@ def _make(stoch_grad, value_grad):
         if track_avg:
             for j in range(xb.shape[0]):
                 xb[j] = XS[b, j] / (it + 1)
-            LV[b, 4] = value_grad(data, xb, g) - f_star
+            LV[b, 4] = value_grad_call(data, xb, g) - f_star
         else:
             LV[b, 4] = np.nan
         LV[b, 5] = ds if x_star.shape[0] > 0 else np.nan
@@ -380,9 +397,9 @@ def _make(stoch_grad, value_grad):
                                 Tsum[b, j] += c * g[j]
                     if two:  # same sample and noise at the worker's previous point
                         if fresh:
-                            stoch_grad(data, Yp[b, w], parts[w], ss[i], z, g)
+                            stoch_grad_call(data, Yp[b, w], parts[w], ss[i], z, g)
                         else:
-                            stoch_grad(data, Pp[b], parts[w], ss[i], z, g)
+                            stoch_grad_call(data, Pp[b], parts[w], ss[i], z, g)
                         for j in range(d):
                             S[b, R_ACC2, j] += c * g[j]
                 ctr[C_APPLIED] += 1

@@ -3,8 +3,8 @@
 The driver owns the clock's work tables: it draws the work and the sample index of
 each worker's computations from that worker's own streams (:mod:`.rng`) in blocks,
 refilling between events when the kernel reports ``NEED_WORK``, and hands out the op
-stream in chunks whose size keeps memory bounded (the noise of one chunk is drawn at
-once, so the chunk shrinks as the noise dimension grows).
+stream in chunks of at most :data:`CHUNK` ops, so memory stays bounded whatever the
+horizon (the recursion draws each computation's noise as it replays it).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from . import rng
 from .clock import DURATION, RATE, new_clock
 from .ops import new_ops
 
-#: op-buffer budget: about this many noise numbers per chunk (32 MB of float64)
-NOISE_BUDGET = 1 << 22
+#: ops per chunk (about 7 MB of op buffer)
+CHUNK = 1 << 17
 
 
 def _checked(work, count: int, who: str = "") -> np.ndarray:
@@ -50,9 +50,8 @@ class ScheduleDriver:
             self.clock = new_clock(n, self.width, RATE, breaks, rates, period)
         else:
             self.clock = new_clock(n, self.width, DURATION)
-        noise_dim = problem.noise_dim if problem is not None else 0
         per_event = algorithm.ops_per_event(n)
-        cap = max(4 * per_event, min(1 << 17, NOISE_BUDGET // max(1, noise_dim)))
+        cap = max(4 * per_event, CHUNK)
         self.capacity = cap
         self.headroom = per_event
         self.ops = new_ops(cap)

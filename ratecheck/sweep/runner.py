@@ -14,7 +14,9 @@ Semantics of :func:`run_tasks`:
 * an exception inside ``execute`` becomes ``RunResult(status="error", reason=<one
   line>)``, is recorded, never reused, and the sweep goes on;
 * Ctrl-C cancels the pending runs, stops the workers, keeps everything stored and
-  returns a :class:`SweepOutcome` with ``interrupted=True``.
+  returns a :class:`SweepOutcome` with ``interrupted=True``;
+* the pending runs are started round-robin over their ``method`` (:func:`_interleaved`),
+  so that on a cold cache the workers compile different methods' kernels at once.
 
 Backends (benchopt's joblib/dask split, software-anchors.md §2, in
 ``concurrent.futures`` / ``distributed`` terms):
@@ -255,6 +257,16 @@ def _unique(tasks: Iterable[Task | tuple[str, Mapping[str, Any]]]) -> list[Task]
     return list(seen.values())
 
 
+def _interleaved(tasks: list[Task]) -> list[Task]:
+    """The tasks in round-robin order over ``fragment["method"]`` (first-seen order of the
+    methods; the order within a method is kept)."""
+    groups: dict[Any, list[Task]] = {}
+    for t in tasks:
+        groups.setdefault(t.fragment.get("method"), []).append(t)
+    queues = list(groups.values())
+    return [q[i] for i in range(max(map(len, queues), default=0)) for q in queues if i < len(q)]
+
+
 def run_tasks(
     tasks: Iterable[Task | tuple[str, Mapping[str, Any]]],
     execute: Execute,
@@ -305,6 +317,7 @@ def run_tasks(
             else:
                 done[task.key] = hit
         out.reused = len(done)
+        todo = _interleaved(todo)
         bar = tqdm(total=len(tasks), initial=out.reused, disable=not progress, unit="run",
                    desc="sweep", dynamic_ncols=True)
         runner = _RUNNERS[backend] if todo else _serial  # nothing to do: start no pool
