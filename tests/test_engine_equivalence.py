@@ -67,3 +67,18 @@ def test_long_runs_refill_the_work_tables_correctly(quad, method, params):
     its = res.checkpoints["iteration"].astype(int)
     fgap = np.array([quad.f(xs[i]) - quad.f_star for i in its])
     np.testing.assert_allclose(res.checkpoints["fgap"], fgap, rtol=1e-12)
+
+
+def test_many_workers_refill_narrow_constant_tables(quad):
+    """5000 workers: the constant-work tables are 32 draws wide (they are kept ≤ 2¹⁷
+    entries), so the fast workers refill them many times within 20 000 updates."""
+    n, gamma, K = 5000, 0.002, 20_000
+    model = make_model({"model": "fixed", "n": n, "profile": "sqrt"})
+    (res,) = simulate(quad, model, ALGORITHMS.get("asgd")({"gamma": gamma}), [gamma], SEED, max_iter=K)
+    key = noise_key(SEED)
+    xs = reference_run("asgd", quad.eigenvalues, quad.x_star, quad.noise_scale, model.tau, gamma, K,
+                       noise=lambda w, k: normals(key, np.array([w]), np.array([k]), quad.d)[0], x0=quad.x0)
+    its = res.checkpoints["iteration"].astype(int)
+    assert its[-1] == K
+    fgap = np.array([quad.f(xs[i]) - quad.f_star for i in its])
+    np.testing.assert_allclose(res.checkpoints["fgap"], fgap, rtol=1e-12)

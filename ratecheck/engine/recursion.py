@@ -76,8 +76,8 @@ from .trace import CHECKPOINT_FIELDS, STATISTICS
 N_STATS = len(STATISTICS)
 N_FIELDS = len(CHECKPOINT_FIELDS)
 # counters in `ctr`
-C_IT, C_APPLIED, C_MAXDELAY, C_CKPT, C_STAMP, C_BSTAMP, C_COMPUTED = range(7)
-N_CTR = 7
+C_IT, C_APPLIED, C_MAXDELAY, C_CKPT, C_STAMP, C_BSTAMP, C_COMPUTED, C_ACCUSED = range(8)
+N_CTR = 8  # C_ACCUSED: acc holds gradients (a GRAD since the last STEP)
 # per-member scalars in `mem`
 M_SUMGSQ, M_MINGSQ, M_ALIVE, M_DIVERGED_AT, M_DONE = range(5)
 N_MEM = 5
@@ -287,8 +287,9 @@ def _make(stoch_grad, value_grad):
         return value_grad(data, x, out)
 
     @njit(_nrt=False, inline="always")
-    def record(data, b, x, XS, mem, LV, it, f_star, x_star, track_avg, gbuf):
-        g, xb = gbuf[0], gbuf[1]  # gradient output and scratch (no allocation: NRT is off)
+    def record(data, b, x, mem, LV, it, f_star, x_star, gbuf):
+        """The statistics of member b at x = x_k, except f(x̄_k) (LV[b, 4], see after_step)."""
+        g = gbuf[0]  # gradient output (no allocation: NRT is off)
         f = value_grad(data, x, g)
         gsq = 0.0
         ds = 0.0
@@ -308,12 +309,6 @@ def _make(stoch_grad, value_grad):
         LV[b, 1] = mem[b, M_SUMGSQ] / (it + 1)
         LV[b, 2] = mem[b, M_MINGSQ]
         LV[b, 3] = f - f_star
-        if track_avg:
-            for j in range(xb.shape[0]):
-                xb[j] = XS[b, j] / (it + 1)
-            LV[b, 4] = value_grad_call(data, xb, g) - f_star
-        else:
-            LV[b, 4] = np.nan
         LV[b, 5] = ds if x_star.shape[0] > 0 else np.nan
         return True
 
@@ -325,11 +320,18 @@ def _make(stoch_grad, value_grad):
         cur = its.top[CUR]
         B = XH.shape[0]
         T = targets.shape[0]
+        if track_avg:  # f(x̄_k) in a loop of its own: a call inside the main loop slows it, taken or not
+            g, xb = gbuf[0], gbuf[1]
+            for b in range(B):
+                if mem[b, M_ALIVE] != 0.0:
+                    for j in range(xb.shape[0]):
+                        xb[j] = XS[b, j] / (it + 1)
+                    LV[b, 4] = value_grad_call(data, xb, g) - f_star
         all_done = True
         for b in range(B):
             if mem[b, M_ALIVE] == 0.0:
                 continue
-            if not record(data, b, XH[b, cur], XS, mem, LV, it, f_star, x_star, track_avg, gbuf):
+            if not record(data, b, XH[b, cur], mem, LV, it, f_star, x_star, gbuf):
                 mem[b, M_ALIVE] = 0.0
                 mem[b, M_DIVERGED_AT] = it
                 for s in range(N_STATS):
@@ -379,56 +381,71 @@ def _make(stoch_grad, value_grad):
                 row = ns[i]
                 fresh = astamp[w] > ctr[C_BSTAMP]
                 pt = ptr[w] if fresh else top[BSLOT]  # the slot of the worker's point
+                # acc = 0 and c = 1 (e.g. every ASGD update): the oracle writes acc itself
+                direct = op == GRAD and cs[i] == 1.0 and ctr[C_ACCUSED] == 0
                 if z.shape[0] > 0:  # the computation's noise, shared by the batch
                     fill_normals(key, w, ks[i], z)
                 for b in range(B):
                     if mem[b, M_ALIVE] == 0.0:
                         continue
-                    stoch_grad(data, XH[b, pt], parts[w], ss[i], z, g)
                     c = cs[i]
-                    if op == GRAD:
-                        for j in range(d):
-                            ACC[b, j] += c * g[j]
+                    if direct:
+                        stoch_grad(data, XH[b, pt], parts[w], ss[i], z, ACC[b])
                     else:
-                        for j in range(d):
-                            T[b, row, j] += c * g[j]
-                        if row < nw:
+                        stoch_grad(data, XH[b, pt], parts[w], ss[i], z, g)
+                        if op == GRAD:
                             for j in range(d):
-                                Tsum[b, j] += c * g[j]
-                    if two:  # same sample and noise at the worker's previous point
+                                ACC[b, j] += c * g[j]
+                        else:
+                            for j in range(d):
+                                T[b, row, j] += c * g[j]
+                            if row < nw:
+                                for j in range(d):
+                                    Tsum[b, j] += c * g[j]
+                if two:  # same sample and noise at the worker's previous point (a loop of its
+                    for b in range(B):  # own: a call inside the loop above slows it, taken or not)
+                        if mem[b, M_ALIVE] == 0.0:
+                            continue
                         if fresh:
                             stoch_grad_call(data, Yp[b, w], parts[w], ss[i], z, g)
                         else:
                             stoch_grad_call(data, Pp[b], parts[w], ss[i], z, g)
                         for j in range(d):
-                            S[b, R_ACC2, j] += c * g[j]
+                            S[b, R_ACC2, j] += cs[i] * g[j]
                 ctr[C_APPLIED] += 1
+                if op == GRAD:
+                    ctr[C_ACCUSED] = 1
                 if delays[i] > ctr[C_MAXDELAY]:
                     ctr[C_MAXDELAY] = delays[i]
             elif op == STEP:
                 ctr[C_IT] += 1
                 ctr[C_COMPUTED] = ns[i]
+                ctr[C_ACCUSED] = 0
                 cur = top[CUR]
                 new = take_slot(its)
                 for b in range(B):
                     if mem[b, M_ALIVE] == 0.0:
                         continue
-                    xo, xn = XH[b, cur], XH[b, new]
                     if table:
                         for j in range(d):
                             ACC[b, j] += Tsum[b, j]
+                    xo, xn = XH[b, cur], XH[b, new]
                     if rule == PLAIN:
                         gc = gam[b] * cs[i]
                         for j in range(d):
                             xn[j] = xo[j] - gc * ACC[b, j]
                             ACC[b, j] = 0.0
-                    else:
-                        momentum_step(rule, upd.prm, ctr[C_IT], gam[b], cs[i], xo, xn, ACC[b], S[b])
-                        for j in range(d):
-                            ACC[b, j] = 0.0
-                    if track_avg:  # Σ x_k, only for f(x̄_k)
-                        for j in range(d):
-                            XS[b, j] += xn[j]
+                if rule != PLAIN:  # a loop of its own, as for μ² above
+                    for b in range(B):
+                        if mem[b, M_ALIVE] != 0.0:
+                            momentum_step(rule, upd.prm, ctr[C_IT], gam[b], cs[i], XH[b, cur], XH[b, new], ACC[b], S[b])
+                            for j in range(d):
+                                ACC[b, j] = 0.0
+                if track_avg:  # Σ x_k, only for f(x̄_k)
+                    for b in range(B):
+                        if mem[b, M_ALIVE] != 0.0:
+                            for j in range(d):
+                                XS[b, j] += XH[b, new, j]
                 install(its, new)
                 if after_step(data, its, XS, mem, LV, ctr, ts[i], f_star, x_star, track_avg, gbuf,
                               targets, H, hp, ckpt_iters, CK, stop_stat):

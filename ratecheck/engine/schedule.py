@@ -43,8 +43,10 @@ class ScheduleDriver:
         self.parts = np.arange(n, dtype=np.int64) if problem is not None and problem.n_parts > 1 else np.zeros(n, np.int64)
         if problem is not None and problem.n_parts not in (1, n):
             raise SpecError("asynchrony.n", f"the problem has {problem.n_parts} parts (one per worker) but the model has n = {n} workers")
-        # draws kept per worker: wide enough that refills (Python) are rare, ≤ 2²² in all
-        self.width = int(np.clip((1 << 22) // n, 32, 4096))
+        # draws kept per worker: wide enough that refills (Python) are rare, ≤ 2²² in all;
+        # constant tables (a refill only moves ``base``) ≤ 2¹⁷, so that they stay in cache
+        constant = None if problem is not None and problem.n_samples > 0 else model.constant_work()
+        self.width = int(np.clip((1 << (22 if constant is None else 17)) // n, 32, 4096))
         if model.kind == "rate":
             breaks, rates, period = model.rate_table()
             self.clock = new_clock(n, self.width, RATE, breaks, rates, period)
@@ -58,7 +60,7 @@ class ScheduleDriver:
         self.prog = np.zeros(N_PROGRESS, np.int64)
         self.state = algorithm.state_for(model)
         self.prm = algorithm.kernel_params()
-        self.constant = self._constant_tables()
+        self.constant = self._constant_tables(constant)
         self._fill(np.arange(n))
 
     # --- work tables ----------------------------------------------------------------
@@ -71,12 +73,11 @@ class ScheduleDriver:
         gen = self.streams.gen(rng.WORK, w) if self.model.random else None
         return _checked(self.model.work(w, gen, samples, p), count, f"worker {w}: "), samples
 
-    def _constant_tables(self) -> bool:
-        """Fill every table at once when each worker's work is one constant and no sample
-        is drawn (the fixed model): the tables never change, a refill only moves ``base``."""
-        p = self.problem
-        work = self.model.constant_work()
-        if work is None or (p is not None and p.n_samples > 0):
+    def _constant_tables(self, work) -> bool:
+        """Fill every table at once when each worker's work is one constant (``work``, the
+        fixed model's; None otherwise) and no sample is drawn: the tables never change, a
+        refill only moves ``base``."""
+        if work is None:
             return False
         self.clock.work[:] = _checked(work, self.n)[:, None]
         self.clock.sample[:] = -1
