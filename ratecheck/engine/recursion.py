@@ -76,8 +76,10 @@ from .trace import CHECKPOINT_FIELDS, STATISTICS
 N_STATS = len(STATISTICS)
 N_FIELDS = len(CHECKPOINT_FIELDS)
 # counters in `ctr`
-C_IT, C_APPLIED, C_MAXDELAY, C_CKPT, C_STAMP, C_BSTAMP, C_COMPUTED, C_ACCUSED = range(8)
-N_CTR = 8  # C_ACCUSED: acc holds gradients (a GRAD since the last STEP)
+# C_ACCUSED: acc holds gradients (a GRAD since the last STEP); C_LASTSTEP: the index in
+# the chunk of the last STEP replayed
+C_IT, C_APPLIED, C_MAXDELAY, C_CKPT, C_STAMP, C_BSTAMP, C_COMPUTED, C_ACCUSED, C_LASTSTEP = range(9)
+N_CTR = 9
 # per-member scalars in `mem`
 M_SUMGSQ, M_MINGSQ, M_ALIVE, M_DIVERGED_AT, M_DONE = range(5)
 N_MEM = 5
@@ -421,6 +423,7 @@ def _make(stoch_grad, value_grad):
                 ctr[C_IT] += 1
                 ctr[C_COMPUTED] = ns[i]
                 ctr[C_ACCUSED] = 0
+                ctr[C_LASTSTEP] = i
                 cur = top[CUR]
                 new = take_slot(its)
                 for b in range(B):

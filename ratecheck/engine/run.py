@@ -24,7 +24,7 @@ from ..errors import SpecError
 from . import rng
 from .noise import fill_normals, noise_key
 from .ops import ASSIGN, GRAD, STEP, TGRAD, TSCALE, TSWAP, TSYNC
-from .recursion import (BSLOT, C_APPLIED, C_BSTAMP, C_CKPT, C_COMPUTED, C_IT, C_MAXDELAY, C_STAMP, CUR,
+from .recursion import (BSLOT, C_APPLIED, C_BSTAMP, C_CKPT, C_COMPUTED, C_IT, C_LASTSTEP, C_MAXDELAY, C_STAMP, CUR,
                         M_ALIVE, M_DIVERGED_AT, M_MINGSQ, MU2, N_CTR, N_FIELDS, N_MEM, N_STATS, PLAIN,
                         R_ACC2, R_XPREV, checkpoint_grid, hand_out, install, new_iterates, new_update,
                         recursion_kernel, step_numpy, take_slot)
@@ -111,9 +111,8 @@ def simulate(problem, model, algorithm, gammas, seed: int, *, max_iter=math.inf,
             early = replay(data, kind, ops.w[:m], ops.k[:m], ops.s[:m], ops.c[:m], ops.t[:m], ops.n[:m], ops.delay[:m], m,
                            key, z, parts, gam, its, ACC, XS, astamp, mem, LV, ctr, f_star, x_star, track_avg, gbuf,
                            tg, H, hp, grid, CK, stop, upd)
-            steps = ops.t[:m][kind == STEP]
             if ctr[C_IT] > before:  # time of the last update replayed (the replay may stop mid-chunk)
-                last_t = float(steps[ctr[C_IT] - before - 1])
+                last_t = float(ops.t[ctr[C_LASTSTEP]])
             if early or not np.any(mem[:, M_ALIVE]):
                 break
     final = {"iteration": int(ctr[C_IT]), "time": last_t, "applied": int(ctr[C_APPLIED])}
@@ -219,6 +218,7 @@ def _python_replay(problem):
             elif op == STEP:
                 ctr[C_IT] += 1
                 ctr[C_COMPUTED] = ns[i]
+                ctr[C_LASTSTEP] = i
                 alive = mem[:, M_ALIVE] != 0
                 if T.shape[1]:
                     ACC[alive] += Tsum[alive]
