@@ -90,7 +90,8 @@ def main():
     rows = []
     r1, ref = best_rates(ratecheck_case(10, 10, 2_000_000), reference_case(10, 10, 100_000))
     rows.append(("ASGD d=10 n=10", r1, ref, r1 / ref, None, "ratio >= 30"))
-    r2, ref2, fl = best_rates(ratecheck_case(1000, 100, 50_000), reference_case(1000, 100, 20_000), floor_case(1000, 50_000))
+    r2, ref2, fl = best_rates(ratecheck_case(1000, 100, 50_000), reference_case(1000, 100, 20_000),
+                              floor_case(1000, 50_000))
     rows.append(("ASGD d=1000 n=100", r2, ref2, r2 / ref2, r2 / fl, "floor share >= 0.5"))
     single, multi = best_rates(ratecheck_case(10, 10, 1_000_000),
                                ratecheck_case(10, 10, 1_000_000, gammas=tuple(np.geomspace(1e-3, 1e-1, 16))))
