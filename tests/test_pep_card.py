@@ -8,6 +8,7 @@ CARD = """
 id = "constant-delay-sgd"
 title = "test card: K = ceil(L D² (delay_max + 1)/eps)"
 kind = "upper"
+applies_to = ["asgd"]
 statistic = "{statistic}"
 assumptions = ["smooth", "convex"{extra}]
 

@@ -122,6 +122,7 @@ GOOD = '''
 id = "{id}"
 title = "test card"
 kind = "upper"
+applies_to = ["asgd"]
 statistic = "avg_grad_sq"
 assumptions = ["smooth"]
 notes = []
@@ -178,6 +179,9 @@ def test_minimal_card_loads_and_evaluates(tmp_path, monkeypatch):
     ('assumptions = ["smooth"]', 'assumptions = ["smoth"]', "assumptions", "unknown term"),
     ('statistic = "avg_grad_sq"', 'statistic = "grad_norm"', "statistic", "unknown statistic"),
     ('kind = "upper"', 'kind = "both"', "kind", "must be one of"),
+    ('applies_to = ["asgd"]', '', "applies_to", "is required"),
+    ('applies_to = ["asgd"]', 'applies_to = ["*"]', "applies_to", "lower bounds only"),
+    ('applies_to = ["asgd"]', 'applies_to = ["asgd", "asgd"]', "applies_to", "distinct"),
     ('provenance = "verified [P] fixed-computation.md §3.3"', 'provenance = "verified [M] fixed-computation.md §2.3"',
      "parameters.gamma.provenance", "promotes"),
     ('provenance = "restated [R] fixed-computation.md §2.3"', 'provenance = "restated [R] delayed-and-momentum.md §2"',
@@ -218,3 +222,15 @@ def test_missing_proofs_folder(monkeypatch, tmp_path):
     monkeypatch.setenv("RATECHECK_PROOFS", str(tmp_path / "absent"))
     with pytest.raises(SpecError, match="^RATECHECK_PROOFS:"):
         load_card("ringmaster-asgd")
+
+
+def test_every_card_names_registered_methods():
+    """``applies_to`` names algorithm registry ids (or "*" for a lower bound): a card
+    that names a method that does not exist could never be used, and one that names
+    the wrong method would judge it by another method's theorem."""
+    from ratecheck.algorithms import ALGORITHMS
+    ALGORITHMS.load()
+    for card in all_cards():
+        for m in card.applies_to:
+            assert m == "*" or m in ALGORITHMS.names(), (card.id, m)
+        assert ("*" in card.applies_to) == (card.kind == "lower"), card.id

@@ -32,7 +32,7 @@ CARD_ONLY_STATISTICS = {
 }
 STATISTIC_RANGES = ("0..K", "0..K-1")
 _TOP_KEYS = {
-    "id", "title", "kind", "statistic", "statistic_range", "assumptions", "citation", "see_also", "tight",
+    "id", "title", "kind", "applies_to", "statistic", "statistic_range", "assumptions", "citation", "see_also", "tight",
     "symbols", "parameters", "bounds", "conditions", "derivations", "notes", "not_found",
 }
 _CITATION_KEYS = {"authors", "title", "venue", "year", "arxiv", "where"}
@@ -159,6 +159,7 @@ class Card:
         self.kind = self._req(d, "kind", str)
         if self.kind not in KINDS:
             raise self._err("kind", f"must be one of {KINDS}, got {self.kind!r}")
+        self.applies_to = self._methods(self._req(d, "applies_to", list))
         self.statistic = self._req(d, "statistic", str)
         if self.statistic not in STATISTICS and self.statistic not in CARD_ONLY_STATISTICS:
             raise self._err("statistic", f"unknown statistic {self.statistic!r} (one of {', '.join(STATISTICS)})")
@@ -209,6 +210,23 @@ class Card:
                 Condition(c["relation"], rel, self._prov(f"{where}.provenance", c.get("provenance")), c.get("meaning", ""))
             )
         self.derivations = [self._derivation(i, x, names) for i, x in enumerate(d.get("derivations", []))]
+
+    def _methods(self, names: list) -> tuple[str, ...]:
+        """``applies_to``: the method ids (algorithm registry names) this card bounds.
+
+        ``["*"]`` means every method of the assumption class (a lower bound); ``[]`` a
+        theorem about a method ratecheck does not implement. Upper cards must name their
+        methods: a card is never used to judge a method it is not about.
+        """
+        if not all(isinstance(m, str) and m for m in names) or len(set(names)) != len(names):
+            raise self._err("applies_to", "must be a list of distinct method ids (or [\"*\"])")
+        if "*" in names and (len(names) > 1 or self.kind != "lower"):
+            raise self._err("applies_to", "[\"*\"] (every method of the class) is for lower bounds only, alone")
+        return tuple(names)
+
+    def applies(self, method: str) -> bool:
+        """Whether this card bounds ``method`` (an algorithm registry name)."""
+        return "*" in self.applies_to or method in self.applies_to
 
     def _citation(self, c: dict, where: str) -> dict:
         extra = set(c) - _CITATION_KEYS
