@@ -3,7 +3,9 @@
 spec → problem, model, cards → parameters and bounds at every sweep point (``"theory"``
 parameters come from the cards) → runs (cached sweep) → verdicts → report.
 Exit code 0 when every claim passes or is inconclusive, 1 when one fails, 2 on bad
-input (raised as :class:`~ratecheck.errors.SpecError`).
+input (raised as :class:`~ratecheck.errors.SpecError`, before anything runs), 3 when a
+run errored (the check is incomplete; this takes precedence over 1), 130 when
+interrupted.
 """
 
 from __future__ import annotations
@@ -88,17 +90,24 @@ def predict(card, alg, cls, field: str, problem, model, point) -> tuple[object, 
     """
     values, tau = _values(problem, model, point)
     base = card.evaluate(values, tau) if card is not None else None
-    explicit = _card_params(card, {k: v for k, v in alg.params.items() if v != "theory"}) if card is not None else {}
+    literal = {k: v for k, v in alg.params.items() if not isinstance(v, str)}
+    explicit = _card_params(card, literal) if card is not None else {}
     given = card.evaluate({**values, **explicit}, tau) if explicit else base
     params = {}
     for name, val in alg.params.items():
-        if val == "theory":
-            if given is None:
-                raise SpecError(f"{field}.params.{name}", "\"theory\" needs a theorem card (set `theorem`)")
-            if name not in given.parameters:
+        if isinstance(val, str):  # "theory": the method's own card; "theory:ID": card ID's choice
+            source, ev = card, given
+            if val != "theory":
+                from .theory import load_card
+
+                source = load_card(val.split(":", 1)[1])
+                ev = source.evaluate({**values, **_card_params(source, literal)}, tau)
+            if ev is None:
+                raise SpecError(f"{field}.params.{name}", "\"theory\" needs a theorem card (set `theorem`, or use \"theory:CARD\")")
+            if name not in ev.parameters:
                 raise SpecError(f"{field}.params.{name}",
-                                f"card {card.id!r} gives no value for it here (missing: {', '.join(given.missing) or 'not a card parameter'})")
-            val = given.parameters[name]
+                                f"card {source.id!r} gives no value for it here (missing: {', '.join(ev.missing) or 'not a card parameter'})")
+            val = ev.parameters[name]
         params[name] = val
     algorithm = cls(params, field)
     if "gamma" not in algorithm.params:
@@ -113,12 +122,85 @@ def predict(card, alg, cls, field: str, problem, model, point) -> tuple[object, 
     pred["violations"] = card.check_conditions({**final.parameters, **algorithm.params}, values, tau)
     pred["not_applicable"] = card.applicability(set(problem.properties) | set(model.properties))
     pred["constants"] = {b: card.bound_constants(b) for b in pred.get("bounds", {})}
+    pred["applies"] = card.applies(cls.registry_name)
     pred["statistic"] = card.statistic
     pred["statistic_range"] = card.statistic_range
     estimates, estimated, ranges = _estimates(card, problem, values, tau, {**final.parameters, **run_params}, final.bounds)
     if estimates:
         pred["estimates"], pred["estimated"], pred["bound_ranges"] = estimates, estimated, ranges
     return algorithm, pred
+
+
+def _card(card_id: str, field: str):
+    """The card ``card_id``, or a SpecError naming ``field``."""
+    from .theory import load_card
+
+    try:
+        return load_card(card_id)
+    except SpecError as exc:
+        raise SpecError(field, str(exc).split(": ", 1)[-1]) from None
+
+
+def validate_check(spec: CheckSpec) -> list[dict]:
+    """Everything about the claims that can be known before a run: returns them validated.
+
+    Raises :class:`SpecError` naming ``claims[i].field`` (or the algorithm's field) for
+    an unknown card or bound, a card that does not bound the method it would judge
+    (``applies_to``; a parameter may still be taken from it with ``"theory:ID"``), a
+    ``holds`` claim on runs that stop at their target, and a claim that the spec's
+    seeds can never decide (:func:`ratecheck.verdict.reach.undecidable`).
+    """
+    from .verdict.claims import validate_claims
+    from .verdict.reach import undecidable
+
+    claims = validate_claims(spec.claims, [a.label for a in spec.algorithms])
+    algs = {a.label: (i, a) for i, a in enumerate(spec.algorithms)}
+    own = {}
+    for label, (i, a) in algs.items():
+        cls = ALGORITHMS.get(a.method, f"algorithms[{i}].method")
+        for name, val in a.params.items():
+            if isinstance(val, str) and val.startswith("theory:"):
+                _card(val.split(":", 1)[1], f"algorithms[{i}].params.{name}")
+        card_id = None if a.theorem == "none" else a.theorem or cls.theorem
+        if card_id is not None:
+            card = _card(card_id, f"algorithms[{i}].theorem")
+            if not card.applies(a.method):
+                raise SpecError(f"algorithms[{i}].theorem", f"card {card_id!r} does not bound method {a.method!r} (it applies to "
+                                f"{', '.join(card.applies_to) or 'no method of the catalog'}); to take a parameter from it, "
+                                f"write e.g. gamma = \"theory:{card_id}\" and leave `theorem` to the method's own card")
+        own[label] = card_id
+    n_seeds, points = len(spec.check.seed_list()), spec.points()
+    for c in claims:
+        where = f"claims[{c['index']}]"
+        if c.get("theorem") and c["kind"] != "optimal-parameter":
+            label = c["algorithm"]
+            i, a = algs[label]
+            card = _card(c["theorem"], f"{where}.theorem")
+            if not card.applies(a.method):
+                raise SpecError(f"{where}.theorem", f"card {card.id!r} does not bound {label}'s method {a.method!r} "
+                                f"(it applies to {', '.join(card.applies_to) or 'no method of the catalog'})")
+            if own[label] != card.id:
+                raise SpecError(f"{where}.theorem", f"{label} is evaluated with card {own[label]!r}, not {card.id!r}: "
+                                f"set algorithms[{i}].theorem = {card.id!r}")
+            if c["bound"] not in card.bounds:
+                raise SpecError(f"{where}.bound", f"card {card.id!r} has no bound {c['bound']!r} (has: {', '.join(card.bounds)})")
+            if c["kind"] == "holds" and spec.horizon.stop_at_target:
+                raise SpecError("horizon.stop_at_target", f"{where} (holds) reads the statistic at the card's bound, past the "
+                                "first hit of ε: runs that stop at their target never get there; set stop_at_target = false")
+        elif c["kind"] == "optimal-parameter" and c.get("theorem"):
+            _card(c["theorem"], f"{where}.theorem")
+        m = len(points)
+        if c["kind"] == "scaling":
+            if c["variable"] not in spec.sweep:
+                raise SpecError(f"{where}.variable", f"{c['variable']!r} is not swept (swept: {', '.join(sorted(spec.sweep))})")
+            k = len(set(spec.sweep[c["variable"]]))
+            if k < 3:
+                raise SpecError(f"{where}.variable", f"a scaling claim fits an exponent: it needs ≥ 3 values of {c['variable']}, the spec sweeps {k}")
+            m = max(1, m // k)
+        why = undecidable(c, n_seeds, m)
+        if why:
+            raise SpecError(where, why)
+    return claims
 
 
 def plan(spec: CheckSpec):
@@ -152,7 +234,8 @@ def plan(spec: CheckSpec):
             statistic = alg.statistic or (card.statistic if card is not None else "avg_grad_sq")
             max_iter = spec.horizon.iterations or math.inf
             k_bound = pred.get("bounds", {}).get("iterations")
-            if k_bound is not None and math.isfinite(k_bound):
+            explicit = (pred.get("constants") or {}).get("iterations") == "explicit"  # an O(·) bound sets no scale
+            if explicit and k_bound is not None and math.isfinite(k_bound):
                 max_iter = min(max_iter, math.ceil(spec.horizon.factor * k_bound))
             max_time = spec.horizon.time or math.inf
             if not (math.isfinite(max_iter) or math.isfinite(max_time)):
@@ -173,6 +256,32 @@ def plan(spec: CheckSpec):
                     "meta": {"algorithm": alg.label, "point": point, "theorem": card_id, "statistic": statistic},
                 })
     return instances, predictions, fragments, cards
+
+
+def validate_grids(spec: CheckSpec, predictions: dict, fragments: list[dict]) -> None:
+    """Refuse an ``optimal-parameter`` claim whose grid can never pass (no value within
+    the factor of the card's choice) or never fail (every value within) at some point."""
+    from .verdict.claims import validate_claims
+    from .verdict.complexity import point_key
+    from .verdict.optimal import grid_decidable
+
+    ran = {(f["meta"]["algorithm"], point_key(f["meta"]["point"])): f["params"] for f in fragments}
+    for c in validate_claims(spec.claims, [a.label for a in spec.algorithms]):
+        if c["kind"] != "optimal-parameter":
+            continue
+        for point in spec.points():
+            pk = point_key(point)
+            refs = [c["reference"]] if c["reference"] else c["algorithm_grid"]
+            choice = next(((predictions.get((lab, pk)) or {}).get("card_parameters", {}).get(c["parameter"]) for lab in refs
+                           if c["parameter"] in ((predictions.get((lab, pk)) or {}).get("card_parameters") or {})), None)
+            grid = [ran.get((lab, pk), {}).get(c["parameter"]) for lab in c["algorithm_grid"]]
+            if not isinstance(choice, (int, float)) or choice <= 0 or not all(isinstance(v, (int, float)) and v > 0 for v in grid):
+                continue  # not evaluable here: the verdict says so
+            can_pass, can_fail = grid_decidable(grid, float(choice), c["factor"])
+            if not (can_pass and can_fail):
+                never = "pass (no grid value lies within" if not can_pass else "fail (every grid value lies within"
+                raise SpecError(f"claims[{c['index']}].algorithm_grid", f"at {pk} this optimal-parameter claim can never "
+                                f"{never} ×{c['factor']:g} of the card's {c['parameter']} = {choice:.4g}: {', '.join(f'{v:.4g}' for v in grid)})")
 
 
 def _card_summary(card) -> dict:
@@ -199,11 +308,11 @@ def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True) -
     from .sweep.keys import run_key
     from .sweep.runner import Task, run_tasks
     from .verdict import evaluate_claims
-    from .verdict.claims import validate_claims
 
     spec = load_spec(spec_path)
-    validate_claims(spec.claims, [a.label for a in spec.algorithms])
+    validate_check(spec)
     instances, predictions, fragments, cards = plan(spec)
+    validate_grids(spec, predictions, fragments)
     tasks = [Task(run_key(f), f) for f in fragments]
     outcome = run_tasks(tasks, run_fragment, progress=progress, **sweep_kwargs)
     runs = [outcome.results[t.key] for t in tasks if t.key in outcome.results]
@@ -230,6 +339,10 @@ def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True) -
     print(f"report: {out / 'report.html'}")
     if getattr(outcome, "interrupted", False):
         return 130
+    errored = sum(r.status == "error" for r in runs)
+    if errored:
+        print(f"error: {errored} of {len(tasks)} runs errored; the claims that use them are 'error' (see the report's failed runs)")
+        return 3
     return 1 if any(v["status"] == "fail" for v in verdicts) else 0
 
 

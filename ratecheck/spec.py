@@ -1,7 +1,8 @@
 """Check specifications (``problems/<check>.toml``), validated with pydantic.
 
-A check names a problem, an asynchrony model, algorithms (parameters literal or
-``"theory"``: taken from the algorithm's theorem card at each sweep point), a sweep
+A check names a problem, an asynchrony model, algorithms (parameters literal,
+``"theory"``: taken from the algorithm's own theorem card at each sweep point, or
+``"theory:CARD"``: taken from another card, which then judges nothing), a sweep
 (``eps`` always; other keys ``problem.NAME`` / ``asynchrony.NAME`` vary the instance),
 seeds, a horizon and claims. Every error names its field, e.g.
 ``algorithms[1].parms: unknown key``.
@@ -69,8 +70,9 @@ class AlgorithmTable(_Strict):
     @classmethod
     def _params(cls, v):
         for k, val in v.items():
-            if isinstance(val, str) and val != "theory":
-                raise ValueError(f"{k}: a parameter is a number or \"theory\", got {val!r}")
+            if isinstance(val, str) and not (val == "theory" or (val.startswith("theory:") and len(val) > 7)):
+                raise ValueError(f"{k}: a parameter is a number, \"theory\" (the method's own card) or "
+                                 f"\"theory:CARD\" (another card's choice), got {val!r}")
         return v
 
 

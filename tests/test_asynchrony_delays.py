@@ -59,14 +59,25 @@ def test_compiled_and_python_paths_agree_with_noise():
 
 
 def test_divergence_is_reported_with_its_iteration():
+    """The run stops at the first iterate past the blow-up cap (engine/divergence.py),
+    checked against the delayed recursion computed directly."""
+    from ratecheck.engine.divergence import caps
+
     p = quadratic()
     r = run_delayed(p, make_model({"model": "constant", "tau": 5}), 5.0, 0, 5000)
     assert r.status == "diverged"
-    k = int(r.reason.rsplit(" ", 1)[1])
+    k = r.final["diverged"]["iteration"]
+    assert f"at iteration {k}" in r.reason
+    x0 = np.asarray(p.x0, dtype=float)
+    cap = caps(p.f(x0) - p.f_star, float(p.grad(x0) @ p.grad(x0)), float(((x0 - p.x_star) ** 2).sum()))
+
+    def blown(x):
+        g = p.grad(x)
+        return not (p.f(x) - p.f_star <= cap[0] and g @ g <= cap[1] and ((x - p.x_star) ** 2).sum() <= cap[2])
+
     with np.errstate(all="ignore"):
         xs = direct(p, 5.0, [5] * k, k)
-        assert np.all(np.isfinite(xs[k - 1])) and np.isfinite(p.f(xs[k - 1]))
-        assert not (np.all(np.isfinite(xs[k])) and np.isfinite(p.f(xs[k])))
+        assert not any(blown(xs[j]) for j in range(k)) and blown(xs[k])
 
 
 def test_stop_statistic_ends_the_run():

@@ -11,7 +11,7 @@ import pytest
 TINY = textwrap.dedent("""
     [check]
     name = "tiny"
-    seeds = 3
+    seeds = 5
     [problem]
     family = "quadratic"
     d = 3
@@ -47,7 +47,7 @@ def run(tmp_path, text, name="spec.toml", out="out"):
 
 
 @pytest.mark.parametrize("edit,field", [
-    (("seeds = 3", "sedes = 3"), "check.sedes"),
+    (("seeds = 5", "sedes = 5"), "check.sedes"),
     (('method = "ringmaster-asgd"', 'method = "ringmastr"'), "algorithms[0].method"),
     (("L = 1.0", "L = -1.0"), "problem.L"),
     (('profile = "sqrt"', 'profile = "list"\ntau = [1.0, 0.0, 2.0, 3.0]'), "tau"),
@@ -88,7 +88,7 @@ def test_an_explicit_gamma_outside_the_cards_conditions_is_recorded_and_still_ru
     (pred,) = preds.values()
     assert pred["violations"] == ["gamma = 0.9 > 1/(2*L*R) = 0.5", "gamma = 0.9 > eps/(4*L*sigma2) = 0.25"]
     assert pred["card_parameters"] == {"R": 1, "gamma": 0.25}
-    assert [f["params"]["gamma"] for f in frags] == [0.9] * 3  # the runs go on with the given γ
+    assert [f["params"]["gamma"] for f in frags] == [0.9] * 5  # the runs go on with the given γ
     # the bound is the card's at the parameters run (its iterations bound uses R, not γ)
     card = cards["ringmaster-asgd"]
     assert pred["bounds"]["iterations"] == card.evaluate({**pred["inputs"], "R": 1}).as_dict()["bounds"]["iterations"]

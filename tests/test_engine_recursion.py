@@ -87,6 +87,29 @@ def test_divergence_is_recorded_not_raised(quad):
     assert np.isfinite(res[1].checkpoints["fgap"][-1])
 
 
+@pytest.mark.parametrize("force_python", [False, True])
+def test_a_finite_blow_up_is_diverged_at_the_iteration_computed_by_hand(force_python):
+    """Quadratic d = 2, L = μ = 1 (f = ½‖x − x*‖²), σ² = 0, one worker, γ = 3: x_k − x* =
+    (−2)^k (x₀ − x*), so f(x_k) − f* = 4^k (f(x₀) − f*). The run is diverged at the first k
+    with 4^k Δ₀ > 10⁶·max(1, Δ₀) (engine/divergence.py), long before it overflows, and
+    nothing past the cap reaches the checkpoints (the figures never stretch to 1e180)."""
+    from ratecheck.engine.divergence import BLOWUP_DECADES
+
+    p = make_problem({"family": "quadratic", "d": 2, "L": 1.0, "mu": 1.0, "sigma2": 0.0})
+    one = make_model({"model": "fixed", "n": 1, "profile": "equal"})
+    (res,) = simulate(p, one, ALGORITHMS.get("asgd")({"gamma": 3.0}), [3.0], 0, max_iter=300, force_python=force_python)
+    d0 = p.f(p.x0) - p.f_star
+    cap = 10.0**BLOWUP_DECADES * max(1.0, d0)
+    k = next(k for k in range(300) if 4.0**k * d0 > cap)
+    assert res.status == "diverged"
+    where = res.final["diverged"]
+    assert where["iteration"] == k and where["cause"] == "f − f*" and where["computed"] == k
+    assert where["value"] == pytest.approx(4.0**k * d0) and where["time"] == pytest.approx(k)
+    assert f"at iteration {k}," in res.reason and "exceeded 10^6" in res.reason
+    fgap = res.checkpoints["fgap"]
+    assert np.nanmax(fgap) <= cap and np.isnan(fgap[-1])
+
+
 def test_same_seed_bit_identical(quad):
     alg = ALGORITHMS.get("ringmaster-asgd")({"gamma": 0.1, "R": 2})
     a = simulate(quad, sqrt_model(), alg, [0.1], 9, max_iter=300)[0]

@@ -90,7 +90,7 @@ def test_report_files_and_verdict_table_first(report):
     assert [r.split(" | ")[2] for r in rows] == [v["status"] for v in ctx["verdicts"] if v["kind"] != "tightness"]
     assert "reconstructed [R]" in md  # the card's provenance tag is kept
     assert "| sigma2 | 0.5 | estimate | [0.4, 0.6] | Monte Carlo |" in md
-    assert "| asgd | 0 | diverged |" in md.replace("eps=0.1 | ", "")  # the failed run is listed
+    assert "| asgd | gamma: 0.2 | eps=0.1 | 0 | diverged | synthetic diverged |" in md  # the failed run is listed, with its parameters
 
 
 def test_every_figure_exists_is_drawn_and_is_embedded(report):

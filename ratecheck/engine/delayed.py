@@ -31,7 +31,8 @@ import numpy as np
 from numba import njit
 
 from ..errors import SpecError
-from . import rng
+from . import divergence, rng
+from .divergence import NONFINITE, blown
 from .recursion import checkpoint_grid
 from .trace import CHECKPOINT_FIELDS, STATISTICS, RunResult
 
@@ -77,7 +78,7 @@ _record_jit = njit(cache=True)(_record)
 
 @njit
 def _steps_fast(stoch_grad, value_grad, data, k0, k1, x, buf, xs, delays, parts, samples, Z, gamma, counts,
-                LV, mem, tg, H, hp, track, stop, grid, CK, ctr, f_star, x_star, g, tmp):
+                LV, mem, tg, H, hp, track, stop, grid, CK, ctr, f_star, x_star, caps, div, g, tmp):
     """Iterations k0..k1−1 with a compiled oracle; the block arrays (delays, parts,
     samples, Z) start at k0. Scalar loops: they compile much faster than array slices."""
     S = buf.shape[0]
@@ -98,6 +99,7 @@ def _steps_fast(stoch_grad, value_grad, data, k0, k1, x, buf, xs, delays, parts,
         ctr[C_IT] = k + 1
         if not finite:
             ctr[C_DIVERGED] = k + 1
+            div[0] = NONFINITE
             return DIVERGED
         f = value_grad(data, x, g)
         gsq = 0.0
@@ -113,8 +115,10 @@ def _steps_fast(stoch_grad, value_grad, data, k0, k1, x, buf, xs, delays, parts,
             for j in range(d):
                 tmp[j] = xs[j] / (k + 2)
             favg = value_grad(data, tmp, g)
-        if not (np.isfinite(f) and np.isfinite(gsq)):
+        code = blown(f, f - f_star, gsq, dsq, caps[0], caps[1], caps[2])
+        if code != 0:
             ctr[C_DIVERGED] = k + 1
+            div[0], div[1], div[2], div[3] = code, f - f_star, gsq, dsq
             return DIVERGED
         _record_jit(k + 1, f, gsq, favg, dsq, LV, mem, tg, H, hp, track, grid, CK, ctr, f_star)
         if stop >= 0 and hp[stop] >= tg.size:
@@ -123,7 +127,7 @@ def _steps_fast(stoch_grad, value_grad, data, k0, k1, x, buf, xs, delays, parts,
 
 
 def _steps_python(problem, k0, k1, x, buf, xs, delays, parts, samples, Z, gamma, counts,
-                  LV, mem, tg, H, hp, track, stop, grid, CK, ctr, f_star, x_star):
+                  LV, mem, tg, H, hp, track, stop, grid, CK, ctr, f_star, x_star, caps, div):
     """The same iterations with the problem's numpy oracle."""
     S = buf.shape[0]
     for k in range(k0, k1):
@@ -137,12 +141,15 @@ def _steps_python(problem, k0, k1, x, buf, xs, delays, parts, samples, Z, gamma,
         ctr[C_IT] = k + 1
         if not np.all(np.isfinite(x)):
             ctr[C_DIVERGED] = k + 1
+            div[0] = NONFINITE
             return DIVERGED
         f, gsq, dsq = _stats(problem, x, x_star)
         at_ckpt = ctr[C_CKPT] < grid.size and k + 1 == grid[ctr[C_CKPT]]
         favg = problem.f(xs / (k + 2)) if track[4] or at_ckpt else np.nan
-        if not (np.isfinite(f) and np.isfinite(gsq)):
+        code = blown.py_func(f, f - f_star, gsq, dsq, *caps)
+        if code:
             ctr[C_DIVERGED] = k + 1
+            div[:] = code, f - f_star, gsq, dsq
             return DIVERGED
         _record(k + 1, f, gsq, favg, dsq, LV, mem, tg, H, hp, track, grid, CK, ctr, f_star)
         if stop >= 0 and hp[stop] >= tg.size:
@@ -229,8 +236,11 @@ def run_delayed(problem, delay_model, gamma, seed, max_iter, targets=(), statist
     status = RUNNING
     with np.errstate(all="ignore"):
         f0, gsq0, dsq0 = _stats(problem, x, x_star)
+    caps = divergence.caps(f0 - f_star, gsq0, dsq0)
+    div = np.array([0.0, np.nan, np.nan, np.nan])
     if not (np.isfinite(f0) and np.isfinite(gsq0)):
         status, ctr[C_DIVERGED] = DIVERGED, 0
+        div[:] = NONFINITE, f0 - f_star, gsq0, dsq0
     else:
         _record(0, f0, gsq0, f0, dsq0, LV, mem, tg, H, hp, track, grid, CK, ctr, f_star)
         if stop >= 0 and hp[stop] >= tg.size:
@@ -247,12 +257,13 @@ def run_delayed(problem, delay_model, gamma, seed, max_iter, targets=(), statist
             blk = delays[k0:k1]
         with np.errstate(all="ignore"):
             status = steps(k0, k1, x, buf, xs, blk, parts, samples, Z, gamma, counts, LV, mem,
-                           tg, H, hp, track, stop, grid, CK, ctr, f_star, x_star)
+                           tg, H, hp, track, stop, grid, CK, ctr, f_star, x_star, caps, div)
         k0 = k1
 
     if status != DIVERGED and np.isnan(LV[4]):  # f(x̄_K) for the final row
         LV[4] = problem.f(xs / (ctr[C_IT] + 1)) - f_star
-    return _result(delay_model, gamma, seed, meta, path, status, ctr, counts, LV, CK, tg, H)
+    where = divergence.record(int(div[0]), *div[1:], int(ctr[C_DIVERGED]), math.nan, int(ctr[C_DIVERGED])) if status == DIVERGED else None
+    return _result(delay_model, gamma, seed, meta, path, status, ctr, counts, LV, CK, tg, H, where, caps)
 
 
 def _checked_delays(model, K, gen) -> np.ndarray:
@@ -288,7 +299,7 @@ def _choose(model, problem, k, buf, x, gamma, part, sample, z) -> int:
     return int(j)
 
 
-def _result(model, gamma, seed, meta, path, status, ctr, counts, LV, CK, tg, H) -> RunResult:
+def _result(model, gamma, seed, meta, path, status, ctr, counts, LV, CK, tg, H, where, caps) -> RunResult:
     it = int(ctr[C_IT])
     rows = CK[: ctr[C_CKPT]]
     if status != DIVERGED and (rows.shape[0] == 0 or rows[-1, 1] != it):
@@ -299,11 +310,11 @@ def _result(model, gamma, seed, meta, path, status, ctr, counts, LV, CK, tg, H) 
         meta={**(meta or {}), "method": "delayed-sgd", "params": {"gamma": gamma}, "gamma": gamma, "seed": int(seed),
               "path": path, "asynchrony": model.describe()},
         status="diverged" if status == DIVERGED else "ok",
-        reason=f"iterate became non-finite at iteration {int(ctr[C_DIVERGED])}" if status == DIVERGED else "",
+        reason=divergence.reason(where, caps) if status == DIVERGED else "",
         checkpoints={f: rows[:, j].copy() for j, f in enumerate(CHECKPOINT_FIELDS)},
         targets=tg[order].copy(),
         hits={s: H[j][order].copy() for j, s in enumerate(STATISTICS)},
         delay_counts=counts[: nz[-1] + 1].copy() if nz.size else np.zeros(1, np.int64),
         final={"iteration": it, "time": math.nan, "computed": it, "applied": it, "discarded": 0, "events": it,
-               "worker_time": math.nan},
+               "worker_time": math.nan, **({"diverged": where} if where else {})},
     )

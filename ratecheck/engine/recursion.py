@@ -9,8 +9,8 @@ maintain the statistics of :mod:`.trace` and record
 * checkpoints at the iterations of a geometric grid, and
 * the exact first iteration at which each statistic drops to each target.
 
-A batch member whose iterate becomes inf/NaN is frozen and marked diverged at that
-iteration; the others go on. The noise of a GRAD (computation k of worker w) is drawn
+A batch member whose iterate becomes non-finite or blows up (:mod:`.divergence`) is
+frozen and marked diverged at that iteration; the others go on. The noise of a GRAD (computation k of worker w) is drawn
 by :func:`~.noise.fill_normals` when the GRAD is replayed, once for the whole batch.
 
 Speed: the statistics (``record``, ``after_step``) and an oracle compiled with
@@ -69,6 +69,7 @@ import numpy as np
 from numba import njit
 
 from .._cache import cache_root, source_hash
+from .divergence import blown
 from .noise import fill_normals
 from .ops import ASSIGN, GRAD, STEP, TGRAD, TSCALE, TSWAP, TSYNC
 from .trace import CHECKPOINT_FIELDS, STATISTICS
@@ -80,9 +81,12 @@ N_FIELDS = len(CHECKPOINT_FIELDS)
 # the chunk of the last STEP replayed
 C_IT, C_APPLIED, C_MAXDELAY, C_CKPT, C_STAMP, C_BSTAMP, C_COMPUTED, C_ACCUSED, C_LASTSTEP = range(9)
 N_CTR = 9
-# per-member scalars in `mem`
-M_SUMGSQ, M_MINGSQ, M_ALIVE, M_DIVERGED_AT, M_DONE = range(5)
-N_MEM = 5
+# per-member scalars in `mem`: running sums, alive/done flags, the blow-up caps of
+# :mod:`.divergence` and, once a member diverged, where (iteration, time, gradients
+# computed), why (cause code) and its f − f*, ‖∇f‖², ‖x − x*‖² there
+(M_SUMGSQ, M_MINGSQ, M_ALIVE, M_DIVERGED_AT, M_DONE, M_FCAP, M_GCAP, M_DCAP,
+ M_CAUSE, M_DIV_T, M_DIV_COMPUTED, M_DIV_F, M_DIV_G, M_DIV_D) = range(14)
+N_MEM = 14
 
 # update rules and the rows of the rule state S[b, row, :]
 RULES = ("plain", "heavy-ball", "ema-momentum", "anytime-ema", "mu2")
@@ -302,7 +306,12 @@ def _make(stoch_grad, value_grad):
         else:
             for j in range(g.shape[0]):
                 gsq += g[j] * g[j]
-        if not (np.isfinite(f) and np.isfinite(gsq)):
+        code = blown(f, f - f_star, gsq, ds, mem[b, M_FCAP], mem[b, M_GCAP], mem[b, M_DCAP])
+        if code != 0:
+            mem[b, M_CAUSE] = code
+            mem[b, M_DIV_F] = f - f_star
+            mem[b, M_DIV_G] = gsq
+            mem[b, M_DIV_D] = ds if x_star.shape[0] > 0 else np.nan
             return False
         mem[b, M_SUMGSQ] += gsq
         if gsq < mem[b, M_MINGSQ]:
@@ -336,6 +345,8 @@ def _make(stoch_grad, value_grad):
             if not record(data, b, XH[b, cur], mem, LV, it, f_star, x_star, gbuf):
                 mem[b, M_ALIVE] = 0.0
                 mem[b, M_DIVERGED_AT] = it
+                mem[b, M_DIV_T] = t
+                mem[b, M_DIV_COMPUTED] = ctr[C_COMPUTED]
                 for s in range(N_STATS):
                     LV[b, s] = np.nan
                 continue

@@ -24,8 +24,10 @@ from ..errors import SpecError
 from . import rng
 from .noise import fill_normals, noise_key
 from .ops import ASSIGN, GRAD, STEP, TGRAD, TSCALE, TSWAP, TSYNC
+from . import divergence
 from .recursion import (BSLOT, C_APPLIED, C_BSTAMP, C_CKPT, C_COMPUTED, C_IT, C_LASTSTEP, C_MAXDELAY, C_STAMP, CUR,
-                        M_ALIVE, M_DIVERGED_AT, M_MINGSQ, MU2, N_CTR, N_FIELDS, N_MEM, N_STATS, PLAIN,
+                        M_ALIVE, M_CAUSE, M_DCAP, M_DIV_COMPUTED, M_DIV_D, M_DIV_F, M_DIV_G, M_DIV_T,
+                        M_DIVERGED_AT, M_FCAP, M_GCAP, M_MINGSQ, MU2, N_CTR, N_FIELDS, N_MEM, N_STATS, PLAIN,
                         R_ACC2, R_XPREV, checkpoint_grid, hand_out, install, new_iterates, new_update,
                         recursion_kernel, step_numpy, take_slot)
 from .clock import worker_time_until
@@ -81,6 +83,8 @@ def simulate(problem, model, algorithm, gammas, seed: int, *, max_iter=math.inf,
     mem = np.zeros((B, N_MEM))
     mem[:, M_ALIVE] = 1.0
     mem[:, M_MINGSQ] = np.inf
+    cap = start_caps(problem)
+    mem[:, M_FCAP:M_DCAP + 1] = cap
     LV = np.full((B, N_STATS), np.nan)
     ctr = np.zeros(N_CTR, np.int64)
     grid = checkpoint_grid(max_iter if math.isfinite(max_iter) else 1e12)
@@ -138,10 +142,12 @@ def simulate(problem, model, algorithm, gammas, seed: int, *, max_iter=math.inf,
                          ctr[C_MAXDELAY], *LV[b]])
         if rows.shape[0] == 0 or rows[-1, 1] != final["iteration"]:
             rows = np.vstack([rows, last[None, :]])
-        status, reason = "ok", ""
+        status, reason, fin = "ok", "", dict(final)
         if mem[b, M_ALIVE] == 0.0:
             status = "diverged"
-            reason = f"iterate became non-finite at iteration {int(mem[b, M_DIVERGED_AT])}"
+            fin["diverged"] = divergence.record(int(mem[b, M_CAUSE]), mem[b, M_DIV_F], mem[b, M_DIV_G], mem[b, M_DIV_D],
+                                                int(mem[b, M_DIVERGED_AT]), mem[b, M_DIV_T], int(mem[b, M_DIV_COMPUTED]))
+            reason = divergence.reason(fin["diverged"], cap)
         order = np.argsort(tg)
         results.append(RunResult(
             meta={**(meta or {}), "gamma": float(gam[b]), "seed": int(seed), "path": path,
@@ -152,9 +158,19 @@ def simulate(problem, model, algorithm, gammas, seed: int, *, max_iter=math.inf,
             targets=tg[order].copy(),
             hits={s: H[b, j][order].copy() for j, s in enumerate(STATISTICS)},
             delay_counts=delay_counts,
-            final=dict(final),
+            final=fin,
         ))
     return results
+
+
+def start_caps(problem) -> np.ndarray:
+    """The blow-up caps of :mod:`.divergence` from f − f*, ‖∇f‖², ‖x − x*‖² at x₀."""
+    x0 = np.asarray(problem.x0, np.float64)
+    with np.errstate(all="ignore"):
+        g = np.asarray(problem.grad(x0), np.float64)
+        fgap = float(problem.f(x0)) - float(problem.f_star)
+        dsq = float(((x0 - problem.x_star) ** 2).sum()) if problem.x_star is not None else math.nan
+    return divergence.caps(fgap, float(g @ g), dsq)
 
 
 def _worker_time_column(H, algorithm, model, problem, seed: int) -> np.ndarray:
@@ -285,9 +301,12 @@ def _python_after_step(problem):
                 f = problem.f(X[b])
                 g = problem.grad(X[b])
                 gsq = float(g @ g)
-            if not (np.isfinite(f) and np.isfinite(gsq)):
+                dsq = float(((X[b] - x_star) ** 2).sum()) if x_star.size else np.nan
+            code = divergence.blown.py_func(f, f - f_star, gsq, dsq, *mem[b, M_FCAP:M_DCAP + 1])
+            if code:
                 mem[b, M_ALIVE] = 0.0
-                mem[b, M_DIVERGED_AT] = it
+                mem[b, [M_DIVERGED_AT, M_DIV_T, M_DIV_COMPUTED, M_CAUSE]] = (it, t, ctr[C_COMPUTED], code)
+                mem[b, [M_DIV_F, M_DIV_G, M_DIV_D]] = (f - f_star, gsq, dsq)
                 LV[b] = np.nan
                 continue
             mem[b, M_SUMGSQ] += gsq
@@ -297,7 +316,7 @@ def _python_after_step(problem):
             LV[b, 2] = mem[b, M_MINGSQ]
             LV[b, 3] = f - f_star
             LV[b, 4] = problem.f(XS[b] / (it + 1)) - f_star if track_avg else np.nan
-            LV[b, 5] = float(((X[b] - x_star) ** 2).sum()) if x_star.size else np.nan
+            LV[b, 5] = dsq
             for s in range(N_STATS):
                 while hp[b, s] < tg.size and LV[b, s] <= tg[hp[b, s]]:
                     H[b, s, hp[b, s]] = (it, t, ctr[C_COMPUTED])

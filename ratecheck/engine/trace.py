@@ -29,8 +29,12 @@ STATISTICS = ("grad_sq", "avg_grad_sq", "min_grad_sq", "fgap", "fgap_avg", "dist
 CHECKPOINT_FIELDS = ("event", "iteration", "time", "computed", "applied", "max_delay") + STATISTICS
 
 #: Run statuses. ``ok``: reached its horizon or every target; ``diverged``: an iterate
-#: became inf/NaN (``reason`` names the iteration); ``error``: the run raised.
+#: became non-finite or blew up past :data:`BLOWUP_DECADES` decades above its start
+#: (:mod:`.divergence`; ``reason`` and ``final["diverged"]`` say where); ``error``: the run raised.
 STATUSES = ("ok", "diverged", "error")
+
+#: Decades above its value at x₀ at which f − f*, ‖∇f‖² or ‖x − x*‖² counts as blown up.
+BLOWUP_DECADES = 6
 
 
 @dataclass

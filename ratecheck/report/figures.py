@@ -313,6 +313,7 @@ def curves_figure(runs: list, point: dict, statistics: list[str]):
                 ax.fill_between(grid, q1, q3, color=color, alpha=0.2, linewidth=0, step="post")
                 ax.step(grid, med, where="post", color=color, lw=1.4, label=f"{alg} ({len(rr)} seeds)")
                 drew = True
+                _mark_diverged(ax, rr, key, stat, color)
             if stat in (r.meta.get("statistic") for r in runs) and isinstance(point.get("eps"), (int, float)):
                 ax.axhline(point["eps"], color="k", ls=":", lw=1, label="ε")
             _log(ax)
@@ -327,6 +328,24 @@ def curves_figure(runs: list, point: dict, statistics: list[str]):
         return None
     fig.suptitle(f"median and inter-quartile range over seeds at {where(point)}", fontsize="medium")
     return fig
+
+
+def _mark_diverged(ax, runs: list, key: str, stat: str, color) -> None:
+    """An × at the last finite checkpoint of every diverged run: where its curve stops.
+
+    A diverged run's curve ends at the blow-up cap (:mod:`ratecheck.engine.divergence`),
+    so it never stretches the axis; the marker says why it ends there."""
+    xs, ys = [], []
+    for r in runs:
+        if r.status != "diverged":
+            continue
+        x, y = np.asarray(r.checkpoints.get(key, []), dtype=float), np.asarray(r.checkpoints.get(stat, []), dtype=float)
+        ok = np.isfinite(x) & np.isfinite(y) & (x > 0) & (y > 0)
+        if ok.any():
+            xs.append(x[ok][-1])
+            ys.append(y[ok][-1])
+    if xs:
+        ax.scatter(xs, ys, marker="x", s=30, color=color, linewidths=1.5, zorder=5, label="diverged (last finite value)")
 
 
 @styled

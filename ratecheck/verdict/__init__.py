@@ -6,10 +6,13 @@ explicit upper bound (:mod:`~ratecheck.verdict.tightness`). The numbers depend o
 on the inputs: every bootstrap generator is seeded from the claim and point indices,
 runs are taken in seed order, so identical inputs give bit-identical verdicts.
 
-A claim is never ``pass`` on too few seeds (``min_seeds``, default 5), on censored
-evidence it cannot resolve, or with a card whose assumptions fail (those points are
-``not-applicable``). Runs that diverged or errored are censored, count against the
-algorithm, and are named in the reason.
+Every kind decides by one symmetric rule (:mod:`~ratecheck.verdict.decision`): two
+one-sided p-values per point, Holm's correction across points applied to both sides,
+``pass`` / ``fail`` / ``inconclusive``. A claim is never ``pass`` on too few seeds
+(``min_seeds``, default 5), on censored evidence it cannot resolve, or with a card
+whose assumptions fail (those points are ``not-applicable``). Runs that diverged are
+censored at +∞ (they never reach ε), count against the algorithm and are named in the
+reason; a claim with a run that errored is ``error`` (:func:`flag_errors`).
 
 Every verdict lists in ``violations`` the runs of its algorithms whose parameters
 violate their card's ``[[conditions]]`` (e.g. γ above 1/(2RL)): such runs go on and
@@ -58,15 +61,37 @@ def evaluate_claims(claims: list[dict], runs: list[RunResult], predictions: dict
     """
     ev = Evidence(runs, predictions)
     checked = validate_claims(claims, labels=ev.labels if runs else None)
-    verdicts = [flag_violations(EVALUATORS[c["kind"]](c, ev), c, ev) for c in checked]
+    verdicts = [flag_errors(flag_violations(EVALUATORS[c["kind"]](c, ev), c, ev), c, ev) for c in checked]
     return verdicts + [flag_violations(v, v, ev) for v in tightness_rows(ev)]
+
+
+def claim_labels(claim: dict) -> list[str]:
+    """The algorithm labels a claim (or tightness row) is about."""
+    return [claim[k] for k in ("algorithm", "faster", "slower") if claim.get(k)] + list(claim.get("algorithm_grid") or [])
+
+
+def flag_errors(verdict: dict, claim: dict, ev: Evidence) -> dict:
+    """A claim with a run that errored is ``error``, whatever its runs would say otherwise.
+
+    An errored run is not evidence either way (unlike a diverged one, which is a
+    property of the method): the claim's verdict would rest on the runs that happened
+    to succeed, so it is withheld. The reason keeps what the other runs showed.
+    """
+    bad = [r for label in claim_labels(claim) for pk in ev.point_keys(label) for r in ev.runs(label, pk) if r.status == "error"]
+    if bad:
+        first = bad[0]
+        verdict["reason"] = (f"{len(bad)} run{'s' * (len(bad) != 1)} errored (first: {first.meta.get('algorithm')} "
+                             f"at {where(first.meta.get('point') or {})}, seed {first.meta.get('seed')}: {first.reason or 'no message'}), so the "
+                             f"verdict is withheld; with the errored runs counted as censored it would read {verdict['status']}: "
+                             + verdict["reason"])
+        verdict["status"] = "error"
+    return verdict
 
 
 def flag_violations(verdict: dict, claim: dict, ev: Evidence) -> dict:
     """Add ``violations`` (one per algorithm and point) to a verdict; see the module doc."""
-    labels = [claim[k] for k in ("algorithm", "faster", "slower") if claim.get(k)] + list(claim.get("algorithm_grid") or [])
     found = []
-    for label in labels:
+    for label in claim_labels(claim):
         for pk in ev.point_keys(label):
             for text in ev.violations(label, pk):
                 found.append({"algorithm": label, "point": ev.points[pk],

@@ -15,8 +15,9 @@ Worker time is ∫_0^t (number of busy workers): what a run costs in compute, st
 and discarded computations included (ATA, Maranjyan et al. 2025, "total worker time").
 
 A run is *censored* when it never reached the target: it ended first (hit is NaN; the
-true value exceeds ``final[measure]``), or its status is ``diverged``/``error`` (its
-hits are not trusted, DESIGN.md). Censored seeds are never dropped: summaries treat
+true value exceeds ``final[measure]``, its censoring value), it ``diverged`` (censored
+at +∞: it never gets there), or it errored (censoring value NaN: nothing is known).
+The hits of a diverged or errored run are not trusted (DESIGN.md). Censored seeds are never dropped: summaries treat
 them as ``+inf``, which is exact for the median as long as fewer than half are
 censored and conservative otherwise; the mean is then only a lower bound.
 
@@ -92,7 +93,14 @@ def seed_values(runs: list[RunResult], statistic: str, target: float, measure: s
         seeds.append(r.meta.get("seed"))
         statuses.append(r.status)
         censored.append(cens)
-        values.append(float(r.final.get(key, math.nan)) if cens else hit)
+        if not cens:
+            values.append(hit)
+        elif r.status == "diverged":  # it never reaches ε: censored at +∞
+            values.append(math.inf)
+        elif r.status == "error":  # nothing is known
+            values.append(math.nan)
+        else:  # ended first: the true value exceeds where it ended
+            values.append(float(r.final.get(key, math.nan)))
     return seeds, np.asarray(values, dtype=float), np.asarray(censored, dtype=bool), statuses
 
 
@@ -119,14 +127,15 @@ def observed_complexity(
     statistic : a name of :data:`ratecheck.engine.trace.STATISTICS`.
     target : ε (must be one of the runs' ``targets``).
     measure : ``"iterations"``, ``"time"`` or ``"computed"``.
-    level : two-sided confidence level of the percentile-bootstrap intervals.
+    level : two-sided confidence level of the intervals.
     rng : generator of the bootstrap (default: seeded with 0, so results repeat).
     shift : 1 for a card whose average runs over k = 0..K−1 (module docstring).
 
     Returns
     -------
     dict with ``seeds``, ``values`` (hit or censoring value), ``censored``,
-    ``statuses``, ``n``, ``n_censored``, ``median`` ``{value, ci}`` (censored = +inf),
+    ``statuses``, ``n``, ``n_censored``, ``median`` ``{value, ci, coverage}`` (censored =
+    +inf; the exact order-statistic interval of :func:`~.stats.median_interval`),
     ``mean`` ``{value, ci, lower_bound}`` (with censoring: the mean of the known
     values, a lower bound, and no interval), ``unit``.
     """
@@ -152,10 +161,10 @@ def observed_complexity(
         out["median"] = {"value": math.nan, "ci": [math.nan, math.nan]}
         out["mean"] = {"value": math.nan, "ci": None, "lower_bound": False}
         return out
-    boot = stats.bootstrap(open_values, stats.median, rng)
-    out["median"] = {"value": float(stats.median(open_values)), "ci": list(stats.percentile_interval(boot, level))}
+    lo, hi, cover = stats.median_interval(open_values, level)
+    out["median"] = {"value": float(stats.median(open_values)), "ci": [lo, hi], "coverage": cover}
     if censored.any():
-        known = np.nan_to_num(values, nan=0.0)
+        known = np.where(censored, 0.0, values)  # censored seeds at 0: a lower bound of the mean
         out["mean"] = {"value": float(known.mean()), "ci": None, "lower_bound": True}
     else:
         mboot = stats.bootstrap(values, np.mean, rng)

@@ -18,8 +18,9 @@ from .claims import describe
 from .complexity import RUNNING, point_key, seed_values
 
 #: Verdict statuses of claims; ``info`` marks the automatic tightness rows, which are
-#: measurements, not claims (only ``fail`` makes ``ratecheck check`` exit with 1).
-STATUSES = ("pass", "fail", "inconclusive", "not-applicable")
+#: measurements, not claims (``fail`` makes ``ratecheck check`` exit with 1, an errored
+#: run with 3).
+STATUSES = ("pass", "fail", "inconclusive", "not-applicable", "error")
 INFO = "info"
 
 #: Seed of every bootstrap generator, combined with the claim and point indices.
@@ -137,6 +138,20 @@ class Evidence:
 
     def rng(self, claim_index: int, point_index: int) -> np.random.Generator:
         return np.random.default_rng([BOOT_SEED, claim_index, point_index])
+
+
+def censored_note(values, censored, statuses=None) -> str | None:
+    """How the seeds that never reached ε ended, for a table cell that would read ∞:
+    ``"diverged"`` when most of them diverged, else ``"not reached by the horizon (≥ T)"``
+    with T the smallest finite censoring value (None when no seed is censored)."""
+    cens = [i for i, c in enumerate(censored) if c]
+    if not cens:
+        return None
+    div = sum(1 for i in cens if statuses is not None and statuses[i] == "diverged")
+    if 2 * div > len(cens):
+        return "diverged"
+    ends = [float(values[i]) for i in cens if math.isfinite(float(values[i]))]
+    return f"not reached by the horizon (≥ {num(min(ends))})" if ends else "not reached by the horizon"
 
 
 def failures_note(runs: list[RunResult]) -> str:

@@ -9,15 +9,15 @@ reported as ``grid_slack``): let s_i be the statistic there for seed i; the clai
 at a point is H: E[s] ≤ ε. (The trace's ``avg_grad_sq`` at checkpoint k averages
 x_0, …, x_k: the card's (1/K) Σ_{k<K} at K = k + 1 > K(ε).)
 
-Decision, with one-sided percentile-bootstrap bounds of the seed-mean of s (the mean,
-because the theorem bounds an expectation; a quantile would test something the
-theorem does not say):
-
-* ``fail`` if the lower bound at level 1 − α/m exceeds ε at some point (Bonferroni
-  over the m points: the chance of a false ``fail`` is at most α);
-* ``pass`` if the upper bound at level 1 − α is ≤ ε at every point (an
-  intersection–union test, level α without correction; Berger 1982, Technometrics 24);
-* ``inconclusive`` otherwise, or with fewer than ``min_seeds`` seeds.
+Decision, with the seed-mean of s (the mean, because the theorem bounds an
+expectation; a quantile would test something the theorem does not say) and its
+percentile bootstrap: p_pass = the bootstrap p-value of "E[s] > ε" (the share of
+resampled means above ε, with the +1 correction of
+:func:`~ratecheck.verdict.stats.bootstrap_p`), p_fail = that of "E[s] ≤ ε"; then
+:mod:`.decision` (Holm's correction on both sides across the m points). A point with
+fewer than ``min_seeds`` seeds tests nothing (p = 1). The bootstrap's smallest
+p-value is 1/(B + 1), so any spec with ``min_seeds`` seeds can decide up to
+m ≈ α(B + 1) points.
 
 A seed that diverged or errored has s_i = +∞: it counts against the bound and is
 never dropped. A seed that ended before the bound (a horizon set too short) has an
@@ -38,20 +38,31 @@ iteration later and, at the checkpoint, with its own average (:mod:`.complexity`
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import stats
 from .complexity import as_upper_open, value_at
-from .evidence import Evidence, failures_note, make_verdict, num, where
+from .decision import decide
+from .evidence import Evidence, censored_note, failures_note, make_verdict, num, where
 
 
-def complexity_summary(values, censored, bound, rng, level):
-    """Median complexity, its percentile-bootstrap interval, and both over ``bound``."""
+def complexity_summary(values, censored, bound, level, statuses=None):
+    """Median complexity with its exact order-statistic interval, and both over ``bound``.
+
+    A median that no seed reached is described in ``observed_note`` (``"diverged"`` or
+    ``"not reached by the horizon (≥ T)"``) instead of a bare ∞.
+    """
     open_values = as_upper_open(values, censored)
-    boot = stats.bootstrap(open_values, stats.median, rng)
     med = float(stats.median(open_values))
-    lo, hi = stats.percentile_interval(boot, level)
-    return {"observed": med, "observed_ci": [lo, hi], "ratio": med / bound, "ratio_ci": [lo / bound, hi / bound]}
+    lo, hi, cover = stats.median_interval(open_values, level)
+    out = {"observed": med, "observed_ci": [lo, hi], "observed_ci_coverage": cover,
+           "ratio": med / bound, "ratio_ci": [lo / bound, hi / bound]}
+    note = censored_note(values, censored, statuses)
+    if note and not math.isfinite(med):
+        out["observed_note"] = note
+    return out
 
 
 def applicable_points(claim: dict, ev: Evidence, label: str, *, allow_hidden: bool):
@@ -70,28 +81,24 @@ def applicable_points(claim: dict, ev: Evidence, label: str, *, allow_hidden: bo
     return usable, skipped
 
 
-def _decide(claim, ev, runs, stat, measure, bound, shift, eps, j, m):
-    """The point's decision with the statistic read at ``bound``.
+def _decide(claim, ev, runs, stat, measure, bound, shift, eps, j):
+    """The point's two p-values with the statistic read at ``bound``.
 
-    Returns ``(status, s_hi, short, lcb, ucb, value_at results)``.
+    Returns ``(p_pass, p_fail, s_hi, short, lcb, ucb, value_at results)``; ``lcb`` and
+    ``ucb`` are the one-sided (1 − α) percentile bounds of the seed-mean, for the table.
     """
     alpha = claim["alpha"]
     at = [value_at(r, stat, measure, bound, shift) for r in runs]
     s = np.array([a[0] for a in at])
     short = np.array([a[2] == "short" for a in at])
     s_lo, s_hi = np.where(short, 0.0, s), np.where(short, np.inf, s)
-    # the same resamples for both bounds: a generator per point, drawn twice
-    ucb = float(stats.quantile(stats.bootstrap(s_hi, np.mean, ev.rng(claim["index"], j)), 1.0 - alpha))
-    lcb = float(stats.quantile(stats.bootstrap(s_lo, np.mean, ev.rng(claim["index"], j)), alpha / m))
+    # the same resamples for both sides: a generator per point, drawn twice
+    hi_boot = stats.bootstrap(s_hi, np.mean, ev.rng(claim["index"], j))
+    lo_boot = stats.bootstrap(s_lo, np.mean, ev.rng(claim["index"], j))
+    ucb, lcb = float(stats.quantile(hi_boot, 1.0 - alpha)), float(stats.quantile(lo_boot, alpha))
     if len(runs) < claim["min_seeds"]:
-        status = "inconclusive"
-    elif lcb > eps:
-        status = "fail"
-    elif ucb <= eps:
-        status = "pass"
-    else:
-        status = "inconclusive"
-    return status, s_hi, short, lcb, ucb, at
+        return 1.0, 1.0, s_hi, short, lcb, ucb, at
+    return stats.bootstrap_p(hi_boot, hi_boot <= eps), stats.bootstrap_p(lo_boot, lo_boot > eps), s_hi, short, lcb, ucb, at
 
 
 def evaluate_holds(claim: dict, ev: Evidence) -> dict:
@@ -107,16 +114,13 @@ def evaluate_holds(claim: dict, ev: Evidence) -> dict:
         eps = float(point["eps"])
         shift = ev.shift(label, pk, stat)
         b_range = ev.bound_range(label, pk, claim["bound"])
-        decisions = [_decide(claim, ev, runs, stat, measure, b, shift, eps, j, m) for b in ([b_range[0], bound, b_range[1]] if b_range else [bound])]
-        status, s_hi, short, lcb, ucb, at = decisions[1] if b_range else decisions[0]
-        if b_range:
-            found = {d[0] for d in decisions}
-            status = found.pop() if len(found) == 1 else "inconclusive"
-        rng = ev.rng(claim["index"], m + j)
+        decisions = [_decide(claim, ev, runs, stat, measure, b, shift, eps, j) for b in ([b_range[0], bound, b_range[1]] if b_range else [bound])]
+        p_pass, p_fail, s_hi, short, lcb, ucb, at = decisions[1] if b_range else decisions[0]
+        if b_range:  # pass or fail only where the three evaluations agree
+            p_pass, p_fail = max(d[0] for d in decisions), max(d[1] for d in decisions)
         checkpoints = [a[1] for a in at if np.isfinite(a[1])]
         row = {
             "point": point,
-            "status": status,
             "bound": bound,
             "eps": eps,
             "statistic": stat,
@@ -124,51 +128,63 @@ def evaluate_holds(claim: dict, ev: Evidence) -> dict:
             "seeds": seeds,
             "values": values.tolist(),
             "censored": censored.tolist(),
+            "statuses": [r.status for r in runs],
             "n_short": int(short.sum()),
             "mean_at_bound": float(s_hi.mean()),
             "mean_at_bound_lcb": lcb,
             "mean_at_bound_ucb": ucb,
+            "p_pass": p_pass,
+            "p_fail": p_fail,
             "grid_slack": (max(checkpoints) / bound) if checkpoints else None,
         }
         if b_range:
+            level = alpha / m  # Holm's first step: where a single point's decision turns
             row.update(bound_range=b_range, estimated=ev.estimate_note(label, pk, claim["bound"]),
-                       statuses_over_range=[d[0] for d in decisions])
-        row.update(complexity_summary(values, censored, bound, rng, 1.0 - alpha))
+                       statuses_over_range=["fail" if d[1] <= level else "pass" if d[0] <= level else "inconclusive"
+                                            for d in decisions])
+        row.update(complexity_summary(values, censored, bound, 1.0 - alpha, row["statuses"]))
         rows.append(row)
+    _, per = decide([r["p_pass"] for r in rows], [r["p_fail"] for r in rows], alpha)
+    for r, st in zip(rows, per):
+        r["status"] = st
     statuses = [r["status"] for r in rows]
     worst = max(rows, key=lambda r: (r["ratio"], r["mean_at_bound"] / r["eps"]))
     level = f"{100 * (1 - alpha):g}%"
     fails = [r for r in rows if r["status"] == "fail"]
     if fails:
-        status, r = "fail", max(fails, key=lambda r: r["mean_at_bound_lcb"] / r["eps"])
+        status, r = "fail", min(fails, key=lambda r: r["p_fail"])
         reason = (
             f"At {where(r['point'])} the seed-mean of {r['statistic']} at the bound is {num(r['mean_at_bound'] / r['eps'])}·ε "
-            f"(lower confidence bound {num(r['mean_at_bound_lcb'] / r['eps'])}·ε > ε, level {100 * (1 - alpha / m):.3g}% with Bonferroni over {m} points)"
+            f"(one-sided {level} lower bound {num(r['mean_at_bound_lcb'] / r['eps'])}·ε; bootstrap p = {r['p_fail']:.2g} for E ≤ ε, "
+            f"Holm over {m} points at α = {alpha:g})"
         )
     elif all(s == "pass" for s in statuses):
         status = "pass"
-        top = max(rows, key=lambda r: r["mean_at_bound_ucb"] / r["eps"])
+        top = max(rows, key=lambda r: r["p_pass"])
         reason = (
-            f"At all {m} points the {level} upper confidence bound of the seed-mean of {top['statistic']} at the bound is ≤ ε "
-            f"(largest {num(top['mean_at_bound_ucb'] / top['eps'])}·ε at {where(top['point'])}); median observed/bound ≤ {num(worst['ratio'])}"
+            f"At all {m} points the seed-mean of {top['statistic']} at the bound is below ε (Holm at α = {alpha:g}; "
+            f"largest bootstrap p = {top['p_pass']:.2g}, one-sided {level} upper bound {num(top['mean_at_bound_ucb'] / top['eps'])}·ε "
+            f"at {where(top['point'])}); median observed/bound ≤ {num(worst['ratio'])}"
         )
     else:
         status = "inconclusive"
         few = [r for r in rows if r["n_seeds"] < claim["min_seeds"]]
         if few:
             reason = f"Only {few[0]['n_seeds']} seeds at {where(few[0]['point'])} (fewer than min_seeds = {claim['min_seeds']})"
-        elif any(len(set(r.get("statuses_over_range", ()))) > 1 for r in rows):
-            r = next(r for r in rows if len(set(r.get("statuses_over_range", ()))) > 1)
-            reason = (f"At {where(r['point'])} the decision is {', '.join(r['statuses_over_range'])} at the bound's low end, estimate and high end "
-                      f"over the CI of an estimated constant, so it depends on that constant")
+        elif moved := [r for r in rows if len(set(r.get("statuses_over_range", ()))) > 1]:
+            r = moved[0]
+            reason = (f"At {where(r['point'])} the decision changes over the CI of an estimated constant "
+                      f"(bound from {num(r['bound_range'][0])} to {num(r['bound_range'][1])}), so it depends on that constant")
         elif any(r["n_short"] for r in rows):
             r = next(r for r in rows if r["n_short"])
-            reason = f"At {where(r['point'])} {r['n_short']} of {r['n_seeds']} runs ended before the bound {num(r['bound'])} (horizon too short), so the statistic there is unknown"
+            reason = (f"At {where(r['point'])} {r['n_short']} of {r['n_seeds']} runs ended before the bound {num(r['bound'])} "
+                      "(horizon too short: raise horizon.factor), so the statistic there is unknown")
         else:
             r = next(r for r in rows if r["status"] == "inconclusive")
             reason = (
                 f"At {where(r['point'])} the {level} bounds of the seed-mean of {r['statistic']} at the bound, "
-                f"[{num(r['mean_at_bound_lcb'] / r['eps'])}, {num(r['mean_at_bound_ucb'] / r['eps'])}]·ε, straddle ε"
+                f"[{num(r['mean_at_bound_lcb'] / r['eps'])}, {num(r['mean_at_bound_ucb'] / r['eps'])}]·ε, straddle ε "
+                f"(bootstrap p = {r['p_pass']:.2g} and {r['p_fail']:.2g}; Holm at α = {alpha:g})"
             )
     est = [r for r in rows if r.get("bound_range")]
     if est:

@@ -8,11 +8,16 @@ every arm's complexity is the seeds' median first hit of ε (censored at +∞); 
 bootstrap over seeds (common random numbers): the *support* is the share of
 resamples whose best value v satisfies c/factor ≤ v ≤ c·factor.
 
-``pass``: support ≥ 1 − α at every point; ``fail``: support ≤ α/m at some point
-(Bonferroni over m points); ``inconclusive`` otherwise or with fewer than
-``min_seeds`` seeds run by every arm. The bootstrap distribution of an arg-min is a
-descriptive measure of stability (it is not an exact test); the grid's resolution
-limits what can be said, and the point rows list the grid.
+The bootstrap p-values (with the +1 correction of
+:func:`~ratecheck.verdict.stats.bootstrap_p`) are p_pass = share of resamples whose
+best lies *outside* the window and p_fail = share *inside*; :mod:`.decision` turns
+them into pass / fail / inconclusive with Holm's correction on both sides across the
+m points. A point tests nothing (p = 1) with fewer than ``min_seeds`` seeds run by
+every arm. The bootstrap distribution of an arg-min is a descriptive measure of
+stability (it is not an exact test); the grid's resolution limits what can be said:
+a claim whose grid has no value inside the window can never pass, one whose grid
+lies wholly inside can never fail, and the spec loader refuses both
+(:func:`grid_decidable`).
 """
 
 from __future__ import annotations
@@ -24,7 +29,19 @@ import numpy as np
 from ..errors import SpecError
 from . import stats
 from .complexity import as_upper_open
+from .decision import decide
 from .evidence import Evidence, failures_note, make_verdict, num, where
+
+
+def within(grid_values, choice: float, factor: float) -> np.ndarray:
+    """Which grid values lie within ×``factor`` of ``choice`` (the window)."""
+    return np.abs(np.log(np.asarray(grid_values, dtype=float) / choice)) <= math.log(factor) * (1 + 1e-9)
+
+
+def grid_decidable(grid_values, choice: float, factor: float) -> tuple[bool, bool]:
+    """(can pass, can fail): some grid value lies in the window, some outside."""
+    inside = within(grid_values, choice, factor)
+    return bool(inside.any()), not bool(inside.all())
 
 
 def _param_value(claim: dict, ev: Evidence, label: str, pk: str) -> float:
@@ -80,48 +97,45 @@ def evaluate_optimal(claim: dict, ev: Evidence) -> dict:
         why = skipped[0]["reason"] if skipped else f"the grid {', '.join(grid)} shares no sweep point"
         return make_verdict(claim, "not-applicable" if skipped else "inconclusive", why + ".", points=skipped)
     m = len(usable)
-    log_f = math.log(factor) * (1 + 1e-9)
     rows, all_runs = [], []
     for j, (pk, point, runs, stat, (choice, theorem), svs, values) in enumerate(usable):
         for rr in runs:
             all_runs += rr
         common = sorted(set.intersection(*(set(sv[0]) for sv in svs)), key=lambda s: (s is None, s))
         T = np.column_stack([as_upper_open(sv[1], sv[2])[[sv[0].index(s) for s in common]] for sv in svs]) if common else np.zeros((0, len(grid)))
-        within = np.abs(np.log(values / choice)) <= log_f
+        inside_grid = within(values, choice, factor)
         if T.shape[0] == 0:
-            rows.append({"point": point, "status": "inconclusive", "grid": values.tolist(), "choice": choice, "n_seeds": 0, "support": None})
+            rows.append({"point": point, "p_pass": 1.0, "p_fail": 1.0, "grid": values.tolist(), "choice": choice, "n_seeds": 0, "support": None})
             continue
         med = stats.median(T, axis=0)
         best = int(np.argmin(med))
         rng = ev.rng(claim["index"], j)
         idx = rng.integers(0, T.shape[0], size=(stats.N_BOOT, T.shape[0]))
         best_boot = np.argmin(stats.median(T[idx], axis=1), axis=1)
-        support = float(within[best_boot].mean())
+        inside = inside_grid[best_boot]
+        support = float(inside.mean())
+        p_pass, p_fail = stats.bootstrap_p(best_boot, inside), stats.bootstrap_p(best_boot, ~inside)
         if T.shape[0] < claim["min_seeds"] or not np.isfinite(med).any():
-            status = "inconclusive"
-        elif support <= alpha / m:
-            status = "fail"
-        elif support >= 1.0 - alpha:
-            status = "pass"
-        else:
-            status = "inconclusive"
+            p_pass = p_fail = 1.0
         bv = values[best_boot]
         rows.append({
-            "point": point, "status": status, "statistic": stat, "theorem": theorem, "n_seeds": int(T.shape[0]),
+            "point": point, "p_pass": p_pass, "p_fail": p_fail, "statistic": stat, "theorem": theorem, "n_seeds": int(T.shape[0]),
             "grid": values.tolist(), "labels": list(grid), "medians": med.tolist(), "choice": choice,
             "best": float(values[best]), "best_label": grid[best], "ratio": float(values[best] / choice),
             "support": support, "best_range": [float(stats.quantile(bv, alpha / 2)), float(stats.quantile(bv, 1 - alpha / 2))],
-            "grid_within": within.tolist(),
+            "grid_within": inside_grid.tolist(),
         })
-    statuses = [r["status"] for r in rows]
-    status = "fail" if "fail" in statuses else "pass" if all(s == "pass" for s in statuses) else "inconclusive"
-    decisive = next(r for r in rows if r["status"] == status)
+    status, per = decide([r["p_pass"] for r in rows], [r["p_fail"] for r in rows], alpha)
+    for r, st in zip(rows, per):
+        r["status"] = st
+    decisive = next((r for r in rows if r["status"] == status), rows[0])
     if "best" not in decisive:
         reason = f"No seed was run by every arm at {where(decisive['point'])}"
     else:
         reason = (
             f"At {where(decisive['point'])} the best {claim['parameter']} is {num(decisive['best'])} ({decisive['best_label']}) vs the card's "
-            f"{num(decisive['choice'])}: {100 * decisive['support']:.3g}% of {stats.N_BOOT} seed resamples put the best within ×{factor:g}"
+            f"{num(decisive['choice'])}: {100 * decisive['support']:.3g}% of {stats.N_BOOT} seed resamples put the best within ×{factor:g} "
+            f"(p = {decisive['p_pass']:.2g} inside, {decisive['p_fail']:.2g} outside; Holm at α = {alpha:g})"
         )
         if status == "inconclusive" and decisive["n_seeds"] < claim["min_seeds"]:
             reason += f"; only {decisive['n_seeds']} seeds (min_seeds = {claim['min_seeds']})"

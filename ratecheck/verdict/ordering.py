@@ -4,19 +4,20 @@ Runs with the same seed share their random numbers (common random numbers), so t
 comparison is paired: at each point, seed i is a *win* when ``faster`` hits ε strictly
 before ``slower``, a *loss* when strictly after, a tie when equal. Censoring is
 resolved where it decides the pair: a censored ``faster`` whose run ended at or after
-``slower``'s hit is a loss (it needed more), and symmetrically; otherwise (both
-censored, or censored earlier than the other's hit) the pair is unknown and left out
-like a tie. The exact sign test (Dixon & Mood 1946) then gives
+``slower``'s hit is a loss (it needed more), and symmetrically; a diverged run never
+reaches ε (censored at +∞); otherwise (both censored, or censored earlier than the
+other's hit) the pair is unknown and left out like a tie.
 
-* ``pass`` when the one-sided p-value of "faster wins" is < α at every point
-  (intersection–union);
-* ``fail`` when the one-sided p-value of "slower wins" is < α/m at some point
-  (Bonferroni over m points);
-* ``inconclusive`` otherwise (e.g. ties), or with fewer than ``min_seeds`` paired seeds.
+At each point the exact sign test (Dixon & Mood 1946, :func:`scipy.stats.binomtest`)
+gives p_pass = P(≥ wins | no difference) and p_fail = P(≥ losses | no difference);
+:mod:`.decision` turns them into pass / fail / inconclusive with Holm's correction on
+both sides. With n paired seeds the smallest p is 2^−n, so a claim over m points can
+be decided only when 2^−n ≤ α/m (:func:`min_p`; the spec loader refuses it otherwise).
+A point with fewer than ``min_seeds`` paired seeds tests nothing (p = 1).
 
-The effect size is the median over seeds of T_faster/T_slower with a percentile-
-bootstrap interval; where both cards give explicit bounds, their ratio is reported as
-``predicted``.
+The effect size is the median over seeds of T_faster/T_slower with its exact
+order-statistic interval (:func:`~ratecheck.verdict.stats.median_interval`); where
+both cards give explicit bounds, their ratio is reported as ``predicted``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import math
 import numpy as np
 
 from . import stats
+from .decision import decide, holm_level
 from .evidence import Evidence, failures_note, make_verdict, num, where
 
 
@@ -39,6 +41,11 @@ def pair_outcomes(vf, cf, vs, cs) -> np.ndarray:
     s_only = cs & ~cf
     out[s_only & (vs >= vf)] = 1
     return out
+
+
+def min_p(n_seeds: int) -> tuple[float, float]:
+    """Smallest (p_pass, p_fail) of one point with ``n_seeds`` paired seeds: 2^−n each."""
+    return 0.5**n_seeds, 0.5**n_seeds
 
 
 def _predicted_ratio(ev: Evidence, claim: dict, pk: str):
@@ -75,7 +82,7 @@ def evaluate_ordering(claim: dict, ev: Evidence) -> dict:
         return make_verdict(claim, "not-applicable" if skipped else "inconclusive", why + ".", points=skipped)
     m = len(usable)
     rows, all_runs = [], []
-    for j, (pk, point, runs, stat, a, b) in enumerate(usable):
+    for pk, point, runs, stat, a, b in usable:
         all_runs += runs
         common = sorted(set(a[0]) & set(b[0]), key=lambda s: (s is None, s))
         ia = [a[0].index(s) for s in common]
@@ -84,14 +91,6 @@ def evaluate_ordering(claim: dict, ev: Evidence) -> dict:
         outcome = pair_outcomes(vf, cf, vs, cs)
         wins, losses = int((outcome == 1).sum()), int((outcome == -1).sum())
         p_win, p_loss = stats.sign_test(wins, losses), stats.sign_test(losses, wins)
-        if len(common) < claim["min_seeds"]:
-            status = "inconclusive"
-        elif p_loss < alpha / m:
-            status = "fail"
-        elif p_win < alpha:
-            status = "pass"
-        else:
-            status = "inconclusive"
         # faster/slower per seed; a censored slower run's value is a lower bound of its
         # hit, a censored faster run gives ∞: each entry bounds the true ratio from above,
         # so their median bounds the true median (exact when nothing is censored)
@@ -102,27 +101,35 @@ def evaluate_ordering(claim: dict, ev: Evidence) -> dict:
         med, ci = math.nan, [math.nan, math.nan]
         if r.size:
             med = float(stats.median(r))
-            ci = list(stats.percentile_interval(stats.bootstrap(r, stats.median, ev.rng(claim["index"], j)), 1.0 - alpha))
+            ci = list(stats.median_interval(r, 1.0 - alpha)[:2])
         rows.append({
-            "point": point, "status": status, "statistic": stat, "n_pairs": len(common), "seeds": common,
+            "point": point, "n_pairs": len(common), "seeds": common, "statistic": stat,
             "wins": wins, "losses": losses, "ties_or_unknown": len(common) - wins - losses,
             "p_faster": p_win, "p_slower": p_loss, "ratio": med, "ratio_ci": ci, "ratio_is_upper_bound": upper,
             "faster_values": vf.tolist(), "faster_censored": cf.tolist(),
             "slower_values": vs.tolist(), "slower_censored": cs.tolist(),
             "predicted_ratio": _predicted_ratio(ev, claim, pk),
         })
-    statuses = [r["status"] for r in rows]
-    status = "fail" if "fail" in statuses else "pass" if all(s == "pass" for s in statuses) else "inconclusive"
+    few = [len(r["seeds"]) < claim["min_seeds"] for r in rows]
+    status, per = decide([1.0 if f else r["p_faster"] for r, f in zip(rows, few)],
+                         [1.0 if f else r["p_slower"] for r, f in zip(rows, few)], alpha)
+    for r, st in zip(rows, per):
+        r["status"] = st
+    level = holm_level(m, alpha)
     decisive = next((r for r in rows if r["status"] == status), None) or max(rows, key=lambda r: r["p_faster"])
     if status == "pass":
         worst = max(rows, key=lambda r: r["p_faster"])
-        reason = f"{f_lab} wins the paired sign test at all {m} points (largest one-sided p = {worst['p_faster']:.2g} < α = {alpha:g}; at {where(worst['point'])}: {worst['wins']} wins, {worst['losses']} losses)"
+        reason = (f"{f_lab} wins the paired sign test at all {m} points (Holm at α = {alpha:g}; largest p = {worst['p_faster']:.2g}; "
+                  f"at {where(worst['point'])}: {worst['wins']} wins, {worst['losses']} losses)")
     elif status == "fail":
-        reason = f"At {where(decisive['point'])} {s_lab} is faster: {decisive['losses']} of {decisive['n_pairs']} paired seeds, sign-test p = {decisive['p_slower']:.2g} < α/m = {alpha / m:.2g}"
+        reason = (f"At {where(decisive['point'])} {s_lab} is faster: {decisive['losses']} of {decisive['n_pairs']} paired seeds, "
+                  f"sign-test p = {decisive['p_slower']:.2g} (Holm at α = {alpha:g}, first step α/m = {level:.2g})")
     elif decisive["n_pairs"] < claim["min_seeds"]:
         reason = f"Only {decisive['n_pairs']} paired seeds at {where(decisive['point'])} (fewer than min_seeds = {claim['min_seeds']})"
     else:
-        reason = f"No significant ordering at {where(decisive['point'])}: {decisive['wins']} wins, {decisive['losses']} losses, {decisive['ties_or_unknown']} ties or unknown (p = {decisive['p_faster']:.2g})"
+        reason = (f"No significant ordering at {where(decisive['point'])}: {decisive['wins']} wins, {decisive['losses']} losses, "
+                  f"{decisive['ties_or_unknown']} ties or unknown (p = {decisive['p_faster']:.2g} and {decisive['p_slower']:.2g}; "
+                  f"Holm at α = {alpha:g} needs ≤ {level:.2g} first)")
     bounded = decisive["ratio_is_upper_bound"]
     reason += f"; median {measure} ratio {'≤ ' if bounded else ''}{num(decisive['ratio'])}" + (" (censored seeds count at their horizon)" if bounded else "")
     if skipped:

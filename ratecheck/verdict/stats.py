@@ -52,13 +52,60 @@ def percentile_interval(boot: np.ndarray, level: float) -> tuple[float, float]:
 def sign_test(wins: int, losses: int) -> float:
     """One-sided exact sign-test p-value P(Bin(wins+losses, ½) ≥ wins); ties excluded.
 
-    Dixon & Mood (1946), "The statistical sign test", JASA 41(236). Returns 1.0 when
-    there is no untied pair.
+    Dixon & Mood (1946), "The statistical sign test", JASA 41(236), computed by
+    :func:`scipy.stats.binomtest`. Returns 1.0 when there is no untied pair.
     """
+    from scipy.stats import binomtest
+
     n = wins + losses
     if n == 0 or wins == 0:
         return 1.0
-    return float(_sp.bdtrc(wins - 1, n, 0.5))
+    return float(binomtest(wins, n, 0.5, alternative="greater").pvalue)
+
+
+def bootstrap_p(boot: np.ndarray, reject) -> float:
+    """(1 + #{replicates where the null is not rejected}) / (1 + #replicates).
+
+    ``reject`` is a boolean mask over the replicates (the alternative holds there).
+    The +1 keeps the p-value away from 0: with B replicates it is at least 1/(B + 1)
+    (Davison & Hinkley 1997, *Bootstrap Methods*, eq. 4.11), so a bootstrap decision
+    has a resolution that :func:`~ratecheck.verdict.decision.reachable` can reason about.
+    """
+    boot = np.asarray(boot)
+    return float((1 + np.count_nonzero(~np.asarray(reject))) / (1 + boot.size))
+
+
+#: Smallest p-value a bootstrap test of :data:`N_BOOT` replicates can give.
+BOOT_MIN_P = 1.0 / (N_BOOT + 1)
+
+
+def median_interval(values: np.ndarray, level: float) -> tuple[float, float, float]:
+    """Distribution-free interval for the median from order statistics: ``(lo, hi, coverage)``.
+
+    For sorted x_(1) ≤ … ≤ x_(n), [x_(k), x_(n−k+1)] covers the median with probability
+    1 − 2 P(Bin(n, ½) < k) whatever the distribution (Conover 1999, *Practical
+    Nonparametric Statistics*, §3.2); k is the largest with coverage ≥ ``level``. When no
+    k ≥ 1 qualifies (n ≤ 5 at 95%) the interval is the whole support [0, ∞) and the
+    coverage is 1: few seeds say little about a median, and the interval says so
+    instead of returning the sample range.
+
+    Censored seeds enter as ``+inf``; with a common horizon they are the largest order
+    statistics, so an endpoint at ``+inf`` means "not reached by the horizon" (the
+    Kaplan–Meier median interval coincides under such type-I censoring).
+    """
+    x = np.sort(np.asarray(values, dtype=float))
+    n = x.size
+    if n == 0:
+        return math.nan, math.nan, 0.0
+    k, cover = 0, 1.0
+    for j in range(1, n // 2 + 1):
+        c = 1.0 - 2.0 * float(_sp.bdtr(j - 1, n, 0.5))
+        if c < level:
+            break
+        k, cover = j, c
+    if k == 0:
+        return 0.0, math.inf, 1.0
+    return float(x[k - 1]), float(x[n - k]), cover
 
 
 def slope_weights(x: np.ndarray) -> np.ndarray:
