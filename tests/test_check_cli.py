@@ -180,3 +180,44 @@ def test_theorem_none_evaluates_no_card(tmp_path):
 
     with pytest.raises(SpecError, match="needs a theorem card"):
         _plan(tmp_path, TINY.replace('params = { R = "theory"', 'theorem = "none"\nparams = { R = "theory"'))
+
+
+def test_errored_runs_make_their_claims_error_and_the_check_exit_3(tmp_path, monkeypatch):
+    """One seed's runs raise: the claim that uses them is `error` (not inconclusive), the
+    report lists the error with its message and seed, and the check exits 3."""
+    import ratecheck.engine.run as engine_run
+    from ratecheck.check import run_check
+
+    real = engine_run.run_fragment
+
+    def flaky(fragment):
+        if fragment["seed"] == 2:
+            raise RuntimeError("boom in the worker")
+        return real(fragment)
+
+    monkeypatch.setattr(engine_run, "run_fragment", flaky)
+    spec = tmp_path / "spec.toml"
+    spec.write_text(TINY)
+    out = tmp_path / "out"
+    rc = run_check(spec, out, {"store": None, "backend": "serial", "no_cache": True}, progress=False)
+    assert rc == 3
+    (holds,) = [v for v in json.loads((out / "verdicts.json").read_text()) if v["kind"] == "holds"]
+    assert holds["status"] == "error" and "boom in the worker" in holds["reason"]
+    md = (out / "report.md").read_text()
+    assert "| Ringmaster | " in md and "| error | RuntimeError: boom in the worker |" in md
+
+
+@pytest.mark.slow
+def test_the_quickstart_with_faster_and_slower_swapped_fails_with_exit_1(tmp_path):
+    """The issue's acceptance case, at one of the quickstart's points (ε = 0.4): Minibatch
+    claimed faster than Ringmaster loses every paired seed, and the check says `fail`."""
+    from pathlib import Path
+
+    text = (Path(__file__).parents[1] / "problems" / "quickstart.toml").read_text()
+    text = text.replace('faster = "Ringmaster"\nslower = "Minibatch"', 'faster = "Minibatch"\nslower = "Ringmaster"')
+    text = text.replace("eps = [0.4, 0.2, 0.1]", "eps = [0.4]")
+    assert 'faster = "Minibatch"' in text
+    res = run(tmp_path, text)
+    assert res.returncode == 1, res.stdout + res.stderr
+    ordering = [v for v in json.loads((tmp_path / "out" / "verdicts.json").read_text()) if v["kind"] == "ordering"]
+    assert ordering[0]["status"] == "fail" and ordering[0]["points"][0]["losses"] == 8
