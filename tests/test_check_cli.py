@@ -221,3 +221,39 @@ def test_the_quickstart_with_faster_and_slower_swapped_fails_with_exit_1(tmp_pat
     assert res.returncode == 1, res.stdout + res.stderr
     ordering = [v for v in json.loads((tmp_path / "out" / "verdicts.json").read_text()) if v["kind"] == "ordering"]
     assert ordering[0]["status"] == "fail" and ordering[0]["points"][0]["losses"] == 8
+
+
+def test_a_finite_blow_up_is_listed_as_diverged_in_the_report(tmp_path):
+    """The issue's case: quadratic d = 2, L = μ = 1, one worker, ASGD with γ = 3 for 300
+    iterations. It used to end `ok` with f − f* ≈ 4e180; now it is `diverged` at the
+    iteration where f − f* passes 10⁶·max(1, f(x₀) − f*) (4^k grows past it at k = 10)."""
+    spec = textwrap.dedent("""
+        [check]
+        name = "blow-up"
+        seeds = 2
+        [problem]
+        family = "quadratic"
+        d = 2
+        L = 1.0
+        mu = 1.0
+        sigma2 = 0.0
+        [asynchrony]
+        model = "fixed"
+        n = 1
+        profile = "equal"
+        [sweep]
+        eps = [0.1]
+        [horizon]
+        iterations = 300
+        stop_at_target = false
+        [[algorithms]]
+        label = "ASGD"
+        method = "asgd"
+        theorem = "none"
+        params = { gamma = 3.0 }
+    """)
+    res = run(tmp_path, spec)
+    assert res.returncode == 0, res.stderr
+    md = (tmp_path / "out" / "report.md").read_text()
+    assert "2 of 2 runs did not finish normally: 2 diverged" in md
+    assert "| ASGD | gamma: 3 | eps=0.1 | 0 | diverged | f − f* = 1.05e+06 exceeded 10^6·max(1, its value at x0) = 1e+06 at iteration 10, time 10, 10 gradients computed |" in md
