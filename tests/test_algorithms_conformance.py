@@ -23,8 +23,9 @@ PARAMS = {
     "ata": {"B": 4, "alpha": 0.0},
     "ata-empirical": {"B": 4, "eta": 0.0},
     "polyak-momentum-asgd": {"beta": 0.5},
-    "momentum-dd-asgd": {"beta": 0.5},
-    "momentum-dd-anytime-asgd": {"beta": 0.5},
+    "ormo-asgd": {"beta": 0.5},
+    "ormo-da-asgd": {"beta": 0.5},
+    "ordered-momentum-asgd": {"beta": 0.5},
 }
 #: selects workers by label, so relabelling changes the run by design
 LABEL_DEPENDENT = {"naive-optimal-asgd"}

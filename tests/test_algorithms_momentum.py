@@ -1,6 +1,7 @@
-"""Momentum methods (Polyak ASGD, the data-dependent-delay momentum method, μ²-SGD):
-each update rule against a direct numpy transcription of the paper's update on a
-hand-set delay pattern, reductions to vanilla ASGD, both replay paths, conformance.
+"""Arrival-order momentum methods (Polyak ASGD, μ²-SGD; the baselines Eq. (6) and (14)
+of Dahan et al. 2026): each update rule against a direct numpy transcription of the
+paper's update on a hand-set delay pattern, reductions to vanilla ASGD, both replay
+paths, conformance. The ordered methods are in test_algorithms_ordered.py.
 
 Setting as in test_algorithms_catalog.py: fixed τ = (1, 2, 3), every worker starts at
 t = 0, ties go to the lowest worker index. Vanilla ASGD's schedule then repeats with
@@ -29,8 +30,6 @@ SEED, GAMMA, BETA = 4, 0.3, 0.4
 
 METHODS = {
     "polyak-momentum-asgd": {"beta": BETA},
-    "momentum-dd-asgd": {"beta": BETA},
-    "momentum-dd-anytime-asgd": {"beta": BETA},
     "mu2-sgd": {},
 }
 
@@ -61,7 +60,7 @@ def reference(problem, method, beta=BETA, gamma=GAMMA):
     noise = {w: normals(key, np.full(K, w), np.arange(K), problem.noise_dim) for w in range(3)}
     used = {0: 0, 1: 0, 2: 0}
     xs, ws = [problem.x0.copy()], []
-    w_, m, d = problem.x0.copy(), np.zeros(problem.d), np.zeros(problem.d)
+    w_, d = problem.x0.copy(), np.zeros(problem.d)
     for t, (w, delay) in enumerate(PATTERN, start=1):
         r = t - 1 - delay  # the worker computes at x^r
         z = noise[w][used[w]]
@@ -70,14 +69,6 @@ def reference(problem, method, beta=BETA, gamma=GAMMA):
         x = xs[-1]
         if method == "polyak-momentum-asgd":  # x^{k+1} = x^k − γ g + β(x^k − x^{k−1})
             new = x - gamma * g + beta * (x - xs[max(len(xs) - 2, 0)])
-        elif method == "momentum-dd-asgd":  # m_t = (1 − β) m_{t−1} + β g_t, x_{t+1} = x_t − γ m_t
-            m = (1 - beta) * m + beta * g
-            new = x - gamma * m
-        elif method == "momentum-dd-anytime-asgd":
-            m = (1 - beta) * m + beta * g
-            w_ = w_ - gamma * m
-            ws.append(w_)
-            new = anytime(ws)
         else:  # μ²-SGD: d_t = g(x_t; ξ) + (1 − 1/t)(d_{t−1} − g(x_{t−1}; ξ)), same ξ and noise
             g_prev = problem.stochastic_grad(xs[max(r - 1, 0)], 0, -1, z)
             d = g + (1 - 1 / t) * (d - g_prev)
@@ -120,20 +111,6 @@ def test_heavy_ball_beta_zero_is_asgd_bit_for_bit(quad):
     np.testing.assert_array_equal(trajectory(a), trajectory(b))
 
 
-def test_ema_beta_one_is_asgd_bit_for_bit(quad):
-    (a,) = run(quad, "momentum-dd-asgd", {"beta": 1.0}, iterations=300)
-    (b,) = run(quad, "asgd", {}, iterations=300)
-    np.testing.assert_array_equal(trajectory(a), trajectory(b))
-
-
-def test_ema_momentum_is_heavy_ball_reparametrised(quad):
-    """x_{t+1} − x_t = −γm_t = (1 − β)(x_t − x_{t−1}) − γβ g_t: EMA momentum (γ, β) is
-    heavy-ball with stepsize γβ and momentum 1 − β (both start with zero velocity)."""
-    (a,) = run(quad, "momentum-dd-asgd", {"beta": BETA}, iterations=300)
-    (b,) = run(quad, "polyak-momentum-asgd", {"beta": 1 - BETA}, iterations=300, gammas=(GAMMA * BETA,))
-    np.testing.assert_allclose(trajectory(a), trajectory(b), rtol=1e-10)
-
-
 @pytest.mark.parametrize("method", list(METHODS))
 def test_compiled_kernel_equals_numpy_replay(quad, method):
     kw = dict(iterations=200, gammas=(0.3, 0.05), targets=[0.1, 0.01], track_avg=True)
@@ -162,8 +139,7 @@ def test_conformance(method):
 
 
 @pytest.mark.parametrize("method,beta", [("polyak-momentum-asgd", 1.0), ("polyak-momentum-asgd", -0.1),
-                                         ("momentum-dd-asgd", 0.0), ("momentum-dd-anytime-asgd", 1.5),
-                                         ("momentum-dd-asgd", float("nan")), ("momentum-dd-asgd", "0.5")])
+                                         ("polyak-momentum-asgd", float("nan")), ("polyak-momentum-asgd", "0.5")])
 def test_bad_beta_is_a_spec_error(method, beta):
     with pytest.raises(SpecError, match="params.beta"):
         ALGORITHMS.get(method)({"gamma": 0.1, "beta": beta})
@@ -171,14 +147,7 @@ def test_bad_beta_is_a_spec_error(method, beta):
 
 def test_missing_beta_is_a_spec_error():
     with pytest.raises(SpecError, match="params.beta"):
-        ALGORITHMS.get("momentum-dd-asgd")({"gamma": 0.1})
+        ALGORITHMS.get("polyak-momentum-asgd")({"gamma": 0.1})
     with pytest.raises(SpecError, match="params.beta"):
         ALGORITHMS.get("mu2-sgd")({"gamma": 0.1, "beta": 0.5})  # β_t = 1/t is fixed by the method
 
-
-def test_check_spec_names_the_momentum_methods():
-    from ratecheck.spec import load_spec
-
-    spec = load_spec("problems/data-dependent-momentum.toml")
-    assert [a.label for a in spec.algorithms] == ["Momentum", "Momentum (anytime)", "μ²-SGD", "Delay-filtered SGD",
-                                                  "Delay-adaptive ASGD"]

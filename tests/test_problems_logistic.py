@@ -99,6 +99,10 @@ def test_sample_costs(plain, ridge):
     np.testing.assert_allclose(c, gn / gn.mean(), rtol=1e-10)
     q = Logistic(m=50, d=3, lam=0.1, cost="norm")
     np.testing.assert_allclose(q.sample_cost[0], np.linalg.norm(q.A, axis=1) / np.linalg.norm(q.A, axis=1).mean())
+    # rare costly samples: the 4% (6 of 120) with the largest ‖∇ℓ_i(x*)‖ cost 25× the rest, mean 1
+    r = Logistic(m=120, d=6, lam=0.05, cost="rare", rare=0.05, rare_ratio=25.0, seed=2).sample_cost[0]
+    assert r.mean() == pytest.approx(1.0) and sorted(set(np.round(r / r.min(), 12))) == [1.0, 25.0]
+    np.testing.assert_array_equal(np.flatnonzero(r > r.min()), np.sort(np.argsort(-c)[:6]))
 
 
 def test_fast_oracle_matches_numpy(plain, ridge):
@@ -117,6 +121,7 @@ def test_seed_gives_bit_identical_instances(ridge):
 @pytest.mark.parametrize("kw,name", [
     (dict(m=0), "m"), (dict(d=2.5), "d"), (dict(lam=-0.1), "lam"), (dict(lam=float("nan")), "lam"),
     (dict(cost="random"), "cost"), (dict(signal=-1.0), "signal"), (dict(x0=[1, 2]), "x0"),
+    (dict(rare=1.0), "rare"), (dict(rare_ratio=0.5), "rare_ratio"),
     (dict(m=30, d=10, signal=100.0), "lam"),  # separable data and λ = 0: no minimiser
 ])
 def test_bad_input_names_the_parameter(kw, name):

@@ -91,3 +91,14 @@ def test_fast_oracle_and_seeds(prob):
                                      (dict(m=0), "m"), (dict(outlier_scale=-1.0), "outlier_scale")])
 def test_bad_input_names_the_parameter(kw, name):
     assert_spec_error(lambda: make_problem({"family": "robust-regression", **kw}), name)
+
+
+def test_sample_costs():
+    p = RobustRegression(m=60, d=4, seed=3)
+    assert np.all(p.sample_cost == 1.0)
+    g = RobustRegression(m=60, d=4, seed=3, cost="gradient")
+    w = np.linalg.norm([g.stochastic_grad(g.x_local, 0, i, None) for i in range(60)], axis=1)  # ‖∇f_i(x̂)‖
+    np.testing.assert_allclose(g.sample_cost[0], w / w.mean(), rtol=1e-10)
+    assert g.parameters()["cost"] == "gradient" and "cost" not in p.parameters()
+    assert_spec_error(lambda: make_problem({"family": "robust-regression", "cost": "slow"}), "cost")
+

@@ -22,7 +22,7 @@ def test_every_card_loads_with_valid_fields():
     ids = {c.id for c in cards}
     assert len(cards) >= 23
     for want in ISSUE2 + ALGORITHM_CARDS + ["ringleader-asgd", "ata", "picky-sgd", "mu2-sgd",
-                                             "constant-delay-sgd", "momentum-data-dependent",
+                                             "constant-delay-sgd", "ormo", "ordered-momentum-dd", "ordered-mu2-dd",
                                              "lower-bound-heterogeneous", "lower-bound-homogeneous-convex",
                                              "lower-bound-heterogeneous-strongly-convex"]:
         assert want in ids

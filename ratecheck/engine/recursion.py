@@ -26,17 +26,25 @@ G = c · acc, the step's aggregated gradient; t = 1, 2, … counts the updates:
 ``plain``         x ← x − γ G
 ``heavy-ball``    v ← β v − γ G;  x ← x + v   (x_{t+1} = x_t − γG_t + β(x_t − x_{t−1}))
 ``ema-momentum``  m ← (1 − β) m + β G;  x ← x − γ m   (m₀ = 0)
-``anytime-ema``   m as above;  w ← w − γ m;  x ← (t/S_t) w + (1 − t/S_t) x,  S_t = Σ_{τ≤t} τ
-``mu2``           d ← G + (1 − β_t)(d − G′), β_t = 1/t;  w ← w − γ d;  x as in anytime-ema
+``mu2``           d ← c·acc + (1 − 1/t) d − (c − 1/t)·acc′;  w ← w − γ d;
+                  x ← (t/S_t) w + (1 − t/S_t) x,  S_t = Σ_{τ≤t} τ
+``ormo``          if t > 1 and K divides t − 1: x ← x − β u, u ← β u;  then
+                  u ← u + γ c·acc,  x ← x − γ (1 − β c)/(1 − β)·acc   (u₀ = 0, K = n)
 ================  ==================================================================
 
 x is the point workers read and the statistics are evaluated at (the *query* point of
-the anytime rules, whose primal iterate is w; w₀ = x₀). Under ``mu2`` every GRAD also
-evaluates the same sample and noise at the worker's *previous* point (the x before the
-update that produced its point; x₋₁ = x₀) into G′ (Dahan & Levy, ICLR 2025,
-arXiv:2304.04172, the STORM-style correction). The rule state lives in
-:class:`Update` (built by :func:`new_update`); :func:`step_numpy` is the same rules for
-the numpy replay of :mod:`.run`.
+the anytime rule ``mu2``, whose primal iterate is w; w₀ = x₀). Under ``mu2`` every GRAD
+also evaluates the same sample and noise at the worker's *previous* point (the x before
+the update that produced its point; x₋₁ = x₀) into acc′ (Dahan & Levy, ICLR 2025,
+arXiv:2304.04172, the STORM-style correction), and STEP's c is the ratio α_k/α_t of the
+weight of the increment's designated iteration k to the current one (α_t = t): c = 1
+(μ²-SGD, increments weighted at arrival) gives d ← acc + (1 − 1/t)(d − acc′); the
+ordered method of :mod:`ratecheck.algorithms.ordered_mu2` sets c = k/t. Under ``ormo``
+(ordered momentum, :mod:`ratecheck.algorithms.ormo`) STEP's c is β^m for a gradient m
+momentum periods of K = n updates late, the parameter u is the momentum; K is appended
+to the parameters by :func:`new_update`. The rule state lives in :class:`Update` (built
+by :func:`new_update`); :func:`step_numpy` is the same rules for the numpy replay of
+:mod:`.run`.
 
 **Iterate versions.** The iterates live in :class:`Iterates`: XH (B, n + 3, d) holds
 every version of x that is still needed (the current one, the last broadcast, and the
@@ -89,10 +97,10 @@ N_CTR = 9
 N_MEM = 14
 
 # update rules and the rows of the rule state S[b, row, :]
-RULES = ("plain", "heavy-ball", "ema-momentum", "anytime-ema", "mu2")
-PLAIN, HEAVY_BALL, EMA, ANYTIME_EMA, MU2 = range(5)
-R_MOM, R_W, R_ACC2, R_XPREV = range(4)  # v / m / d; primal w; G′ accumulator; previous x
-_ROWS = (0, 1, 1, 2, 4)
+RULES = ("plain", "heavy-ball", "ema-momentum", "mu2", "ormo")
+PLAIN, HEAVY_BALL, EMA, MU2, ORMO = range(5)
+R_MOM, R_W, R_ACC2, R_XPREV = range(4)  # v / m / d / u; primal w; G′ accumulator; previous x
+_ROWS = (0, 1, 1, 4, 1)
 
 Iterates = namedtuple("Iterates", "XH ptr refs free top")
 Iterates.__doc__ = ("Iterate versions (module docstring): slots XH (B, n + 3, d), the slot of each "
@@ -161,17 +169,20 @@ Update.__doc__ = ("Rule code, its float parameters (β), state S (B, rows, d), f
 
 
 def new_update(rule: str, prm, X: np.ndarray, n: int, table_rows: int = 0) -> Update:
-    """The initial rule state for iterates X (B, d) and n workers: v = m = d = 0, w = x₀,
-    previous x = x₀, and a zero gradient table of ``table_rows`` rows (≥ n, or none)."""
+    """The initial rule state for iterates X (B, d) and n workers: v = m = d = u = 0, w = x₀,
+    previous x = x₀, and a zero gradient table of ``table_rows`` rows (≥ n, or none).
+    ``ormo`` gets its momentum period K = n appended to ``prm``."""
     if rule not in RULES:
         raise ValueError(f"unknown update rule {rule!r} (known: {', '.join(RULES)})")
     if table_rows and (table_rows < n or rule == "mu2"):
         raise ValueError(f"a gradient table needs at least n = {n} rows and a rule other than mu2 "
                          f"(got {table_rows} rows, rule {rule!r})")
     code = RULES.index(rule)
+    if code == ORMO:
+        prm = [*np.asarray(prm, np.float64).reshape(-1), float(n)]
     B, d = X.shape
     S = np.zeros((B, _ROWS[code], d))
-    if code in (ANYTIME_EMA, MU2):
+    if code == MU2:
         S[:, R_W] = X
     two = code == MU2
     if two:
@@ -186,7 +197,7 @@ def new_update(rule: str, prm, X: np.ndarray, n: int, table_rows: int = 0) -> Up
 @njit(cache=True, _nrt=False)
 def momentum_step(rule, prm, t, gam, c, xo, xn, acc, Sb):
     """Update t (1, 2, …) of one member under a non-plain rule (module docstring):
-    x_{t} = ``xo`` → ``xn``, G = c·acc, rule state Sb (rows, d)."""
+    x_{t} = ``xo`` → ``xn``, STEP weight c, gradient sum acc, rule state Sb (rows, d)."""
     d = xo.shape[0]
     if rule == HEAVY_BALL:
         beta, gc = prm[0], gam * c
@@ -195,20 +206,33 @@ def momentum_step(rule, prm, t, gam, c, xo, xn, acc, Sb):
             Sb[R_MOM, j] = v
             xn[j] = xo[j] + v
         return
-    if rule == MU2:
-        keep = 1.0 - 1.0 / t
+    if rule == ORMO:
+        beta = prm[0]
+        fire = t > 1 and (t - 1) % int(prm[1]) == 0
+        gu, gx = gam * c, gam * (1.0 - beta * c) / (1.0 - beta)
         for j in range(d):
-            Sb[R_XPREV, j] = xo[j]
-            Sb[R_MOM, j] = c * acc[j] + keep * (Sb[R_MOM, j] - c * Sb[R_ACC2, j])
-            Sb[R_ACC2, j] = 0.0
-    else:  # EMA, ANYTIME_EMA
+            u, x = Sb[R_MOM, j], xo[j]
+            if fire:
+                x -= beta * u
+                u *= beta
+            Sb[R_MOM, j] = u + gu * acc[j]
+            xn[j] = x - gx * acc[j]
+        return
+    if rule == EMA:
         beta = prm[0]
         for j in range(d):
             Sb[R_MOM, j] = (1.0 - beta) * Sb[R_MOM, j] + beta * (c * acc[j])
-    if rule == EMA:
-        for j in range(d):
             xn[j] = xo[j] - gam * Sb[R_MOM, j]
         return
+    # MU2: keep − (c − 1/t) is exactly 0 when c = 1 (μ²-SGD), so that case is bit for bit
+    # c·acc + (1 − 1/t)(d − acc′)
+    inv = 1.0 / t
+    keep = 1.0 - inv
+    late = keep - (c - inv)
+    for j in range(d):
+        Sb[R_XPREV, j] = xo[j]
+        Sb[R_MOM, j] = c * acc[j] + keep * (Sb[R_MOM, j] - Sb[R_ACC2, j]) + late * Sb[R_ACC2, j]
+        Sb[R_ACC2, j] = 0.0
     tot = 0.5 * t * (t + 1.0)
     a, r = t / tot, (tot - t) / tot
     for j in range(d):
@@ -524,19 +548,26 @@ def step_numpy(upd: Update, t: int, gam: np.ndarray, c: float, X: np.ndarray, AC
         S[alive, R_MOM] = upd.prm[0] * S[alive, R_MOM] - (gam[alive] * c)[:, None] * ACC[alive]
         X[alive] += S[alive, R_MOM]
         return
-    if rule == MU2:
-        S[alive, R_XPREV] = X[alive]
-        S[alive, R_MOM] = c * ACC[alive] + (1.0 - 1.0 / t) * (S[alive, R_MOM] - c * S[alive, R_ACC2])
-        S[alive, R_ACC2] = 0.0
-    else:
+    if rule == ORMO:
+        beta = upd.prm[0]
+        if t > 1 and (t - 1) % int(upd.prm[1]) == 0:
+            X[alive] -= beta * S[alive, R_MOM]
+            S[alive, R_MOM] *= beta
+        S[alive, R_MOM] += (gam[alive] * c)[:, None] * ACC[alive]
+        X[alive] -= (gam[alive] * (1.0 - beta * c) / (1.0 - beta))[:, None] * ACC[alive]
+        return
+    if rule == EMA:
         beta = upd.prm[0]
         S[alive, R_MOM] = (1.0 - beta) * S[alive, R_MOM] + beta * (c * ACC[alive])
-    step = gam[alive][:, None] * S[alive, R_MOM]
-    if rule == EMA:
-        X[alive] -= step
+        X[alive] -= gam[alive][:, None] * S[alive, R_MOM]
         return
+    inv = 1.0 / t
+    keep = 1.0 - inv
+    S[alive, R_XPREV] = X[alive]
+    S[alive, R_MOM] = c * ACC[alive] + keep * (S[alive, R_MOM] - S[alive, R_ACC2]) + (keep - (c - inv)) * S[alive, R_ACC2]
+    S[alive, R_ACC2] = 0.0
     tot = 0.5 * t * (t + 1.0)
-    S[alive, R_W] -= step
+    S[alive, R_W] -= gam[alive][:, None] * S[alive, R_MOM]
     X[alive] = (t / tot) * S[alive, R_W] + ((tot - t) / tot) * X[alive]
 
 

@@ -29,9 +29,11 @@ Constants and what is certified (s' = s(1 − s) ≤ 1/4, even and decreasing in
   (B_i = ‖a_i‖ + (1/m) Σ_j ‖a_j‖ bounds ‖∇ℓ_i − ∇ℓ̄‖, ‖a_i‖²/4 + L_data its Lipschitz constant).
 
 ``sample_cost`` (for data-dependent delay models): ``uniform`` (all 1), ``norm``
-(∝ ‖a_i‖) or ``gradient`` (∝ ‖∇ℓ_i(x*)‖, so slow samples are those that pull hardest at
-the optimum and dropping them biases the limit; theory note momentum-data-dependent.md);
-normalised to mean 1.
+(∝ ‖a_i‖), ``gradient`` (∝ ‖∇ℓ_i(x*)‖, so slow samples are those that pull hardest at
+the optimum and dropping them biases the limit; theory note momentum-data-dependent.md)
+or ``rare`` (the fraction ``rare`` of samples with the largest ‖∇ℓ_i(x*)‖ cost
+``rare_ratio`` times the others: rare costly samples whose ratio sets the largest delay
+while the mean cost stays 1); normalised to mean 1.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ from ._common import SpecProblem, choice, eigmin_lower, integer, positive, seed 
 from .base import FastOracle
 
 EPS = np.finfo(float).eps
-COSTS = ("uniform", "norm", "gradient")
+COSTS = ("uniform", "norm", "gradient", "rare")
 
 
 @njit(cache=True, _nrt=False)
@@ -111,23 +113,35 @@ class Logistic(SpecProblem):
         ℓ2 weight λ.
     signal : float ≥ 0
         Norm of the planted weight vector (larger: cleaner labels).
-    cost : {"uniform", "norm", "gradient"}
+    cost : {"uniform", "norm", "gradient", "rare"}
         Per-sample compute cost for data-dependent delay models.
+    rare : float in (0, 1)
+        With ``cost = "rare"``: the fraction of costly samples (default 0.02).
+    rare_ratio : float ≥ 1
+        With ``cost = "rare"``: their cost over the others' (default 10).
     x0 : number or list
         Start (default 0).
     seed : int
     """
 
-    def __init__(self, m=200, d=10, lam=0.0, signal=2.0, cost="uniform", x0=0.0, seed=0):
+    def __init__(self, m=200, d=10, lam=0.0, signal=2.0, cost="uniform", x0=0.0, seed=0, rare=0.02, rare_ratio=10.0):
         self.n_samples = m = integer("m", m)
         self.d = d = integer("d", d)
         self.lam = lam_v = positive("lam", lam, allow_zero=True)
         signal_v = positive("signal", signal, allow_zero=True)
         self.cost = choice("cost", cost, COSTS)
+        self.rare = positive("rare", rare)
+        if self.rare >= 1:
+            raise SpecError("rare", f"must be a fraction in (0, 1), got {rare!r}")
+        self.rare_ratio = positive("rare_ratio", rare_ratio)
+        if self.rare_ratio < 1:
+            raise SpecError("rare_ratio", f"must be ≥ 1, got {rare_ratio!r}")
         self.x0 = vector("x0", x0, d)
         seed_v = seed_param("seed", seed)
         self._given = dict(m=m, d=d, lam=lam, signal=signal, cost=cost,
                            x0=np.asarray(x0, dtype=float).tolist(), seed=seed)
+        if self.cost == "rare":
+            self._given.update(rare=rare, rare_ratio=rare_ratio)
 
         rng = np.random.default_rng(seed_v)
         a = rng.standard_normal((m, d))
@@ -234,6 +248,10 @@ class Logistic(SpecProblem):
         if self.cost == "uniform":
             return np.ones(self.n_samples)
         w = self.row_norms if self.cost == "norm" else np.linalg.norm(self._sample_grads(self.x_star), axis=1)
+        if self.cost == "rare":
+            top = np.argsort(-w, kind="stable")[: max(1, int(round(self.rare * self.n_samples)))]
+            w = np.ones(self.n_samples)
+            w[top] = self.rare_ratio
         return w / w.mean()
 
     # --- oracle -------------------------------------------------------------------

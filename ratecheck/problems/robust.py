@@ -20,6 +20,10 @@ x0 is a certified *upper* bound on f*. ``Delta`` = f(x0) − 0 is a certified up
 
 Data (seeded): a_i ~ N(0, I_d), x_true ~ N(0, I_d), b_i = a_iᵀx_true + noise·N(0, 1); a
 fraction ``outliers`` of the b_i is replaced by outlier_scale·N(0, 1).
+
+``sample_cost`` (for data-dependent delay models): ``uniform`` (all 1) or ``gradient``
+(∝ ‖ρ'(r_i(x̂)) a_i‖ at the stationary point x̂ found from x0, normalised to mean 1: the
+samples that pull hardest at x̂ are slow, as logistic's ``gradient`` cost).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from .base import FastOracle
 
 EPS = np.finfo(float).eps
 LOSSES = ("cauchy", "geman-mcclure")
+COSTS = ("uniform", "gradient")
 #: max_r |ρ'(r)| / c for each loss (see the module docstring).
 DPSI_MAX = {"cauchy": 0.5, "geman-mcclure": 9.0 / (16.0 * math.sqrt(3.0))}
 
@@ -106,13 +111,15 @@ class RobustRegression(SpecProblem):
     outliers : float in [0, 1]
         Fraction of labels replaced by outliers.
     outlier_scale : float ≥ 0
+    cost : {"uniform", "gradient"}
+        Per-sample compute cost for data-dependent delay models.
     x0 : number or list
         Start (default 0).
     seed : int
     """
 
     def __init__(self, m=200, d=10, loss="cauchy", c=1.0, noise=0.1, outliers=0.1, outlier_scale=10.0,
-                 x0=0.0, seed=0):
+                 x0=0.0, seed=0, cost="uniform"):
         self.n_samples = m = integer("m", m)
         self.d = d = integer("d", d)
         self.loss = choice("loss", loss, LOSSES)
@@ -122,10 +129,13 @@ class RobustRegression(SpecProblem):
         if frac > 1:
             raise SpecError("outliers", f"must be a fraction in [0, 1], got {outliers!r}")
         oscale = positive("outlier_scale", outlier_scale, allow_zero=True)
+        self.cost = choice("cost", cost, COSTS)
         self.x0 = vector("x0", x0, d)
         seed_v = seed_param("seed", seed)
         self._given = dict(m=m, d=d, loss=loss, c=c, noise=noise, outliers=outliers, outlier_scale=outlier_scale,
                            x0=np.asarray(x0, dtype=float).tolist(), seed=seed)
+        if self.cost != "uniform":
+            self._given["cost"] = cost
 
         rng = np.random.default_rng(seed_v)
         a = rng.standard_normal((m, d))
@@ -139,6 +149,9 @@ class RobustRegression(SpecProblem):
         res = minimize(lambda x: (self.f(x), self.grad(x)), self.x0, jac=True, method="L-BFGS-B",
                        options=dict(maxiter=20000, gtol=1e-12, ftol=1e-16))
         self.x_local = res.x
+        w = np.abs(self._dpsi(self.residuals(self.x_local))) * np.linalg.norm(a, axis=1)
+        w = np.ones(m) if self.cost == "uniform" else w
+        self.sample_cost = (w / w.mean()).reshape(1, m)
         self.x_star = None
         self.f_star = 0.0
         exact_zero = noise_v == 0 and bad.size == 0
