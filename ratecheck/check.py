@@ -3,22 +3,27 @@
 spec → problem, model, cards → parameters and bounds at every sweep point (``"theory"``
 parameters come from the cards) → runs (cached sweep) → verdicts → report.
 Exit code 0 when every claim passes or is inconclusive, 1 when one fails, 2 on bad
-input (raised as :class:`~ratecheck.errors.SpecError`).
+input (raised as :class:`~ratecheck.errors.SpecError`), 130 when interrupted (the
+report and ``verdicts.json`` are then marked partial: :mod:`ratecheck.partial`).
 """
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import json
 import math
+import os
 from pathlib import Path
 
 from .algorithms import ALGORITHMS
 from .asynchrony import make_model
 from .asynchrony.base import DelayModel
 from .errors import SpecError
+from .guards import MAX_EVENTS, check_events, check_memory, horizon_events, simulation_bytes
 from .problems import make_problem
 from .spec import CheckSpec, load_spec
+from .theory.domain import check_evaluation
 
 
 def _values(problem, model, point) -> tuple[dict[str, float], object]:
@@ -108,6 +113,7 @@ def predict(card, alg, cls, field: str, problem, model, point) -> tuple[object, 
     run_params = _card_params(card, algorithm.params)
     defaults = {k: v for k, v in run_params.items() if k not in explicit and given.parameters.get(k) != v}
     final = card.evaluate({**values, **explicit, **defaults}, tau) if defaults else given
+    check_evaluation(final, f"{field} at {json.dumps(point, sort_keys=True)}: ")
     pred = final.as_dict()
     pred["card_parameters"] = base.as_dict()["parameters"]
     pred["violations"] = card.check_conditions({**final.parameters, **algorithm.params}, values, tau)
@@ -121,10 +127,11 @@ def predict(card, alg, cls, field: str, problem, model, point) -> tuple[object, 
     return algorithm, pred
 
 
-def plan(spec: CheckSpec):
+def plan(spec: CheckSpec, max_events: float = MAX_EVENTS):
     """Resolve every (point, algorithm): parameters, predictions, run fragments.
 
-    Returns ``(instances, predictions, fragments, cards)``; raises SpecError on bad input.
+    Returns ``(instances, predictions, fragments, cards)``; raises SpecError on bad input,
+    and on a run that would not fit in memory or exceed ``max_events`` (:mod:`ratecheck.guards`).
     """
     from .theory import load_card
 
@@ -157,6 +164,12 @@ def plan(spec: CheckSpec):
             max_time = spec.horizon.time or math.inf
             if not (math.isfinite(max_iter) or math.isfinite(max_time)):
                 raise SpecError("horizon", "set iterations or time (the card gives no iteration bound to scale)")
+            what = f"{field} ({alg.label}) at {json.dumps(point, sort_keys=True)}"
+            n = getattr(model, "n", 1)
+            check_memory(field, simulation_bytes(problem.d, n), f"{what}, with d = {problem.d} and n = {n} workers,")
+            events = horizon_events(max_iter, max_time, model)
+            if events is not None:
+                check_events("horizon", events, max_events, what)
             targets = sorted(e for e in spec.sweep["eps"] if e >= point["eps"])
             for seed in spec.check.seed_list():
                 fragments.append({
@@ -193,8 +206,9 @@ def _card_summary(card) -> dict:
     }
 
 
-def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True) -> int:
+def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True, max_events: float = MAX_EVENTS) -> int:
     from .engine.run import run_fragment
+    from .partial import partial_verdicts
     from .report import write_report
     from .sweep.keys import run_key
     from .sweep.runner import Task, run_tasks
@@ -203,13 +217,17 @@ def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True) -
 
     spec = load_spec(spec_path)
     validate_claims(spec.claims, [a.label for a in spec.algorithms])
-    instances, predictions, fragments, cards = plan(spec)
+    instances, predictions, fragments, cards = plan(spec, max_events)
     tasks = [Task(run_key(f), f) for f in fragments]
+    _check_pool_memory(fragments, instances, sweep_kwargs)
     outcome = run_tasks(tasks, run_fragment, progress=progress, **sweep_kwargs)
     runs = [outcome.results[t.key] for t in tasks if t.key in outcome.results]
-    verdicts = evaluate_claims(spec.claims, runs, predictions)
+    partial = {"done": len(runs), "planned": len(tasks)} if outcome.interrupted else None
+    if partial:
+        verdicts = partial_verdicts(spec.claims, fragments, runs, predictions)
+    else:
+        verdicts = evaluate_claims(spec.claims, runs, predictions)
     problem, model = next(iter(instances.values()))
-    out.mkdir(parents=True, exist_ok=True)
     write_report(out, {
         "spec": spec.model_dump(),
         "title": spec.check.title or spec.check.name,
@@ -220,6 +238,7 @@ def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True) -
         "predictions": predictions,
         "verdicts": verdicts,
         "summary": {"computed": outcome.computed, "reused": outcome.reused, "failed": outcome.failed},
+        "partial": partial,
     })
     print(outcome.summary())
     for (label, pk), pred in predictions.items():
@@ -233,19 +252,46 @@ def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True) -
     return 1 if any(v["status"] == "fail" for v in verdicts) else 0
 
 
+def _check_pool_memory(fragments: list[dict], instances: dict, sweep_kwargs: dict) -> None:
+    """Refuse a local sweep whose concurrent runs (one per pool worker) cannot fit together."""
+    from .guards import memory_budget
+
+    backend = sweep_kwargs.get("backend", "local")
+    if backend not in ("local", "dask-local") or len(fragments) < 2:
+        return
+    workers = min(sweep_kwargs.get("workers") or os.cpu_count() or 1, len(fragments))
+    per_run = max(simulation_bytes(p.d, getattr(m, "n", 1)) for p, m in instances.values())
+    if workers > 1 and workers * per_run > memory_budget():
+        check_memory("--workers", workers * per_run, f"{workers} runs at once (one per worker of --backend {backend})")
+
+
+def _max_events(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not v >= 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {text!r}")
+    return v
+
+
 def register(sub) -> None:
+    from .files import output_folder
     from .sweep.options import add_sweep_arguments, sweep_options
 
     p = sub.add_parser("check", help="run a check specification and write its report")
     p.add_argument("spec", help="check specification (TOML), e.g. problems/quickstart.toml")
     p.add_argument("--out", type=Path, required=True, help="report directory")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--max-events", type=_max_events, default=MAX_EVENTS, metavar="N",
+                   help=f"refuse a run whose horizon means more than N events (default {MAX_EVENTS:g})")
     add_sweep_arguments(p)
 
     def run(args):
         if args.store == Path(".ratecheck") / "results.sqlite":
             args.store = args.out / "results.sqlite"
-        args.out.mkdir(parents=True, exist_ok=True)
-        return run_check(args.spec, args.out, sweep_options(args), progress=not args.no_progress)
+        output_folder(args.out)  # a file, under a file, read-only: one line, before any work
+        return run_check(args.spec, args.out, sweep_options(args), progress=not args.no_progress,
+                         max_events=args.max_events)
 
     p.set_defaults(func=run)

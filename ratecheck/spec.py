@@ -4,12 +4,15 @@ A check names a problem, an asynchrony model, algorithms (parameters literal or
 ``"theory"``: taken from the algorithm's theorem card at each sweep point), a sweep
 (``eps`` always; other keys ``problem.NAME`` / ``asynchrony.NAME`` vary the instance),
 seeds, a horizon and claims. Every error names its field, e.g.
-``algorithms[1].parms: unknown key``.
+``algorithms[1].parms: unknown key``. Values are parsed strictly (pydantic's strict
+mode): no string, boolean or float is turned into a number, boolean or integer
+(``seeds = 2.0``, ``stop_at_target = "yes"``, ``gamma = true`` are errors).
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -17,11 +20,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import SpecError
+from .files import read_text
 from .engine.trace import STATISTICS
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class CheckTable(_Strict):
@@ -128,25 +132,54 @@ def load_spec(path: str | Path) -> CheckSpec:
     """Read and validate a check spec; raises :class:`SpecError` naming the field."""
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise SpecError(str(path), "no such file") from None
+        raw = tomllib.loads(read_text(path))
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(str(path), f"not valid TOML: {exc}") from None
     return parse_spec(raw, str(path))
+
+
+def _field(raw: Any, err: dict) -> str:
+    """The spec field of a pydantic error, e.g. ``algorithms[0].params.gamma``: its
+    location up to the first part that is not in the data (a union member's tag such as
+    ``int`` or ``list[int]``), or the key a ``missing`` error names."""
+    loc, node = "", raw
+    for i, part in enumerate(err["loc"]):
+        present = (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node))
+        if not present and not (err["type"] == "missing" and i == len(err["loc"]) - 1):
+            break
+        loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
+        node = node[part] if present else None
+    return loc
+
+
+def _message(errors: list[dict]) -> str:
+    """One sentence for the errors at one field: ``must be a valid integer or a valid
+    list, got 2.0`` (a union's members), or a validator's own message."""
+    msgs = list(dict.fromkeys(e["msg"].removeprefix("Value error, ") for e in errors))
+    if any(e["type"] == "value_error" for e in errors):
+        return "; ".join(msgs)
+    text = " or ".join(m.replace("Input should be", "must be" if i == 0 else "").strip() for i, m in enumerate(msgs))
+    return f"{text}, got {_toml(errors[0].get('input'))}"
+
+
+def _toml(value: Any) -> str:
+    """A value as it reads in TOML (``true``, ``"5000"``, ``2.0``)."""
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
 
 
 def parse_spec(raw: dict, source: str = "spec") -> CheckSpec:
     try:
         return CheckSpec.model_validate(raw)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ""
-        for part in err["loc"]:
-            loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key (misspelled?)"
-        elif err["type"] == "missing":
-            msg = "missing"
-        raise SpecError(f"{source}: {loc}", msg) from None
+        errors = exc.errors()
+        where = _field(raw, errors[0])
+        if errors[0]["type"] == "extra_forbidden":
+            raise SpecError(f"{source}: {where}", "unknown key (misspelled?)") from None
+        if errors[0]["type"] == "missing":
+            raise SpecError(f"{source}: {where}", "missing") from None
+        # a union (``seeds``: integer or list) gives one error per member: say them all
+        raise SpecError(f"{source}: {where}", _message([e for e in errors if _field(raw, e) == where])) from None

@@ -41,6 +41,7 @@ module level, and scripts need the ``if __name__ == "__main__":`` guard).
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import pickle
@@ -227,10 +228,12 @@ def _dask(queue: WorkQueue, execute: Execute, workers: int, scheduler: str | Non
     cluster = None
     if scheduler is None:
         # dashboard_address ":0": its HTTP server (always started) takes a free port,
-        # not 8787, which another cluster on this machine may hold
+        # not 8787, which another cluster on this machine may hold; its workers log
+        # errors only (stopping them on Ctrl-C is expected, not worth a warning)
         with _ignoring_ctrl_c():
             cluster = LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                silence_logs=logging.ERROR,
             )
         client = Client(cluster)
     else:
@@ -258,8 +261,8 @@ def _dask(queue: WorkQueue, execute: Execute, workers: int, scheduler: str | Non
                 fut.release()
                 yield running.pop(fut), *done
     finally:
-        if running:
-            client.cancel(list(running))
+        if running and cluster is None:  # a shared cluster: free it of abandoned runs
+            client.cancel(list(running))   # (our own LocalCluster just stops, quietly)
         client.close()
         if cluster is not None:
             cluster.close()
