@@ -95,6 +95,9 @@ def predict(card, alg, cls, field: str, problem, model, point) -> tuple[object, 
     base = card.evaluate(values, tau) if card is not None else None
     explicit = _card_params(card, {k: v for k, v in alg.params.items() if v != "theory"}) if card is not None else {}
     given = card.evaluate({**values, **explicit}, tau) if explicit else base
+    where = f"{field} at {json.dumps(point, sort_keys=True)}: "
+    if given is not None:
+        check_evaluation(given, where)
     params = {}
     for name, val in alg.params.items():
         if val == "theory":
@@ -113,7 +116,7 @@ def predict(card, alg, cls, field: str, problem, model, point) -> tuple[object, 
     run_params = _card_params(card, algorithm.params)
     defaults = {k: v for k, v in run_params.items() if k not in explicit and given.parameters.get(k) != v}
     final = card.evaluate({**values, **explicit, **defaults}, tau) if defaults else given
-    check_evaluation(final, f"{field} at {json.dumps(point, sort_keys=True)}: ")
+    check_evaluation(final, where)
     pred = final.as_dict()
     pred["card_parameters"] = base.as_dict()["parameters"]
     pred["violations"] = card.check_conditions({**final.parameters, **algorithm.params}, values, tau)

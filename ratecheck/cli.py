@@ -28,8 +28,16 @@ COMMAND_MODULES = (
 )
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with the one-line errors of every other bad input (exit code 2); the
+    subcommands' parsers are of this class too (argparse makes them with the parent's)."""
+
+    def error(self, message: str):
+        self.exit(2, f"ratecheck: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="ratecheck",
         description="Check theorems about asynchronous SGD against simulation.",
     )
@@ -52,10 +60,9 @@ def _quiet_broken_pipe() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
     try:
+        args = build_parser().parse_args(argv)  # imports every command: seconds, Ctrl-C may come
         code = args.func(args)
         sys.stdout.flush()
     except RatecheckError as exc:

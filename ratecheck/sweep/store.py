@@ -42,10 +42,12 @@ waits for that run instead of recomputing it, and takes it over once the lease
 expires (its holder died without storing it; at once if the holder was a process on
 this machine that no longer runs). Storing the run ends its lease.
 
-A damaged database file (SQLite: "malformed", "not a database") is reported as one
-line naming the file and what to do: delete it, or rerun with ``--force``, which sets
-the damaged file aside (``<name>.damaged-<time>``) and starts a new store. A damaged
-entry met while reading counts as corrupt (recomputed); so does an unreadable page.
+A database file that cannot be opened at all (SQLite: "malformed", "not a database")
+is reported as one line naming the file and what to do: delete it, or rerun with
+``--force``, which sets the damaged file aside (``<name>.damaged-<time>``) and starts
+a new store. Damage found later resumes what it can: an entry on an unreadable page
+counts as corrupt (recomputed), and a write the damaged file refuses rebuilds the store
+from its readable runs (the damaged file is set aside) and goes on.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -271,14 +273,16 @@ class ResultStore:
             key, result.status, result.reason, canonical_json(fragment), payload, checksum,
             ratecheck.__version__, time.time(), elapsed,
         )
-        with self._usable(), self._transaction():
-            self._db.execute("INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?)", row)
-            self._db.execute("DELETE FROM leases WHERE run_key = ?", (key,))
+
+        def write(db: sqlite3.Connection) -> None:
+            db.execute("INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?)", row)
+            db.execute("DELETE FROM leases WHERE run_key = ?", (key,))
+
+        self._write(write)
         return decode(payload, checksum)
 
     def delete(self, key: str) -> None:
-        with self._usable(), self._transaction():
-            self._db.execute("DELETE FROM runs WHERE run_key = ?", (key,))
+        self._write(lambda db: db.execute("DELETE FROM runs WHERE run_key = ?", (key,)))
 
     # --- leases: runs in progress ---------------------------------------------------
     def claim(self, key: str, owner: str, lease_s: float = LEASE_S,
@@ -286,32 +290,64 @@ class ResultStore:
         """Take the lease of run ``key`` for ``owner`` unless another holder has an
         unexpired one and is not ``gone`` (e.g. a dead process on this machine);
         True if ``owner`` holds it now."""
-        now = time.time()
-        with self._usable(), self._transaction():
-            row = self._db.execute("SELECT owner, expires FROM leases WHERE run_key = ?", (key,)).fetchone()
+        def take(db: sqlite3.Connection) -> bool:
+            now = time.time()
+            row = db.execute("SELECT owner, expires FROM leases WHERE run_key = ?", (key,)).fetchone()
             if row is not None and row[0] != owner and row[1] > now and not gone(row[0]):
                 return False
-            self._db.execute("INSERT OR REPLACE INTO leases VALUES (?,?,?)", (key, owner, now + lease_s))
-        return True
+            db.execute("INSERT OR REPLACE INTO leases VALUES (?,?,?)", (key, owner, now + lease_s))
+            return True
 
-    def renew(self, owner: str, lease_s: float = LEASE_S) -> None:
-        """Extend every lease ``owner`` holds by ``lease_s`` from now."""
-        with self._usable(), self._transaction():
-            self._db.execute("UPDATE leases SET expires = ? WHERE owner = ?", (time.time() + lease_s, owner))
+        return self._write(take)
 
     def release(self, owner: str) -> None:
         """Drop every lease ``owner`` holds (its runs are done or abandoned)."""
-        with self._usable(), self._transaction():
-            self._db.execute("DELETE FROM leases WHERE owner = ?", (owner,))
-
-    def leases(self) -> dict[str, tuple[str, float]]:
-        """``{run_key: (owner, expires)}`` of every lease, expired ones included."""
-        with self._usable():
-            return {k: (o, e) for k, o, e in self._db.execute("SELECT run_key, owner, expires FROM leases")}
+        self._write(lambda db: db.execute("DELETE FROM leases WHERE owner = ?", (owner,)))
 
     def heartbeat(self, owner: str, lease_s: float = LEASE_S) -> "Heartbeat":
         """A started :class:`Heartbeat` renewing ``owner``'s leases (stop it when done)."""
         return Heartbeat(self, owner, lease_s)
+
+    def _write(self, statements: Callable[[sqlite3.Connection], Any]) -> Any:
+        """``statements(db)`` in one write transaction, its value returned. A damaged
+        file is rebuilt from its readable runs (:meth:`_rebuild`) and the write retried
+        once; any other failure is the store's one-line error."""
+        for attempt in (0, 1):
+            try:
+                with self._transaction():
+                    return statements(self._db)
+            except sqlite3.DatabaseError as exc:
+                if attempt or not _damaged(exc):
+                    raise store_error(self.path, exc) from None
+                self._rebuild()
+
+    def _rebuild(self) -> None:
+        """Copy every readable, intact run into a new file that replaces the damaged one
+        (set aside as ``<name>.damaged-<time>``); unreadable runs are recomputed."""
+        keys: list[str] = []
+        try:
+            keys += [k for (k,) in self._db.execute("SELECT run_key FROM runs")]
+        except sqlite3.DatabaseError:  # the scan stops at a damaged page: keep what it read
+            pass
+        rows = []
+        for key in keys:
+            try:
+                row = self._db.execute("SELECT * FROM runs WHERE run_key = ?", (key,)).fetchone()
+                decode(row[4], row[5], row[1])
+            except (sqlite3.DatabaseError, CorruptEntry):
+                continue
+            rows.append(row)
+        fresh = self.path.with_name(self.path.name + ".rebuilt")
+        fresh.unlink(missing_ok=True)
+        with closing(sqlite3.connect(fresh)) as db, db:
+            db.executescript(_SCHEMA)
+            db.execute("INSERT INTO meta (name, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
+            db.executemany("INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?)", rows)
+        self._set_aside()
+        fresh.rename(self.path)
+        self._open()
+        log.warning("results store %s: rebuilt from its %d readable runs (the damaged ones are recomputed)",
+                    self.path, len(rows))
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
