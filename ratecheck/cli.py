@@ -65,8 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)  # imports every command: seconds, Ctrl-C may come
         code = args.func(args)
         sys.stdout.flush()
-    except RatecheckError as exc:
-        print(f"ratecheck: error: {exc}", file=sys.stderr)
+    except RatecheckError as exc:  # one line, even if a quoted input held line breaks
+        print(f"ratecheck: error: {exc}".replace("\r", "\\r").replace("\n", "\\n"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("ratecheck: interrupted", file=sys.stderr)

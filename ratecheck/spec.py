@@ -12,7 +12,6 @@ mode): no string, boolean or float is turned into a number, boolean or integer
 from __future__ import annotations
 
 import itertools
-import json
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import SpecError
 from .files import read_text
+from .strict import first_error
 from .engine.trace import STATISTICS
 
 
@@ -138,48 +138,9 @@ def load_spec(path: str | Path) -> CheckSpec:
     return parse_spec(raw, str(path))
 
 
-def _field(raw: Any, err: dict) -> str:
-    """The spec field of a pydantic error, e.g. ``algorithms[0].params.gamma``: its
-    location up to the first part that is not in the data (a union member's tag such as
-    ``int`` or ``list[int]``), or the key a ``missing`` error names."""
-    loc, node = "", raw
-    for i, part in enumerate(err["loc"]):
-        present = (isinstance(node, dict) and part in node) or (
-            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node))
-        if not present and not (err["type"] == "missing" and i == len(err["loc"]) - 1):
-            break
-        loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
-        node = node[part] if present else None
-    return loc
-
-
-def _message(errors: list[dict]) -> str:
-    """One sentence for the errors at one field: ``must be a valid integer or a valid
-    list, got 2.0`` (a union's members), or a validator's own message."""
-    msgs = list(dict.fromkeys(e["msg"].removeprefix("Value error, ") for e in errors))
-    if any(e["type"] == "value_error" for e in errors):
-        return "; ".join(msgs)
-    text = " or ".join(m.replace("Input should be", "must be" if i == 0 else "").strip() for i, m in enumerate(msgs))
-    return f"{text}, got {_toml(errors[0].get('input'))}"
-
-
-def _toml(value: Any) -> str:
-    """A value as it reads in TOML (``true``, ``"5000"``, ``2.0``)."""
-    try:
-        return json.dumps(value)
-    except (TypeError, ValueError):
-        return repr(value)
-
-
 def parse_spec(raw: dict, source: str = "spec") -> CheckSpec:
     try:
         return CheckSpec.model_validate(raw)
     except ValidationError as exc:
-        errors = exc.errors()
-        where = _field(raw, errors[0])
-        if errors[0]["type"] == "extra_forbidden":
-            raise SpecError(f"{source}: {where}", "unknown key (misspelled?)") from None
-        if errors[0]["type"] == "missing":
-            raise SpecError(f"{source}: {where}", "missing") from None
-        # a union (``seeds``: integer or list) gives one error per member: say them all
-        raise SpecError(f"{source}: {where}", _message([e for e in errors if _field(raw, e) == where])) from None
+        where, message = first_error(raw, exc)
+        raise SpecError(f"{source}: {where}", message) from None

@@ -165,6 +165,7 @@ def test_random_kills_over_every_backend(tmp_path, reference):
         backend = ("serial", "local", "dask-local")[i % 3]
         sig = (signal.SIGINT, signal.SIGKILL, signal.SIGTERM)[(i // 3) % 3]
         when = rng.randint(0, RUNS) if i % 2 else rng.uniform(0.5, 12.0)
+        (tmp_path / f"t{i}").mkdir()
         outcomes.append((backend, sig.name, when, trial(tmp_path / f"t{i}", reference, backend, sig, when)))
     print("\n".join(map(str, outcomes)))
     assert sum(o[3] != "finished" for o in outcomes) >= 9  # most trials were really interrupted

@@ -24,6 +24,7 @@ from ..files import read_text
 from ..vocabulary import VOCABULARY, unknown_terms
 from . import language as lang
 from . import provenance as prov
+from .schema import check_types
 
 KINDS = ("upper", "lower")
 CONSTANTS = ("explicit", "hidden")
@@ -542,4 +543,5 @@ def read_card(path) -> Card:
         data = tomllib.loads(read_text(path))
     except tomllib.TOMLDecodeError as exc:
         raise CardError(path.name, "toml", str(exc)) from None
+    check_types(data, path.name)
     return Card(path, data)
