@@ -207,10 +207,24 @@ def test_a_lease_of_a_dead_process_on_this_machine_is_taken_over_at_once(tmp_pat
     tasks = [Task.of(f) for f in fragments(2)]
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    _lease(store, tasks[0].key, f"{socket.gethostname()}:{dead.pid}:abc", 600)
+    _lease(store, tasks[0].key, f"{socket.gethostname()}:{dead.pid}:abc", 30)
     start = time.monotonic()
     out = run_tasks(tasks, execute, store, backend="serial", progress=False)
     assert out.computed == 2 and time.monotonic() - start < 5
+
+
+def test_a_long_run_keeps_its_lease_alive(tmp_path):
+    """A run lasting longer than its lease is renewed by the heartbeat: not recomputed elsewhere."""
+    slow = Task.of({"seed": 0, "params": {"gamma": 0.5}, "sleep": 2.5})
+    ResultStore(tmp_path / "r.sqlite").close()
+    first = {}
+    t = threading.Thread(target=lambda: first.update(out=run_tasks(
+        [slow], execute, ResultStore(tmp_path / "r.sqlite"), backend="serial", progress=False, lease_s=0.6)))
+    t.start()
+    time.sleep(1.2)  # two lease periods: without renewal the lease would have run out
+    second = run_tasks([slow], execute, ResultStore(tmp_path / "r.sqlite"), backend="serial", progress=False)
+    t.join()
+    assert (first["out"].computed, second.computed, second.reused) == (1, 0, 1)
 
 
 def test_failed_runs_keep_their_seed_and_parameters(tmp_path):

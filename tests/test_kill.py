@@ -9,8 +9,9 @@ sweep (after a given number of runs are stored) or the report — and then check
 * exit code: 130 after SIGINT/SIGTERM (0 or 1 if it had finished; killed by the signal
   if it came before the interpreter could handle it, with nothing done), no traceback;
 * the store: every row identical to the uninterrupted run's, none twice;
-* the report folder: no report, a complete one (only if every run is stored) or one
-  marked partial (``"complete": false``, "Partial:" in the title), never a mix;
+* the report folder: no report (interrupted before the sweep, or while writing it), a
+  complete one (only if every run is stored) or one marked partial (``"complete":
+  false``, "Partial:" in the title), never a mix;
 * resuming (the same command again) gives the uninterrupted run's store and a
   bit-identical ``verdicts.json``.
 """
@@ -134,17 +135,18 @@ def trial(tmp_path: Path, reference, backend: str, sig: signal.Signals, when: fl
         else:
             assert doc["complete"] is False and doc["runs_done"] < RUNS and md.startswith("# Partial: ")
             assert code == 130 and doc["runs_done"] <= len(rows)
-    elif code == 130:
-        pytest.fail("interrupted without a partial report")
+    # (interrupted before the sweep or while writing a report: no new report, which is allowed)
 
     if not out.exists():
         return "killed before it started"
+    what = "finished" if finished else f"killed with {len(rows)} of {RUNS} runs stored" + (
+        "" if verdicts.exists() else ", no report")
     resumed = _check(tmp_path, out, backend)
     _, err = resumed.communicate(timeout=300)
     assert resumed.returncode in (0, 1) and "Traceback" not in err, err
     assert _rows(out / "results.sqlite") == ref_rows
     assert verdicts.read_bytes() == ref_verdicts
-    return "finished" if finished else f"killed with {len(rows)} of {RUNS} runs stored"
+    return what
 
 
 @pytest.mark.parametrize("backend, sig, when", [
@@ -153,7 +155,8 @@ def trial(tmp_path: Path, reference, backend: str, sig: signal.Signals, when: fl
     ("local", signal.SIGTERM, 3),
 ])
 def test_a_killed_check_loses_nothing_and_says_it_is_partial(tmp_path, reference, backend, sig, when):
-    assert trial(tmp_path, reference, backend, sig, when).startswith("killed")
+    found = trial(tmp_path, reference, backend, sig, when)
+    assert found.startswith("killed") and (sig == signal.SIGKILL or "no report" not in found), found
 
 
 @pytest.mark.slow
