@@ -133,6 +133,7 @@ def test_the_event_ceiling_is_an_option(tmp_path, capsys):
     (("explain", "ringmaster-asgd", "--set", "n=1000000000"), ("n: a profile",)),
     (("problems", "quadratic", "--set", "d=100000000"), ("problem.d", "11.9 GiB")),
     (("problems", "quadratic", "--set", "d=1e300"), ("problem.d", "d = 1e+300")),
+    (("explain", "ringmaster-asgd", "--set", "d=1e300", "--no-run"), ("problem.d", "d = 1e+300 needs")),
     (("pep", "--N", "100000"), ("N: a PEP over N = 100000 steps",)),
     (("pep", "--N", "1..100000"), ("N: range",)),
 ])
@@ -256,7 +257,7 @@ def test_read_only_destinations_are_refused_before_the_sweep(tmp_path):
                                   *map(str, argv), "--backend", "serial", "--no-progress"],
                                  capture_output=True, text=True, env=env, timeout=120)
             assert res.returncode == 2, res.stderr
-            one_line(res.stderr, *words)
+            one_line(res.stderr, words)
     finally:
         ro.chmod(0o755)
 

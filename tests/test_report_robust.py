@@ -7,6 +7,7 @@ the results store, judges them and writes the report: it must always be written,
 
 import json
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -73,6 +74,22 @@ CLAIMS = [
 def test_decade_labels_no_tick_beyond_the_largest_float():
     # the diverging quadratic of issue 18 put a log tick at 1e309 = inf: OverflowError
     assert _decade(math.inf) == "" and _decade(0.0) == "" and _decade(1e300) == "10³⁰⁰"
+
+
+def test_a_diverging_runs_curves_are_drawn_up_to_where_they_leave_the_plot():
+    """A run like those of issue 18 (quadratic, γ = 100): ‖∇f‖² reaches 1.7e308, then NaN. The
+    curves are drawn from the values a log axis can show, not dropped."""
+    from ratecheck.report.figures import curves_figure
+
+    k = np.array([0.0, 1, 2, 307, 323, 337])
+    values = np.array([1.0, 5.0, 80.0, 7.7e294, 1.7e308, np.nan])
+    cps = {f: k.copy() for f in CHECKPOINT_FIELDS[:6]} | {s: values.copy() for s in STATISTICS}
+    runs = [roundtrip(RunResult(meta={"algorithm": "asgd", "seed": s, "point": {"eps": 0.1}, "statistic": "grad_sq"},
+                                status="diverged", reason="iterate became non-finite at iteration 337", checkpoints=cps))
+            for s in range(2)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "figure not drawn"
+        assert curves_figure(runs, {"eps": 0.1}, ["fgap", "grad_sq"]) is not None
 
 
 @settings(max_examples=12, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate], suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
