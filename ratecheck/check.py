@@ -9,18 +9,17 @@ report and ``verdicts.json`` are then marked partial: :mod:`ratecheck.partial`).
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import math
-import os
 from pathlib import Path
 
 from .algorithms import ALGORITHMS
 from .asynchrony import make_model
 from .asynchrony.base import DelayModel
 from .errors import SpecError
-from .guards import MAX_EVENTS, check_events, check_memory, horizon_events, simulation_bytes
+from .guards import (MAX_EVENTS, check_events, check_memory, check_pool, horizon_events, max_events_option,
+                     simulation_bytes)
 from .problems import make_problem
 from .spec import CheckSpec, load_spec
 from .theory.domain import check_evaluation
@@ -222,7 +221,7 @@ def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True, m
     validate_claims(spec.claims, [a.label for a in spec.algorithms])
     instances, predictions, fragments, cards = plan(spec, max_events)
     tasks = [Task(run_key(f), f) for f in fragments]
-    _check_pool_memory(fragments, instances, sweep_kwargs)
+    check_pool([simulation_bytes(p.d, getattr(m, "n", 1)) for p, m in instances.values()], len(tasks), sweep_kwargs)
     outcome = run_tasks(tasks, run_fragment, progress=progress, **sweep_kwargs)
     runs = [outcome.results[t.key] for t in tasks if t.key in outcome.results]
     partial = {"done": len(runs), "planned": len(tasks)} if outcome.interrupted else None
@@ -255,29 +254,6 @@ def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True, m
     return 1 if any(v["status"] == "fail" for v in verdicts) else 0
 
 
-def _check_pool_memory(fragments: list[dict], instances: dict, sweep_kwargs: dict) -> None:
-    """Refuse a local sweep whose concurrent runs (one per pool worker) cannot fit together."""
-    from .guards import memory_budget
-
-    backend = sweep_kwargs.get("backend", "local")
-    if backend not in ("local", "dask-local") or len(fragments) < 2:
-        return
-    workers = min(sweep_kwargs.get("workers") or os.cpu_count() or 1, len(fragments))
-    per_run = max(simulation_bytes(p.d, getattr(m, "n", 1)) for p, m in instances.values())
-    if workers > 1 and workers * per_run > memory_budget():
-        check_memory("--workers", workers * per_run, f"{workers} runs at once (one per worker of --backend {backend})")
-
-
-def _max_events(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
-    if not v >= 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {text!r}")
-    return v
-
-
 def register(sub) -> None:
     from .files import output_folder
     from .sweep.options import add_sweep_arguments, sweep_options
@@ -286,7 +262,7 @@ def register(sub) -> None:
     p.add_argument("spec", help="check specification (TOML), e.g. problems/quickstart.toml")
     p.add_argument("--out", type=Path, required=True, help="report directory")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--max-events", type=_max_events, default=MAX_EVENTS, metavar="N",
+    p.add_argument("--max-events", type=max_events_option, default=MAX_EVENTS, metavar="N",
                    help=f"refuse a run whose horizon means more than N events (default {MAX_EVENTS:g})")
     add_sweep_arguments(p)
 

@@ -60,7 +60,7 @@ def _quiet_broken_pipe() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    signal.signal(signal.SIGTERM, _terminate)
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         args = build_parser().parse_args(argv)  # imports every command: seconds, Ctrl-C may come
         code = args.func(args)
@@ -80,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     except MemoryError:
         print("ratecheck: error: out of memory (the inputs need more memory than this machine has)", file=sys.stderr)
         return 2
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return int(code or 0)
 
 

@@ -54,9 +54,10 @@ def output_folder(path: str | Path, option: str = "--out") -> Path:
         why = "it is read-only" if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) else exc.strerror or exc
         raise SpecError(option, f"cannot write into {path} ({why})") from None
     try:
-        free = os.statvfs(path).f_bavail * os.statvfs(path).f_frsize
+        disk = os.statvfs(path)
     except (OSError, AttributeError):  # no statvfs (Windows): not checked
         return path
+    free = disk.f_bavail * disk.f_frsize
     if free < MIN_FREE_BYTES:
         raise SpecError(option, f"cannot write into {path} (only {free / 2**20:.1f} MiB free on its disk)")
     return path

@@ -16,7 +16,7 @@ asynchrony model       :data:`WORKER_BYTES` per worker (times, clock, schedule)
 τ profile (cards)      :data:`TAU_BYTES` per worker (sorted τ, rates, H(m), …)
 one simulated run      8 d (2n + 20) bytes (an iterate per worker and the
                        gradient tables) plus the model's per-worker state
-a local sweep          one run per pool worker at a time
+a local sweep          one run per pool worker at once
 PEP                    the interior-point solver's dense block of the Gram
                        matrix: 8 (g(g+1)/2)² bytes for a g × g Gram matrix
 events of a run        its horizon: the iterations, or, with a time horizon
@@ -30,6 +30,7 @@ cgroup limit where one is set); the event ceiling is ``--max-events``
 
 from __future__ import annotations
 
+import argparse
 import math
 import os
 from pathlib import Path
@@ -91,6 +92,27 @@ def check_events(field: str, events: float, ceiling: float, what: str) -> None:
     if not events <= ceiling:
         raise SpecError(field, f"{what} runs to about {events:.3g} events, over the ceiling of {ceiling:.3g} "
                                "(lower the horizon or raise ε; or raise --max-events)")
+
+
+def max_events_option(text: str) -> float:
+    """The value of ``--max-events``: a number ≥ 1."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not v >= 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {text!r}")
+    return v
+
+
+def check_pool(run_bytes: list[float], runs: int, sweep: dict) -> None:
+    """Refuse a local sweep (``sweep``: the ``run_tasks`` options) whose concurrent runs,
+    one per pool worker, cannot fit together; ``run_bytes``: each instance's run memory."""
+    backend = sweep.get("backend", "local")
+    workers = min(sweep.get("workers") or os.cpu_count() or 1, runs)
+    if backend in ("local", "dask-local") and workers > 1:
+        check_memory("--workers", workers * max(run_bytes),
+                     f"{workers} runs at once (one per worker of --backend {backend})")
 
 
 def problem_bytes(spec: dict) -> float:

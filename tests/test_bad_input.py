@@ -120,6 +120,14 @@ def test_oversized_checks_are_refused_before_allocating(tmp_path, capsys, old, n
     one_line(err, field, estimate)
 
 
+def test_a_local_sweep_whose_runs_cannot_fit_together_is_refused(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("ratecheck.guards.machine_memory", lambda: 10_000.0)  # one run of TINY fits, two do not
+    (tmp_path / "spec.toml").write_text(TINY)
+    code, _, err = cli(capsys, "check", tmp_path / "spec.toml", "--out", tmp_path / "out", "--workers", "2")
+    assert code == 2
+    one_line(err, "--workers: 2 runs at once (one per worker of --backend local) needs about")
+
+
 def test_the_event_ceiling_is_an_option(tmp_path, capsys):
     code, err = check(tmp_path, capsys, TINY, "--max-events", "10")
     assert code == 2
@@ -184,6 +192,15 @@ def test_paths_that_are_folders_or_files_in_the_wrong_place(tmp_path, capsys):
         assert code == 2
         one_line(err, "--out:", words)
     assert afile.read_text() == "x"
+
+
+def test_a_full_disk_is_refused_before_the_sweep(tmp_path, capsys, monkeypatch):
+    from types import SimpleNamespace
+
+    monkeypatch.setattr("ratecheck.files.os.statvfs", lambda path: SimpleNamespace(f_bavail=100, f_frsize=4096))
+    code, err = check(tmp_path, capsys, TINY)
+    assert code == 2
+    one_line(err, f"--out: cannot write into {tmp_path / 'out'} (only 0.4 MiB free on its disk)")
 
 
 def test_a_damaged_store_says_what_to_do_and_force_starts_anew(tmp_path, capsys, monkeypatch):
