@@ -92,7 +92,7 @@ def test_a_diverging_runs_curves_are_drawn_up_to_where_they_leave_the_plot():
         assert curves_figure(runs, {"eps": 0.1}, ["fgap", "grad_sq"]) is not None
 
 
-@settings(max_examples=12, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate], suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=8, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate], suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(check=stored_check())
 def test_any_stored_results_give_a_whole_report(tmp_path_factory, check):
     runs, preds = check

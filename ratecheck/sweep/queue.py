@@ -67,10 +67,10 @@ class WorkQueue:
     """
 
     def __init__(self, todo: list["Task"], store: ResultStore | None, *, force: bool = False,
-                 owner: str | None = None, lease_s: float = LEASE_S, poll_s: float = POLL_S,
+                 lease_s: float = LEASE_S, poll_s: float = POLL_S,
                  on_reuse: Callable[["Task", RunResult], None] | None = None):
         self.store, self.force = store, force
-        self.owner = owner or new_owner()
+        self.owner = new_owner()
         self.lease_s, self.poll_s = lease_s, poll_s
         self.on_reuse = on_reuse or (lambda task, result: None)
         self._fresh = deque(todo)
