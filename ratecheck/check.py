@@ -5,7 +5,8 @@ parameters come from the cards) → runs (cached sweep) → verdicts → report.
 Exit code 0 when every claim passes or is inconclusive, 1 when one fails, 2 on bad
 input (raised as :class:`~ratecheck.errors.SpecError`, before anything runs), 3 when a
 run errored (the check is incomplete; this takes precedence over 1), 130 when
-interrupted.
+interrupted (the report and ``verdicts.json`` are then marked partial:
+:mod:`ratecheck.partial`).
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ from .algorithms import ALGORITHMS
 from .asynchrony import make_model
 from .asynchrony.base import DelayModel
 from .errors import SpecError
+from .guards import (MAX_EVENTS, check_events, check_memory, check_pool, horizon_events, max_events_option,
+                     simulation_bytes)
 from .problems import make_problem
 from .spec import CheckSpec, load_spec
+from .theory.domain import check_evaluation
 
 
 def _values(problem, model, point) -> tuple[dict[str, float], object]:
@@ -93,6 +97,9 @@ def predict(card, alg, cls, field: str, problem, model, point) -> tuple[object, 
     literal = {k: v for k, v in alg.params.items() if not isinstance(v, str)}
     explicit = _card_params(card, literal) if card is not None else {}
     given = card.evaluate({**values, **explicit}, tau) if explicit else base
+    where = f"{field} at {json.dumps(point, sort_keys=True)}: "
+    if given is not None:
+        check_evaluation(given, where)
     params = {}
     for name, val in alg.params.items():
         if isinstance(val, str):  # "theory": the method's own card; "theory:ID": card ID's choice
@@ -117,6 +124,7 @@ def predict(card, alg, cls, field: str, problem, model, point) -> tuple[object, 
     run_params = _card_params(card, algorithm.params)
     defaults = {k: v for k, v in run_params.items() if k not in explicit and given.parameters.get(k) != v}
     final = card.evaluate({**values, **explicit, **defaults}, tau) if defaults else given
+    check_evaluation(final, where)
     pred = final.as_dict()
     pred["card_parameters"] = base.as_dict()["parameters"]
     pred["violations"] = card.check_conditions({**final.parameters, **algorithm.params}, values, tau)
@@ -203,10 +211,11 @@ def validate_check(spec: CheckSpec) -> list[dict]:
     return claims
 
 
-def plan(spec: CheckSpec):
+def plan(spec: CheckSpec, max_events: float = MAX_EVENTS):
     """Resolve every (point, algorithm): parameters, predictions, run fragments.
 
-    Returns ``(instances, predictions, fragments, cards)``; raises SpecError on bad input.
+    Returns ``(instances, predictions, fragments, cards)``; raises SpecError on bad input,
+    and on a run that would not fit in memory or exceed ``max_events`` (:mod:`ratecheck.guards`).
     """
     from .theory import load_card
 
@@ -240,6 +249,12 @@ def plan(spec: CheckSpec):
             max_time = spec.horizon.time or math.inf
             if not (math.isfinite(max_iter) or math.isfinite(max_time)):
                 raise SpecError("horizon", "set iterations or time (the card gives no iteration bound to scale)")
+            what = f"{field} ({alg.label}) at {json.dumps(point, sort_keys=True)}"
+            n = getattr(model, "n", 1)
+            check_memory(field, simulation_bytes(problem.d, n), f"{what}, with d = {problem.d} and n = {n} workers,")
+            events = horizon_events(max_iter, max_time, model)
+            if events is not None:
+                check_events("horizon", events, max_events, what)
             targets = sorted(e for e in spec.sweep["eps"] if e >= point["eps"])
             for seed in spec.check.seed_list():
                 fragments.append({
@@ -302,8 +317,9 @@ def _card_summary(card) -> dict:
     }
 
 
-def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True) -> int:
+def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True, max_events: float = MAX_EVENTS) -> int:
     from .engine.run import run_fragment
+    from .partial import partial_verdicts
     from .report import write_report
     from .sweep.keys import run_key
     from .sweep.runner import Task, run_tasks
@@ -311,14 +327,18 @@ def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True) -
 
     spec = load_spec(spec_path)
     validate_check(spec)
-    instances, predictions, fragments, cards = plan(spec)
+    instances, predictions, fragments, cards = plan(spec, max_events)
     validate_grids(spec, predictions, fragments)
     tasks = [Task(run_key(f), f) for f in fragments]
+    check_pool([simulation_bytes(p.d, getattr(m, "n", 1)) for p, m in instances.values()], len(tasks), sweep_kwargs)
     outcome = run_tasks(tasks, run_fragment, progress=progress, **sweep_kwargs)
     runs = [outcome.results[t.key] for t in tasks if t.key in outcome.results]
-    verdicts = evaluate_claims(spec.claims, runs, predictions)
+    partial = {"done": len(runs), "planned": len(tasks)} if outcome.interrupted else None
+    if partial:
+        verdicts = partial_verdicts(spec.claims, fragments, runs, predictions)
+    else:
+        verdicts = evaluate_claims(spec.claims, runs, predictions)
     problem, model = next(iter(instances.values()))
-    out.mkdir(parents=True, exist_ok=True)
     write_report(out, {
         "spec": spec.model_dump(),
         "title": spec.check.title or spec.check.name,
@@ -329,6 +349,7 @@ def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True) -
         "predictions": predictions,
         "verdicts": verdicts,
         "summary": {"computed": outcome.computed, "reused": outcome.reused, "failed": outcome.failed},
+        "partial": partial,
     })
     print(outcome.summary())
     for (label, pk), pred in predictions.items():
@@ -347,18 +368,22 @@ def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True) -
 
 
 def register(sub) -> None:
+    from .files import output_folder
     from .sweep.options import add_sweep_arguments, sweep_options
 
     p = sub.add_parser("check", help="run a check specification and write its report")
     p.add_argument("spec", help="check specification (TOML), e.g. problems/quickstart.toml")
     p.add_argument("--out", type=Path, required=True, help="report directory")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--max-events", type=max_events_option, default=MAX_EVENTS, metavar="N",
+                   help=f"refuse a run whose horizon means more than N events (default {MAX_EVENTS:g})")
     add_sweep_arguments(p)
 
     def run(args):
         if args.store == Path(".ratecheck") / "results.sqlite":
             args.store = args.out / "results.sqlite"
-        args.out.mkdir(parents=True, exist_ok=True)
-        return run_check(args.spec, args.out, sweep_options(args), progress=not args.no_progress)
+        output_folder(args.out)  # a file, under a file, read-only: one line, before any work
+        return run_check(args.spec, args.out, sweep_options(args), progress=not args.no_progress,
+                         max_events=args.max_events)
 
     p.set_defaults(func=run)

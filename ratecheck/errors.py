@@ -16,6 +16,13 @@ class SpecError(RatecheckError):
         super().__init__(f"{field}: {message}" if field else message)
 
 
+class FileError(SpecError):
+    """Bad content of an input file: the field is ``<file>:<line>`` (reported as is)."""
+
+    def __init__(self, path, line: int | None, message: str):
+        super().__init__(f"{path}:{line}" if line is not None else str(path), message)
+
+
 class CardError(SpecError):
     """A theorem card that cannot be loaded: names the card file and the field."""
 

@@ -5,7 +5,9 @@ A check names a problem, an asynchrony model, algorithms (parameters literal,
 ``"theory:CARD"``: taken from another card, which then judges nothing), a sweep
 (``eps`` always; other keys ``problem.NAME`` / ``asynchrony.NAME`` vary the instance),
 seeds, a horizon and claims. Every error names its field, e.g.
-``algorithms[1].parms: unknown key``.
+``algorithms[1].parms: unknown key``. Values are parsed strictly (pydantic's strict
+mode): no string, boolean or float is turned into a number, boolean or integer
+(``seeds = 2.0``, ``stop_at_target = "yes"``, ``gamma = true`` are errors).
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import SpecError
+from .files import read_text
+from .strict import first_error
 from .engine.trace import STATISTICS
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class CheckTable(_Strict):
@@ -131,9 +135,7 @@ def load_spec(path: str | Path) -> CheckSpec:
     """Read and validate a check spec; raises :class:`SpecError` naming the field."""
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise SpecError(str(path), "no such file") from None
+        raw = tomllib.loads(read_text(path))
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(str(path), f"not valid TOML: {exc}") from None
     return parse_spec(raw, str(path))
@@ -143,13 +145,5 @@ def parse_spec(raw: dict, source: str = "spec") -> CheckSpec:
     try:
         return CheckSpec.model_validate(raw)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ""
-        for part in err["loc"]:
-            loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key (misspelled?)"
-        elif err["type"] == "missing":
-            msg = "missing"
-        raise SpecError(f"{source}: {loc}", msg) from None
+        where, message = first_error(raw, exc)
+        raise SpecError(f"{source}: {where}", message) from None

@@ -81,7 +81,8 @@ def test_errors_are_recorded_not_served_and_the_sweep_goes_on(tmp_path):
     assert (out.computed, out.failed) == (4, 1)
     err = out.results[tasks[0].key]
     assert err.status == "error"
-    assert err.meta == {"algorithm": "A"}  # a failed run keeps its label, so verdicts can count it
+    # a failed run keeps its label, seed and parameters, so verdicts can count and pair it
+    assert err.meta == {"algorithm": "A", "seed": 0, "params": {"gamma": 1.0}}
     assert err.reason == "ValueError: fixture failure (seed 0)"  # one line
     assert store.get(tasks[0].key).status == "error"  # recorded
     ex.calls.clear()

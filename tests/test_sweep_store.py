@@ -113,7 +113,7 @@ def test_bad_store_paths_are_spec_errors(tmp_path):
         ResultStore(tmp_path)
     junk = tmp_path / "junk.sqlite"
     junk.write_bytes(b"this is not an sqlite database, just some text" * 40)
-    with pytest.raises(SpecError, match="--store: cannot open"):
+    with pytest.raises(SpecError, match="--store: .*junk.sqlite is damaged .*delete it, or rerun with --force"):
         ResultStore(junk)
     other = tmp_path / "other.sqlite"
     ResultStore(other).close()

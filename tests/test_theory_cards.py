@@ -175,7 +175,7 @@ def test_minimal_card_loads_and_evaluates(tmp_path, monkeypatch):
     ('formula = "1/(2*L)"', 'formula = "1/(2*L*iterations)"', "parameters.gamma.formula", "undefined symbol(s) iterations"),
     ('[citation]\nauthors = ["A. Author"]\ntitle = "A paper"\nvenue = "Nowhere"\nyear = 2020\narxiv = "2001.00001"\nwhere = "Thm 1"\n',
      "", "citation", "is required"),
-    ('year = 2020', 'year = "2020"', "citation.year", "must be int"),
+    ('year = 2020', 'year = "2020"', "citation.year", 'must be a valid integer, got "2020"'),
     ('assumptions = ["smooth"]', 'assumptions = ["smoth"]', "assumptions", "unknown term"),
     ('statistic = "avg_grad_sq"', 'statistic = "grad_norm"', "statistic", "unknown statistic"),
     ('kind = "upper"', 'kind = "both"', "kind", "must be one of"),

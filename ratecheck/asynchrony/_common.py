@@ -9,17 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import SpecError
+from ..errors import FileError, SpecError
 from ..problems._common import choice, integer, positive, real, seed
 
 __all__ = ["FileError", "SpecModel", "tau_statistics", "positive_vector", "choice", "integer", "positive", "real", "seed"]
-
-
-class FileError(SpecError):
-    """Bad content of an input file: the field is ``<file>:<line>`` (reported as is)."""
-
-    def __init__(self, path, line: int | None, message: str):
-        super().__init__(f"{path}:{line}" if line is not None else str(path), message)
 
 
 class SpecModel:

@@ -30,6 +30,7 @@ from . import MODELS
 from ._common import FileError, SpecModel, choice, integer, positive
 from .base import DelayModel
 from ..errors import SpecError
+from ..files import read_text
 
 
 class _Delays(SpecModel, DelayModel):
@@ -78,12 +79,7 @@ class UniformDelay(_Delays):
 def read_delays(path, bound: int | None = None) -> np.ndarray:
     """Integers, one per line (blank lines skipped); errors name the file and line."""
     path = Path(path)
-    try:
-        lines = path.read_text().splitlines()
-    except OSError as exc:
-        raise FileError(path, None, f"cannot read the delay file ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise FileError(path, None, "not a text file") from None
+    lines = read_text(path).splitlines()
     out = []
     for i, text in enumerate(lines, start=1):
         s = text.strip()

@@ -20,6 +20,7 @@ replays the trace from its start (up to 8 interleaved runs per worker are tracke
 from __future__ import annotations
 
 import csv
+import io
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -30,6 +31,7 @@ from . import MODELS
 from ._common import FileError, SpecModel, integer
 from .base import ComputeModel
 from ..errors import SpecError
+from ..files import read_text
 
 _RUNS_TRACKED = 8
 
@@ -37,12 +39,8 @@ _RUNS_TRACKED = 8
 def read_trace(path) -> list[np.ndarray]:
     """Per-worker duration arrays from a trace CSV; errors name the file and line."""
     path = Path(path)
-    try:
-        handle = path.open(newline="")
-    except OSError as exc:
-        raise FileError(path, None, f"cannot read the trace file ({exc.strerror})") from None
     per: dict[int, list[float]] = {}
-    with handle:
+    with io.StringIO(read_text(path), newline="") as handle:
         reader = csv.DictReader(handle)
         header = reader.fieldnames or []
         for col in ("worker", "duration"):

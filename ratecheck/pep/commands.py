@@ -23,6 +23,8 @@ from pathlib import Path
 import sympy as sp
 
 from ..errors import SpecError
+from ..files import output_folder
+from ..guards import check_memory, pep_bytes
 from .card_overlay import CARD_ID, Overlay, card_overlay
 from .estimate import MAX_SEQUENCES, FunctionClass, scale_factor, worst_case, worst_delays
 from .figure import pep_figure
@@ -38,6 +40,10 @@ METHODS = {
 _GAMMA_SYMBOLS = {name: sp.Symbol(name) for name in ("L", "mu", "tau", "N")}
 
 
+#: Most values an integer list may hold (each one is a semidefinite program to solve).
+MAX_VALUES = 10_000
+
+
 def int_list(field: str, text: str, minimum: int) -> list[int]:
     """``"0,1,2,5"``, ``"1..20"`` or a mix (``"1..5,10"``) → sorted distinct integers ≥ ``minimum``."""
     out: set[int] = set()
@@ -48,6 +54,8 @@ def int_list(field: str, text: str, minimum: int) -> list[int]:
                 a, b = (int(x) for x in part.split(".."))
                 if b < a:
                     raise SpecError(field, f"empty range {part!r}")
+                if b - a >= MAX_VALUES:
+                    raise SpecError(field, f"range {part!r} has {b - a + 1} values, more than {MAX_VALUES}")
                 vals = range(a, b + 1)
             else:
                 vals = [int(part)]
@@ -168,6 +176,9 @@ def build(args) -> tuple[dict, Overlay]:
         grid = [(N, tau, None) for tau in int_list("tau", args.tau or "0", 0)
                 for N in int_list("N", args.N or "1..10", 1)]
 
+    for N in sorted({N for N, _, _ in grid}):  # the solver's memory grows like N⁴: refuse what cannot fit
+        check_memory("delays" if args.method == "delay-sequence" else "N", pep_bytes(N + 2),
+                     f"a PEP over N = {N} steps (a {N + 2} × {N + 2} Gram matrix)")
     t0 = time.perf_counter()
     rows = []
     for N, tau, delays in grid:
@@ -244,10 +255,11 @@ def table(doc: dict) -> str:
 
 
 def run(args) -> int:
+    if args.out:
+        output_folder(args.out)  # a file, under a file, read-only: one line, before solving
     doc, overlay = build(args)
     if args.out:
         out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
         title = (f"{doc['method_text']}, rule {doc['rule']['rule']}, γ = {doc['gamma']}, "
                  f"{doc['initial']['condition']}")
         pep_figure(doc["rows"], f"worst case of {doc['criterion_text']}", title, overlay, out / "pep.png")

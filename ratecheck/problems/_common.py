@@ -1,7 +1,8 @@
 """Input validation and the spec-building base class shared by the problem families.
 
 Every check raises :class:`~ratecheck.errors.SpecError` naming the parameter; nothing
-is clipped or silently coerced (a float dimension such as ``3.5`` is an error, not 3).
+is clipped or silently coerced (a float dimension such as ``3.5`` is an error, not 3;
+a string such as ``"1"`` or a boolean is not a number).
 """
 
 from __future__ import annotations
@@ -49,9 +50,14 @@ def integer(field: str, value, minimum: int = 1) -> int:
     return v
 
 
+def _not_a_number(value) -> bool:
+    """True for values a spec must not use as numbers: booleans, strings, bytes."""
+    return isinstance(value, (bool, np.bool_, str, bytes))
+
+
 def real(field: str, value) -> float:
     """A finite real number."""
-    if isinstance(value, bool):
+    if _not_a_number(value):
         raise SpecError(field, f"must be a number, got {value!r}")
     try:
         v = float(value)
@@ -64,7 +70,7 @@ def real(field: str, value) -> float:
 
 def positive(field: str, value, *, allow_zero: bool = False) -> float:
     """A finite number > 0 (or ≥ 0 with ``allow_zero``)."""
-    if isinstance(value, bool):
+    if _not_a_number(value):
         raise SpecError(field, f"must be a number, got {value!r}")
     return require_positive(field, value, allow_zero=allow_zero)
 
@@ -73,6 +79,8 @@ def vector(field: str, value, d: int) -> np.ndarray:
     """A finite float vector of length ``d``; a scalar c means c·(1, …, 1)."""
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         return np.full(d, real(field, value))
+    if _not_a_number(value) or any(_not_a_number(v) for v in np.ravel(np.asarray(value, dtype=object))):
+        raise SpecError(field, f"must be a number or a list of {d} numbers")
     try:
         v = np.asarray(value, dtype=float)
     except (TypeError, ValueError):

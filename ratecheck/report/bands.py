@@ -11,6 +11,17 @@ from __future__ import annotations
 
 import numpy as np
 
+#: Values a log axis draws, margins included (beyond ~1e300 its transforms overflow);
+#: a diverging run's last checkpoints lie outside and are left off the plot.
+DRAWABLE = (1e-150, 1e150)
+
+
+def drawable(a) -> np.ndarray:
+    """Boolean mask of the entries of ``a`` that a log axis can show (within :data:`DRAWABLE`)."""
+    a = np.asarray(a, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return (a >= DRAWABLE[0]) & (a <= DRAWABLE[1])
+
 
 def step_on_grid(x: np.ndarray, y: np.ndarray, grid: np.ndarray) -> np.ndarray:
     """y at the last x ≤ grid point; NaN before the first and after the last checkpoint."""
@@ -23,13 +34,14 @@ def step_on_grid(x: np.ndarray, y: np.ndarray, grid: np.ndarray) -> np.ndarray:
 def seed_band(curves: list[tuple[np.ndarray, np.ndarray]], n_grid: int = 160):
     """(grid, q25, median, q75) over seeds of positive, finite (x, y) curves on log axes.
 
-    Non-positive or non-finite points are left out (they have no place on a log plot).
+    Points outside :data:`DRAWABLE` (non-positive, non-finite, or beyond 1e150) are
+    left out: they have no place on a log plot.
     Returns ``None`` when no curve has a drawable point.
     """
     clean = []
     for x, y in curves:
         x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-        keep = (x > 0) & np.isfinite(x) & (y > 0) & np.isfinite(y)
+        keep = drawable(x) & drawable(y)
         if keep.any():
             clean.append((x[keep], y[keep]))
     if not clean:

@@ -89,6 +89,7 @@ tr.pass td.status { background: #d9f2dd; font-weight: 600; }
 tr.fail td.status { background: #f9d6d5; font-weight: 600; }
 tr.inconclusive td.status { background: #fdf1c7; font-weight: 600; }
 tr.not-applicable td.status, tr.info td.status { background: #ececf0; font-weight: 600; }
+tr.partial td.status { background: #fbe3c8; font-weight: 600; }
 figure { margin: 1em 0; }
 figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { font-size: .85em; color: #555; }

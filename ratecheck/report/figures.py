@@ -22,7 +22,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from ..verdict.complexity import MEASURES, point_key
 from ..verdict.evidence import sort_key, where
-from .bands import seed_band
+from .bands import DRAWABLE, seed_band
 
 PALETTE = sns.color_palette("colorblind", 10)
 STAT_LABELS = {
@@ -45,20 +45,25 @@ def _var_label(var: str) -> str:
 
 
 def styled(fn):
-    """Run a figure function in the report's seaborn style and return PNG bytes (or None)."""
+    """Run a figure function in the report's seaborn style and return PNG bytes (or None).
+
+    A figure that matplotlib cannot draw from the numbers it is given (a log axis with
+    no positive data, a singular transform over an extreme range) is left out with a
+    warning: the report is written without it.
+    """
 
     @wraps(fn)
     def wrapper(*args, **kwargs) -> bytes | None:
         rc = {**sns.axes_style("whitegrid"), **sns.plotting_context("notebook", font_scale=0.8)}
-        with mpl.rc_context(rc):
-            fig = fn(*args, **kwargs)
-            if fig is None:
-                return None
-            buf = io.BytesIO()
-            FigureCanvasAgg(fig)
+        with mpl.rc_context(rc), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             try:
+                fig = fn(*args, **kwargs)
+                if fig is None:
+                    return None
+                buf = io.BytesIO()
+                FigureCanvasAgg(fig)
                 fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
-            except ValueError as exc:  # e.g. a log axis with no positive data
+            except (ValueError, ArithmeticError) as exc:  # LinAlgError is a ValueError
                 warnings.warn(f"figure {fn.__name__} not drawn: {exc}")
                 return None
             return buf.getvalue()
@@ -70,8 +75,9 @@ _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def _decade(value: float, _pos=None) -> str:
-    """Tick label 10ⁿ in plain text (mathtext labels dominate the drawing time)."""
-    if value <= 0:
+    """Tick label 10ⁿ in plain text (mathtext labels dominate the drawing time); none
+    for a tick at 0 or beyond the largest float (an axis over values near 1e308)."""
+    if not (0 < value < math.inf):
         return ""
     e = math.log10(value)
     return f"10{str(round(e)).translate(_SUPERSCRIPT)}" if abs(e - round(e)) < 1e-9 else f"{value:.3g}"
@@ -97,6 +103,12 @@ def _log(ax, x: bool = True) -> None:
         axis.set_minor_locator(NullLocator())
 
 
+def _legend(ax) -> None:
+    """A legend, if anything drawn on ``ax`` carries a label (all of it may be off the plot)."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize="small")
+
+
 def _figure(nrows: int, ncols: int, width: float, height: float, sharey: bool = False):
     """A figure with fixed margins (in inches; a constrained layout doubles the drawing time)."""
     fig = Figure(figsize=(width, height))
@@ -106,8 +118,10 @@ def _figure(nrows: int, ncols: int, width: float, height: float, sharey: bool = 
 
 
 def _finite(a) -> np.ndarray:
+    """``a`` with NaN for what no axis can draw: non-finite values and magnitudes beyond 1e150."""
     a = np.asarray(a, dtype=float)
-    return np.where(np.isfinite(a), a, np.nan)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(a) & (np.abs(a) <= DRAWABLE[1]), a, np.nan)
 
 
 def _groups(points: list[dict], var: str) -> dict[str, list[dict]]:
@@ -133,7 +147,7 @@ def _observed_vs_bound(ax, verdict: dict, var: str, band=None) -> bool:
         med, q1, q3 = [], [], []
         for x, r in zip(xs, rows):
             v, c = np.asarray(r["values"], dtype=float), np.asarray(r["censored"], dtype=bool)
-            ax.scatter(np.full(int((~c).sum()), x), v[~c], s=9, color=color, alpha=0.35, linewidths=0)
+            ax.scatter(np.full(int((~c).sum()), x), _finite(v[~c]), s=9, color=color, alpha=0.35, linewidths=0)
             if c.any():
                 ax.scatter(np.full(int(c.sum()), x), _finite(v[c]), marker="^", s=26, facecolors="none", edgecolors=color)
             open_v = np.where(c, np.inf, v)
@@ -143,7 +157,7 @@ def _observed_vs_bound(ax, verdict: dict, var: str, band=None) -> bool:
         suffix = f" ({glabel})" if glabel else ""
         ax.fill_between(xs, _finite(q1), _finite(q3), color=color, alpha=0.18, linewidth=0)
         ax.plot(xs, _finite(med), "-o", color=color, ms=4, label=f"{verdict.get('algorithm', '')} median, IQR{suffix}")
-        bounds = np.array([r["bound"] for r in rows], dtype=float)
+        bounds = _finite([r["bound"] for r in rows])
         ax.plot(xs, bounds, "--", color=color, lw=1.6, label=f"card bound{suffix}")
         if band is not None:
             ax.fill_between(xs, band[0] * bounds, band[1] * bounds, color=color, alpha=0.08, hatch="//", linewidth=0, label=f"[{band[0]:g}, {band[1]:g}] × bound")
@@ -153,7 +167,7 @@ def _observed_vs_bound(ax, verdict: dict, var: str, band=None) -> bool:
         ax.set_xlabel(_var_label(var))
         ax.set_ylabel(f"{MEASURES[verdict['measure']][2]} to ε")
         ax.scatter([], [], marker="^", facecolors="none", edgecolors="0.3", label="censored (ended first)")
-        ax.legend(fontsize="small")
+        _legend(ax)
     return drew
 
 
@@ -186,7 +200,7 @@ def bound_figure(verdict: dict):
         stat = next((r["statistic"] for r in verdict["points"] if "statistic" in r), "")
         ax.set_ylabel("statistic at the bound / ε")
         ax.set_title(f"{STAT_LABELS.get(stat, stat)} at the bound (censored = ∞, off the plot)")
-        ax.legend(fontsize="small")
+        _legend(ax)
     return fig
 
 
@@ -222,7 +236,7 @@ def scaling_figure(verdict: dict):
     ax.set_xlabel(_var_label(var))
     ax.set_ylabel(f"{MEASURES[verdict['measure']][2]} to ε")
     ax.set_title(f"scaling in {var} (tolerance ± {verdict.get('tolerance', 0):g} on the slope)")
-    ax.legend(fontsize="small")
+    _legend(ax)
     return fig
 
 
@@ -253,7 +267,7 @@ def ordering_figure(verdict: dict):
     _log(ax, x=False)
     ax.set_ylabel(f"{verdict['faster']} / {verdict['slower']}  ({MEASURES[verdict['measure']][2]} to ε)")
     ax.set_title("paired by seed; annotations: wins–losses of the faster")
-    ax.legend(fontsize="small")
+    _legend(ax)
     return fig
 
 
@@ -277,7 +291,7 @@ def optimal_figure(verdict: dict):
     _log(ax)
     ax.set_xlabel(f"{verdict.get('parameter', 'parameter')} (★ = best; shaded: within ×{factor:g} of the card's choice)")
     ax.set_ylabel(f"{MEASURES[verdict['measure']][2]} to ε")
-    ax.legend(fontsize="small")
+    _legend(ax)
     return fig
 
 
@@ -323,7 +337,7 @@ def curves_figure(runs: list, point: dict, statistics: list[str]):
             else:
                 ax.tick_params(labelleft=False)
             if i == 0 and j == 0:
-                ax.legend(fontsize="small")
+                _legend(ax)
     if not drew:
         return None
     fig.suptitle(f"median and inter-quartile range over seeds at {where(point)}", fontsize="medium")
@@ -379,7 +393,7 @@ def delays_figure(runs: list):
         ax.set_title(f"{alg} ({len(rr)} runs, {int(counts.sum())} applied gradients)", fontsize="small")
         ax.set_xlabel("delay (server updates since hand-out)")
         ax.set_ylabel("share of applied gradients")
-        ax.legend(fontsize="small")
+        _legend(ax)
     return fig
 
 

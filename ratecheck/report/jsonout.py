@@ -28,6 +28,13 @@ def json_safe(obj):
     return obj
 
 
-def verdicts_json(verdicts: list[dict]) -> str:
-    """The verdict list as indented JSON with sorted keys (no time stamp anywhere)."""
-    return json.dumps(json_safe(verdicts), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+def verdicts_json(verdicts: list[dict], partial: dict | None = None) -> str:
+    """The verdict list as indented JSON with sorted keys (no time stamp anywhere).
+
+    ``partial`` (``{"done", "planned"}`` of an interrupted check) wraps the list in
+    ``{"complete": false, "runs_done": …, "runs_planned": …, "verdicts": [...]}``, so
+    a script reading a complete check's list cannot take a partial one for it.
+    """
+    doc = verdicts if not partial else {"complete": False, "runs_done": partial["done"],
+                                        "runs_planned": partial["planned"], "verdicts": verdicts}
+    return json.dumps(json_safe(doc), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"

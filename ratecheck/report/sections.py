@@ -65,7 +65,7 @@ def _card_tag(cards: dict, theorem) -> str:
 
 def summary_blocks(ctx: dict, claims: list[dict]) -> list[Block]:
     counts = Counter(v["status"] for v in claims)
-    parts = [f"{counts.get(s, 0)} {s}" for s in STATUSES if counts.get(s)]
+    parts = [f"{counts.get(s, 0)} {s}" for s in (*STATUSES, *sorted(set(counts) - set(STATUSES))) if counts.get(s)]
     text = f"{len(claims)} claim{'s' * (len(claims) != 1)}: " + (", ".join(parts) if parts else "none") + "."
     summary = ctx.get("summary") or {}
     if summary:

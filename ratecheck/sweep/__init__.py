@@ -3,6 +3,8 @@
 * :mod:`.keys` — :func:`run_key`, the hash of a run's fragment and the code version.
 * :mod:`.store` — :class:`ResultStore`, the SQLite (WAL) results store and tidy table.
 * :mod:`.runner` — :func:`run_tasks` over serial / local / dask / dask-local backends.
+* :mod:`.queue` — :class:`WorkQueue`, the pending runs, each claimed (leased) in the
+  store before it starts, so concurrent sweeps on one store share the work.
 * :mod:`.options` — the ``--backend --workers --scheduler --force --no-cache --store``
   command-line options (and how SLURM users reach a cluster).
 * :mod:`.best` — :func:`select_best`, the best grid value per group.

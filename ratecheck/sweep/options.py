@@ -53,7 +53,8 @@ def add_sweep_arguments(
     group.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="Dask scheduler address for --backend dask, e.g. tcp://host:8786")
     group.add_argument("--force", action="store_true",
-                       help="recompute every run and overwrite the stored results")
+                       help="recompute every run and overwrite the stored results (a damaged store "
+                            "is set aside and a new one started)")
     group.add_argument("--no-cache", action="store_true",
                        help="neither read nor write the results store")
     group.add_argument("--store", type=Path, default=Path(default_store), metavar="PATH",
@@ -66,7 +67,7 @@ def sweep_options(args: argparse.Namespace) -> dict[str, Any]:
     with ``--no-cache``); bad combinations raise SpecError naming the option."""
     check_options(args.backend, args.workers, args.scheduler, args.force, args.no_cache)
     return {
-        "store": None if args.no_cache else ResultStore(args.store),
+        "store": None if args.no_cache else ResultStore(args.store, replace_damaged=args.force),
         "backend": args.backend,
         "workers": args.workers,
         "scheduler": args.scheduler,

@@ -12,9 +12,15 @@ Semantics of :func:`run_tasks`:
   transaction, as soon as it finishes, so a sweep killed at any moment — SIGKILL
   included — and restarted computes only the runs not yet stored;
 * an exception inside ``execute`` becomes ``RunResult(status="error", reason=<one
-  line>)``, is recorded, never reused, and the sweep goes on;
+  line>)`` that keeps the run's seed, method, parameters and labels, is recorded,
+  never reused, and the sweep goes on;
 * Ctrl-C cancels the pending runs, stops the workers, keeps everything stored and
-  returns a :class:`SweepOutcome` with ``interrupted=True``;
+  returns a :class:`SweepOutcome` with ``interrupted=True`` (a run finishing while it
+  is being stored is stored first: SIGINT and SIGTERM wait for the transaction);
+* with a store, every run is claimed (a lease in the store) before it starts, and a
+  run another sweep is computing is waited for, not recomputed (:mod:`.queue`); the
+  local pool is fed as workers free up (at most two runs per worker in flight), so
+  concurrent sweeps split the work;
 * the pending runs are started round-robin over their ``method`` (:func:`_interleaved`),
   so that on a cold cache the workers compile different methods' kernels at once.
 
@@ -35,6 +41,7 @@ module level, and scripts need the ``if __name__ == "__main__":`` guard).
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import pickle
@@ -42,11 +49,10 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from contextlib import closing
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import get_all_start_methods, get_context
-from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
@@ -54,7 +60,8 @@ from tqdm import tqdm
 from ..engine.trace import RunResult
 from ..errors import SpecError
 from .keys import run_key
-from .store import ResultStore, roundtrip
+from .queue import WorkQueue, alive
+from .store import LEASE_S, ResultStore, roundtrip
 
 BACKENDS = ("serial", "local", "dask", "dask-local")
 
@@ -113,6 +120,17 @@ def _error_result(exc: BaseException) -> RunResult:
     return RunResult(meta={}, status="error", reason=_one_line(exc))
 
 
+def _identity(fragment: Mapping[str, Any]) -> dict[str, Any]:
+    """What names a run in its result's ``meta``: the fragment's ``meta`` (label, point,
+    card), its seed, method and parameters (a failed run keeps them, so verdicts pair
+    and count it)."""
+    out = dict(fragment.get("meta") or {})
+    for name in ("seed", "method", "params"):
+        if fragment.get(name) is not None:
+            out.setdefault(name, fragment[name])
+    return out
+
+
 def _call(fragment: Mapping[str, Any], execute: Execute) -> tuple[RunResult, float]:
     """``execute(fragment)`` and its duration; an exception becomes an ``error`` result."""
     start = time.perf_counter()
@@ -125,21 +143,6 @@ def _call(fragment: Mapping[str, Any], execute: Execute) -> tuple[RunResult, flo
     return result, time.perf_counter() - start
 
 
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` runs (a zombie, killed but not yet reaped, does not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return not Path("/proc/self").exists()  # no procfs: trust kill()
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
 def _worker_init(parent: int) -> None:
     """Pool workers ignore Ctrl-C (the parent stops them) and exit if orphaned.
 
@@ -150,7 +153,7 @@ def _worker_init(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
-        while _alive(parent):
+        while alive(parent):
             time.sleep(0.5)
         os._exit(1)
 
@@ -158,8 +161,12 @@ def _worker_init(parent: int) -> None:
 
 
 # --- backends: each yields Finished as runs complete ------------------------------------
-def _serial(todo: list[Task], execute: Execute, workers: int, scheduler: str | None) -> Iterator[Finished]:
-    for task in todo:
+def _serial(queue: WorkQueue, execute: Execute, workers: int, scheduler: str | None) -> Iterator[Finished]:
+    while not queue.empty:
+        task = queue.take()
+        if task is None:
+            queue.wait()
+            continue
         yield task, *_call(task.fragment, execute)
 
 
@@ -170,15 +177,24 @@ def _future_result(fut: Any) -> tuple[RunResult, float]:
         return _error_result(exc), math.nan
 
 
-def _local(todo: list[Task], execute: Execute, workers: int, scheduler: str | None) -> Iterator[Finished]:
+def _local(queue: WorkQueue, execute: Execute, workers: int, scheduler: str | None) -> Iterator[Finished]:
     method = "forkserver" if "forkserver" in get_all_start_methods() else "spawn"
     pool = ProcessPoolExecutor(workers, mp_context=get_context(method), initializer=_worker_init,
                               initargs=(os.getpid(),))
     finished = False
+    running: dict[Future, Task] = {}
     try:
-        futures: dict[Future, Task] = {pool.submit(_call, t.fragment, execute): t for t in todo}
-        for fut in as_completed(futures):
-            yield futures.pop(fut), *_future_result(fut)
+        while True:
+            while len(running) < 2 * workers and (task := queue.take()) is not None:
+                running[pool.submit(_call, task.fragment, execute)] = task
+            if not running:
+                if queue.empty:
+                    break
+                queue.wait()
+                continue
+            done, _ = wait(running, timeout=queue.poll_s, return_when=FIRST_COMPLETED)
+            for fut in done:
+                yield running.pop(fut), *_future_result(fut)
         finished = True
     finally:
         if finished:
@@ -192,33 +208,61 @@ def _local(todo: list[Task], execute: Execute, workers: int, scheduler: str | No
                 proc.join(5)
 
 
-def _dask(todo: list[Task], execute: Execute, workers: int, scheduler: str | None) -> Iterator[Finished]:
-    from distributed import Client, LocalCluster, as_completed as dask_completed
+@contextmanager
+def _ignoring_ctrl_c() -> Iterator[None]:
+    """SIGINT ignored while worker processes start, so they inherit it: Ctrl-C in a
+    terminal reaches the whole process group, and only the sweep should handle it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+def _dask(queue: WorkQueue, execute: Execute, workers: int, scheduler: str | None) -> Iterator[Finished]:
+    from distributed import Client, LocalCluster, wait as dask_wait
 
     cluster = None
     if scheduler is None:
         # dashboard_address ":0": its HTTP server (always started) takes a free port,
-        # not 8787, which another cluster on this machine may hold
-        cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
-        )
+        # not 8787, which another cluster on this machine may hold; its workers log
+        # errors only (stopping them on Ctrl-C is expected, not worth a warning)
+        with _ignoring_ctrl_c():
+            cluster = LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                silence_logs=logging.ERROR,
+            )
         client = Client(cluster)
     else:
         try:
             client = Client(scheduler, timeout="20s")
         except (OSError, TimeoutError, ValueError) as exc:
             raise SpecError("--scheduler", f"cannot connect to {scheduler} ({exc})") from None
-    futures: dict[Any, Task] = {}
+    running: dict[Any, Task] = {}
     try:
-        submitted = client.map(_call, [t.fragment for t in todo], execute=execute, pure=False)
-        futures = dict(zip(submitted, todo))
-        for fut in dask_completed(submitted):
-            done = _future_result(fut)
-            fut.release()
-            yield futures.pop(fut), *done
+        while True:
+            # no cap on what is in flight: an adaptive cluster scales on its queue
+            while (task := queue.take()) is not None:
+                running[client.submit(_call, task.fragment, execute=execute, pure=False)] = task
+            if not running:
+                if queue.empty:
+                    break
+                queue.wait()
+                continue
+            try:
+                dask_wait(list(running), timeout=queue.poll_s, return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                pass
+            for fut in [f for f in running if f.done()]:
+                done = _future_result(fut)
+                fut.release()
+                yield running.pop(fut), *done
     finally:
-        if futures:
-            client.cancel(list(futures))
+        if running and cluster is None:  # a shared cluster: free it of abandoned runs
+            client.cancel(list(running))   # (our own LocalCluster just stops, quietly)
         client.close()
         if cluster is not None:
             cluster.close()
@@ -247,6 +291,21 @@ def check_options(
     if force and no_cache:
         raise SpecError("--force", "--force (recompute and overwrite) excludes --no-cache")
     return workers or os.cpu_count() or 1
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """SIGINT and SIGTERM held back (main thread) until the block ends: a finished run
+    being stored is stored whole before Ctrl-C stops the sweep."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _unique(tasks: Iterable[Task | tuple[str, Mapping[str, Any]]]) -> list[Task]:
@@ -278,10 +337,12 @@ def run_tasks(
     force: bool = False,
     no_cache: bool = False,
     progress: bool = True,
+    lease_s: float = LEASE_S,
 ) -> SweepOutcome:
     """Run every task not already stored; return all results (module docstring).
 
     Tasks with the same key are run once. ``store=None`` behaves as ``no_cache``.
+    ``lease_s``: how long a claimed run stays another sweep's without renewal.
     """
     n_workers = check_options(backend, workers, scheduler, force, no_cache)
     tasks = _unique(tasks)
@@ -297,8 +358,8 @@ def run_tasks(
     start = time.perf_counter()
 
     def keep(task: Task, result: RunResult, elapsed: float) -> RunResult:
-        if result.status == "error" and not result.meta:  # keep the failed run's label and point
-            result.meta = dict(task.fragment.get("meta") or {})
+        if result.status == "error":  # keep the failed run's label, point, seed, parameters
+            result.meta = {**_identity(task.fragment), **result.meta}
         try:
             if use_store:
                 return store.put(task.key, task.fragment, result, elapsed)
@@ -306,8 +367,13 @@ def run_tasks(
         except (TypeError, ValueError) as exc:  # execute returned something unstorable
             return keep(task, _error_result(exc), elapsed)
 
+    def reused(task: Task, result: RunResult) -> None:  # stored meanwhile by another sweep
+        done[task.key] = result
+        out.reused += 1
+        bar.update(1)
+
     done: dict[str, RunResult] = {}
-    bar = None
+    bar = heartbeat = None
     try:
         todo = []
         for task in tasks:
@@ -320,19 +386,25 @@ def run_tasks(
         todo = _interleaved(todo)
         bar = tqdm(total=len(tasks), initial=out.reused, disable=not progress, unit="run",
                    desc="sweep", dynamic_ncols=True)
+        queue = WorkQueue(todo, store if use_store else None, force=force, lease_s=lease_s, on_reuse=reused)
+        if use_store and todo:
+            heartbeat = store.heartbeat(queue.owner, lease_s)
         runner = _RUNNERS[backend] if todo else _serial  # nothing to do: start no pool
-        with closing(runner(todo, execute, n_workers, scheduler)) as finished:
+        with closing(runner(queue, execute, n_workers, scheduler)) as finished:
             for task, result, elapsed in finished:
-                result = keep(task, result, elapsed)
-                done[task.key] = result
-                out.computed += 1
-                out.failed += result.status == "error"
-                out.diverged += result.status == "diverged"
+                with _signals_deferred():  # stored and counted whole, or not at all
+                    result = keep(task, result, elapsed)
+                    done[task.key] = result
+                    out.computed += 1
+                    out.failed += result.status == "error"
+                    out.diverged += result.status == "diverged"
                 bar.set_postfix(failed=out.failed, refresh=False)
                 bar.update(1)
     except KeyboardInterrupt:
         out.interrupted = True
     finally:
+        if heartbeat is not None:
+            heartbeat.stop()  # and release the leases of abandoned runs
         if bar is not None:
             bar.close()
     out.results = {t.key: done[t.key] for t in tasks if t.key in done}

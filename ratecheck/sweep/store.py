@@ -33,6 +33,21 @@ reported (logged on ``ratecheck.sweep`` and listed in :attr:`ResultStore.corrupt
 deleted, and treated as absent, so the run is recomputed — it is never used.
 ``error`` entries are kept as a record but never served as cached results
 (:meth:`ResultStore.cached`); ``diverged`` is a deterministic outcome and is reused.
+
+Table ``leases``, one row per run in progress: ``run_key``, ``owner`` (the process
+computing it) and ``expires`` (Unix time). A sweep claims a run before starting it
+(:meth:`ResultStore.claim`) and renews its leases while it works
+(:meth:`ResultStore.renew`, from a heartbeat thread); another sweep on the same store
+waits for that run instead of recomputing it, and takes it over once the lease
+expires (its holder died without storing it; at once if the holder was a process on
+this machine that no longer runs). Storing the run ends its lease.
+
+A database file that cannot be opened at all (SQLite: "malformed", "not a database")
+is reported as one line naming the file and what to do: delete it, or rerun with
+``--force``, which sets the damaged file aside (``<name>.damaged-<time>``) and starts
+a new store. Damage found later resumes what it can: an entry on an unreadable page
+counts as corrupt (recomputed), and a write the damaged file refuses rebuilds the store
+from its readable runs (the damaged file is set aside) and goes on.
 """
 
 from __future__ import annotations
@@ -41,10 +56,11 @@ import hashlib
 import json
 import logging
 import sqlite3
+import threading
 import time
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -74,6 +90,11 @@ TABLE_COLUMNS = (
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS leases (
+    run_key  TEXT PRIMARY KEY,
+    owner    TEXT NOT NULL,
+    expires  REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS runs (
     run_key  TEXT PRIMARY KEY,
     status   TEXT NOT NULL,
@@ -88,8 +109,37 @@ CREATE TABLE IF NOT EXISTS runs (
 """
 
 
+#: Seconds a lease lasts without renewal (a sweep renews every third of it).
+LEASE_S = 60.0
+
+#: SQLite result codes of a damaged database file.
+_DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+
+
 class CorruptEntry(Exception):
     """A stored payload that cannot be trusted (internal: turned into a recompute)."""
+
+
+def _damaged(exc: BaseException) -> bool:
+    """Whether a sqlite3 error says the database file itself is damaged."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    return name.startswith(_DAMAGED) or "malformed" in str(exc) or "not a database" in str(exc)
+
+
+def store_error(path: Path, exc: BaseException) -> SpecError:
+    """The one-line error of a store that cannot be used, saying what to do about it."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if _damaged(exc):
+        return SpecError("--store", f"{path} is damaged ({exc}): delete it, or rerun with --force to set it "
+                                    "aside and start a new store")
+    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM")) or isinstance(exc, PermissionError):
+        return SpecError("--store", f"cannot write {path}: it or its folder is read-only "
+                                    "(give --store a writable path, or use --no-cache)")
+    if name.startswith("SQLITE_FULL"):
+        return SpecError("--store", f"cannot write {path}: the disk is full")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return SpecError("--store", f"{path} stayed locked by another process ({exc})")
+    return SpecError("--store", f"cannot use {path} as a results store ({exc})")
 
 
 def _json_default(obj: Any) -> Any:
@@ -134,31 +184,67 @@ class ResultStore:
     One connection per process; the sweep runner writes from the parent process only.
     """
 
-    def __init__(self, path: str | Path, *, busy_timeout_s: float = 60.0):
+    def __init__(self, path: str | Path, *, busy_timeout_s: float = 60.0, replace_damaged: bool = False):
         self.path = Path(path)
+        self.busy_timeout_s = busy_timeout_s
         #: Keys of the corrupt entries found (and deleted) by this instance.
         self.corrupted: list[str] = []
         if self.path.is_dir():
             raise SpecError("--store", f"{self.path} is a folder, not a results file")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=busy_timeout_s)
-            self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = NORMAL")
-            self._db.executescript(_SCHEMA)
-            self._db.execute(
-                "INSERT OR IGNORE INTO meta (name, value) VALUES ('schema', ?)",
-                (SCHEMA_VERSION,),
-            )
-            (schema,) = self._db.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
-        except (sqlite3.DatabaseError, OSError) as exc:
-            raise SpecError("--store", f"cannot open {self.path} as a results store ({exc})")
+        except FileExistsError:
+            raise SpecError("--store", f"{self.path.parent} is a file, not a folder") from None
+        except OSError as exc:
+            raise store_error(self.path, exc) from None
+        try:
+            schema = self._open()
+        except sqlite3.DatabaseError as exc:
+            if not (replace_damaged and _damaged(exc)):
+                raise store_error(self.path, exc) from None
+            self._set_aside()
+            schema = self._open()
         if schema != SCHEMA_VERSION:
             self._db.close()
             raise SpecError(
                 "--store", f"{self.path} has store layout {schema}, this ratecheck reads {SCHEMA_VERSION}"
             )
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None, timeout=self.busy_timeout_s)
+        db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
+        return db
+
+    def _open(self) -> str:
+        """Connect, create the tables if absent; return the layout version (sqlite3 errors pass)."""
+        try:
+            self._db = self._connect()
+        except sqlite3.OperationalError as exc:
+            raise store_error(self.path, exc) from None
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._db.execute("INSERT OR IGNORE INTO meta (name, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        (schema,) = self._db.execute("SELECT value FROM meta WHERE name='schema'").fetchone()
+        return schema
+
+    def _set_aside(self) -> None:
+        """Move a damaged database file (and its WAL) aside: ``<name>.damaged-<time>``."""
+        self._db.close()
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        for suffix in ("", "-wal", "-shm"):
+            src = self.path.with_name(self.path.name + suffix)
+            if src.exists():
+                src.rename(self.path.with_name(f"{self.path.name}.damaged-{stamp}{suffix}"))
+        log.warning("results store %s was damaged: set aside as %s.damaged-%s", self.path, self.path.name, stamp)
+
+    @contextmanager
+    def _usable(self) -> Iterator[None]:
+        """Turn a sqlite3 error into the store's one-line :func:`store_error`."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            raise store_error(self.path, exc) from None
 
     # --- context manager ------------------------------------------------------------
     def close(self) -> None:
@@ -187,13 +273,81 @@ class ResultStore:
             key, result.status, result.reason, canonical_json(fragment), payload, checksum,
             ratecheck.__version__, time.time(), elapsed,
         )
-        with self._transaction():
-            self._db.execute("INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?)", row)
+
+        def write(db: sqlite3.Connection) -> None:
+            db.execute("INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?)", row)
+            db.execute("DELETE FROM leases WHERE run_key = ?", (key,))
+
+        self._write(write)
         return decode(payload, checksum)
 
     def delete(self, key: str) -> None:
-        with self._transaction():
-            self._db.execute("DELETE FROM runs WHERE run_key = ?", (key,))
+        self._write(lambda db: db.execute("DELETE FROM runs WHERE run_key = ?", (key,)))
+
+    # --- leases: runs in progress ---------------------------------------------------
+    def claim(self, key: str, owner: str, lease_s: float = LEASE_S,
+              gone: Callable[[str], bool] = lambda holder: False) -> bool:
+        """Take the lease of run ``key`` for ``owner`` unless another holder has an
+        unexpired one and is not ``gone`` (e.g. a dead process on this machine);
+        True if ``owner`` holds it now."""
+        def take(db: sqlite3.Connection) -> bool:
+            now = time.time()
+            row = db.execute("SELECT owner, expires FROM leases WHERE run_key = ?", (key,)).fetchone()
+            if row is not None and row[0] != owner and row[1] > now and not gone(row[0]):
+                return False
+            db.execute("INSERT OR REPLACE INTO leases VALUES (?,?,?)", (key, owner, now + lease_s))
+            return True
+
+        return self._write(take)
+
+    def release(self, owner: str) -> None:
+        """Drop every lease ``owner`` holds (its runs are done or abandoned)."""
+        self._write(lambda db: db.execute("DELETE FROM leases WHERE owner = ?", (owner,)))
+
+    def heartbeat(self, owner: str, lease_s: float = LEASE_S) -> "Heartbeat":
+        """A started :class:`Heartbeat` renewing ``owner``'s leases (stop it when done)."""
+        return Heartbeat(self, owner, lease_s)
+
+    def _write(self, statements: Callable[[sqlite3.Connection], Any]) -> Any:
+        """``statements(db)`` in one write transaction, its value returned. A damaged
+        file is rebuilt from its readable runs (:meth:`_rebuild`) and the write retried
+        once; any other failure is the store's one-line error."""
+        for attempt in (0, 1):
+            try:
+                with self._transaction():
+                    return statements(self._db)
+            except sqlite3.DatabaseError as exc:
+                if attempt or not _damaged(exc):
+                    raise store_error(self.path, exc) from None
+                self._rebuild()
+
+    def _rebuild(self) -> None:
+        """Copy every readable, intact run into a new file that replaces the damaged one
+        (set aside as ``<name>.damaged-<time>``); unreadable runs are recomputed."""
+        keys: list[str] = []
+        try:
+            keys += [k for (k,) in self._db.execute("SELECT run_key FROM runs")]
+        except sqlite3.DatabaseError:  # the scan stops at a damaged page: keep what it read
+            pass
+        rows = []
+        for key in keys:
+            try:
+                row = self._db.execute("SELECT * FROM runs WHERE run_key = ?", (key,)).fetchone()
+                decode(row[4], row[5], row[1])
+            except (sqlite3.DatabaseError, CorruptEntry):
+                continue
+            rows.append(row)
+        fresh = self.path.with_name(self.path.name + ".rebuilt")
+        fresh.unlink(missing_ok=True)
+        with closing(sqlite3.connect(fresh)) as db, db:
+            db.executescript(_SCHEMA)
+            db.execute("INSERT INTO meta (name, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
+            db.executemany("INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?)", rows)
+        self._set_aside()
+        fresh.rename(self.path)
+        self._open()
+        log.warning("results store %s: rebuilt from its %d readable runs (the damaged ones are recomputed)",
+                    self.path, len(rows))
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -213,9 +367,15 @@ class ResultStore:
     # --- reading --------------------------------------------------------------------
     def get(self, key: str) -> RunResult | None:
         """The stored run (any status), or None if absent or corrupt (then deleted)."""
-        row = self._db.execute(
-            "SELECT payload, checksum, status FROM runs WHERE run_key = ?", (key,)
-        ).fetchone()
+        try:
+            row = self._db.execute(
+                "SELECT payload, checksum, status FROM runs WHERE run_key = ?", (key,)
+            ).fetchone()
+        except sqlite3.DatabaseError as exc:
+            if not _damaged(exc):
+                raise store_error(self.path, exc) from None
+            self._discard(key, f"unreadable ({exc})")
+            return None
         if row is None:
             return None
         try:
@@ -233,17 +393,23 @@ class ResultStore:
         log.warning("results store %s: corrupt entry %s (%s): deleted, will be recomputed",
                     self.path, key, why)
         self.corrupted.append(key)
-        self.delete(key)
+        try:
+            self.delete(key)
+        except SpecError:  # a damaged page may not take the deletion: the run is recomputed anyway
+            pass
 
     def keys(self) -> list[str]:
         """All stored run keys, sorted."""
-        return [k for (k,) in self._db.execute("SELECT run_key FROM runs ORDER BY run_key")]
+        with self._usable():
+            return [k for (k,) in self._db.execute("SELECT run_key FROM runs ORDER BY run_key")]
 
     def __len__(self) -> int:
-        return self._db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+        with self._usable():
+            return self._db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
 
     def __contains__(self, key: str) -> bool:
-        return self._db.execute("SELECT 1 FROM runs WHERE run_key = ?", (key,)).fetchone() is not None
+        with self._usable():
+            return self._db.execute("SELECT 1 FROM runs WHERE run_key = ?", (key,)).fetchone() is not None
 
     def table(self, keys: Iterable[str] | None = None) -> "pd.DataFrame":
         """The tidy results table: ``RunResult.rows()`` of each run plus ``run_key``.
@@ -279,3 +445,33 @@ class ResultStore:
             frame.to_parquet(path, index=False)
         return path
 
+
+
+class Heartbeat:
+    """A daemon thread renewing an owner's leases every third of ``lease_s``, on its own
+    connection; :meth:`stop` ends it and releases the leases still held."""
+
+    def __init__(self, store: ResultStore, owner: str, lease_s: float = LEASE_S):
+        self.store, self.owner, self.lease_s = store, owner, lease_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="ratecheck-lease-heartbeat")
+        self._thread.start()
+
+    def _run(self) -> None:
+        db = self.store._connect()
+        try:
+            while not self._stop.wait(self.lease_s / 3):
+                try:
+                    db.execute("UPDATE leases SET expires = ? WHERE owner = ?", (time.time() + self.lease_s, self.owner))
+                except sqlite3.DatabaseError:  # busy or damaged: the next beat tries again
+                    pass
+        finally:
+            db.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        try:
+            self.store.release(self.owner)
+        except SpecError:  # the store broke meanwhile; the leases expire by themselves
+            pass

@@ -20,9 +20,11 @@ import sympy as sp
 
 from ..engine.trace import STATISTICS
 from ..errors import CardError, SpecError
+from ..files import read_text
 from ..vocabulary import VOCABULARY, unknown_terms
 from . import language as lang
 from . import provenance as prov
+from .schema import check_types
 
 KINDS = ("upper", "lower")
 CONSTANTS = ("explicit", "hidden")
@@ -556,10 +558,8 @@ def read_card(path) -> Card:
     """Load one card file; raise :class:`CardError` naming the file and the field."""
     path = Path(path)
     try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise CardError(path.name, "file", "not found") from None
+        data = tomllib.loads(read_text(path))
     except tomllib.TOMLDecodeError as exc:
         raise CardError(path.name, "toml", str(exc)) from None
+    check_types(data, path.name)
     return Card(path, data)

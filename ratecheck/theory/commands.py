@@ -14,6 +14,7 @@ import json
 from ..errors import SpecError
 from ..vocabulary import VOCABULARY
 from . import all_cards, load_card
+from .domain import check_evaluation, check_parameters
 from .profiles import PROFILES, tau_list, tau_profile
 from .provenance import LEVELS
 from .symbolic import leading_term
@@ -208,7 +209,9 @@ def cmd_bound(args) -> int:
     values = parse_sets(args.set)
     tau = _tau(args)
     c.validate_inputs(values, strict=True)
+    check_parameters(c, values)
     ev = c.evaluate(values, tau)
+    check_evaluation(ev)
     violations = c.check_conditions(ev.parameters, ev.inputs, tau)
     out = ev.as_dict()
     out["conditions"] = violations
@@ -251,7 +254,11 @@ def cmd_compare(args) -> int:
     tau = _tau(args)
     rows = []
     for c in cards:
-        ev = c.evaluate({k: v for k, v in values.items() if k in c.symbols or k in c.parameters or k == "n"}, tau)
+        mine = {k: v for k, v in values.items() if k in c.symbols or k in c.parameters or k == "n"}
+        c.validate_inputs(mine, strict=True)
+        check_parameters(c, mine)
+        ev = c.evaluate(mine, tau)
+        check_evaluation(ev, f"{c.id}: ")
         d = ev.as_dict()
         lead = leading_term(c, "time") if "time" in c.bounds else None
         rows.append({
@@ -292,6 +299,10 @@ def cmd_optimal(args) -> int:
     c = load_card(args.theorem)
     values = parse_sets(args.set)
     c.validate_inputs(values, strict=True)
+    check_parameters(c, values)
+    if args.max is not None and args.max < 1:
+        raise SpecError("--max", f"must be >= 1, got {args.max}")
+    check_evaluation(c.evaluate(values, _tau(args)))
     res = optimize(c, args.param, values, _tau(args), objective=args.objective, max_value=args.max)
     if args.json:
         _print_json(res.as_dict())

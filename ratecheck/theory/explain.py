@@ -38,6 +38,7 @@ import numpy as np
 from ..errors import SpecError
 from ..vocabulary import VOCABULARY
 from .card import CARD_ONLY_STATISTICS, Card
+from .domain import check_evaluation, check_parameters
 from .profiles import tau_profile
 
 #: Instance defaults (documented in the module docstring).
@@ -139,18 +140,20 @@ def explain(card_id: str, sets: dict | None = None, *, profile: str = PROFILE, s
     sets = dict(sets or {})
     card = load_card(card_id)
     card.validate_inputs({k: v for k, v in sets.items() if k not in KNOBS}, strict=True)
+    check_parameters(card, sets)
     for k in ("n", "d"):
         if k in sets and (sets[k] != round(sets[k]) or sets[k] < 1):
             raise SpecError(k, f"must be a positive integer, got {sets[k]!r}")
     if "n" in sets:
         profile = f"{profile.partition(':')[0]}:n={int(sets['n'])}"
-    tau = tau_profile(profile)
+    tau = tau_profile(profile, "n" if "n" in sets else "--tau-profile")
     problem_spec, asyn_spec, eps = _instance(card, sets, profile)
     problem, model = make_problem(problem_spec), make_model(asyn_spec)
     values = {k: c.value for k, c in problem.constants.values.items() if k in card.symbols}
     values.update(n=len(tau), eps=eps)
     values.update({k: v for k, v in sets.items() if k in card.symbols and k not in ("n", "eps")})
     evaluation = card.evaluate({**values, **{k: v for k, v in sets.items() if k not in KNOBS}}, tau)
+    check_evaluation(evaluation)
     ex = Explanation(card, values, evaluation)
     _describe(ex, problem, model, problem_spec, profile)
 

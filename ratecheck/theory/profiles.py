@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import SpecError
+from ..guards import TAU_BYTES, check_memory, count
 
 PROFILES = {
     "equal": lambda i: np.ones_like(i),
@@ -33,6 +34,7 @@ def tau_profile(spec: str, field: str = "--tau-profile") -> np.ndarray:
         raise SpecError(field, f"n must be an integer, got {val!r}") from None
     if n < 1:
         raise SpecError(field, f"n must be >= 1, got {n}")
+    check_memory(field, TAU_BYTES * n, f"a profile of n = {count(n)} workers")
     return PROFILES[kind](np.arange(1, n + 1, dtype=float))
 
 
