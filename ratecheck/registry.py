@@ -49,7 +49,7 @@ class Registry(Generic[T]):
         self.load()
         try:
             return self._items[name]
-        except KeyError:
+        except (KeyError, TypeError):  # TypeError: not a name at all (a table, a list)
             known = ", ".join(sorted(self._items))
             raise SpecError(field or self.kind, f"unknown {self.kind} {name!r} (known: {known})") from None
 

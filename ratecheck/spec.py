@@ -7,7 +7,8 @@ A check names a problem, an asynchrony model, algorithms (parameters literal,
 seeds, a horizon and claims. Every error names its field, e.g.
 ``algorithms[1].parms: unknown key``. Values are parsed strictly (pydantic's strict
 mode): no string, boolean or float is turned into a number, boolean or integer
-(``seeds = 2.0``, ``stop_at_target = "yes"``, ``gamma = true`` are errors).
+(``seeds = 2.0``, ``stop_at_target = "yes"``, ``gamma = true`` are errors), and
+numbers are finite (``factor = inf`` is an error).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from .engine.trace import STATISTICS
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class CheckTable(_Strict):

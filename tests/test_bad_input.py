@@ -72,6 +72,8 @@ def check(tmp_path, capsys, text: str | bytes, *extra) -> tuple[int, str]:
     ('gamma = "theory"', "gamma = true", "algorithms[0].params.gamma", "got true"),
     ("L = 1.0", 'L = "1.0"', "problem.L", "must be a number"),
     ("n = 4", "n = true", "asynchrony.n", "must be an integer"),
+    ("factor = 1.2", "factor = inf", "horizon.factor", "must be a finite number"),
+    ("eps = [0.5]", "eps = [nan]", "sweep.eps[0]", "must be a finite number"),
 ])
 def test_specs_are_parsed_strictly(tmp_path, capsys, old, new, field, got):
     code, err = check(tmp_path, capsys, TINY.replace(old, new))
