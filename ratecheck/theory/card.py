@@ -23,6 +23,7 @@ from ..errors import CardError, SpecError
 from ..vocabulary import VOCABULARY, unknown_terms
 from . import language as lang
 from . import provenance as prov
+from . import sources
 
 KINDS = ("upper", "lower")
 CONSTANTS = ("explicit", "hidden")
@@ -36,7 +37,8 @@ _TOP_KEYS = {
     "symbols", "parameters", "bounds", "conditions", "derivations", "notes", "not_found",
 }
 _CITATION_KEYS = {"authors", "title", "venue", "year", "arxiv", "where"}
-_ENTRY_KEYS = {"formula", "provenance", "meaning", "integer", "constants", "alias"}
+_ENTRY_KEYS = {"formula", "provenance", "meaning", "integer", "constants", "alias", "source"}
+_CONDITION_KEYS = {"relation", "provenance", "meaning", "source"}
 
 
 @dataclass
@@ -51,6 +53,7 @@ class Entry:
     integer: bool = False
     constants: str = "explicit"
     alias: str = ""
+    source: sources.Source | None = None
 
 
 @dataclass
@@ -59,11 +62,15 @@ class Condition:
     relation: sp.Basic
     provenance: prov.Provenance
     meaning: str = ""
+    source: sources.Source | None = None
 
 
 @dataclass
 class Derivation:
-    """A derivation step (checked by :func:`ratecheck.theory.derivations.check`)."""
+    """A derivation step (checked by :func:`ratecheck.theory.derivations.check`).
+
+    ``kind`` is ``"step"`` for a ``[[derivations]]`` entry and ``"source"`` for the check
+    of a formula against its source form (:mod:`ratecheck.theory.sources`)."""
 
     name: str
     claim: str
@@ -75,7 +82,7 @@ class Derivation:
     given: sp.Basic | None
     extra_symbols: dict[str, sp.Symbol]
     sample: dict[str, Any]
-    source: str = ""
+    kind: str = "step"
 
 
 @dataclass
@@ -137,10 +144,14 @@ class Card:
         return data[key]
 
     def _prov(self, fieldname: str, text) -> prov.Provenance:
+        """Parse a provenance and resolve it in the notes (the card folder's ``notes/``,
+        then the repository's)."""
         try:
-            return prov.parse(text)
+            p = prov.parse(text)
+            prov.resolve(p, [self.path.parent / "notes", prov.BUILTIN_NOTES])
         except ValueError as exc:
             raise self._err(fieldname, str(exc)) from None
+        return p
 
     def _formula(self, fieldname: str, text, names, *, relation=False, free_m=False) -> sp.Basic:
         try:
@@ -182,6 +193,8 @@ class Card:
             where = f"symbols.{name}"
             if name in lang.TAU_NAMES or name in lang.TAU_FUNCTIONS or name == "m":
                 raise self._err(where, f"{name!r} is reserved by the formula language (computed from tau)")
+            if name == sources.SOURCE:
+                raise self._err(where, f"{name!r} is reserved: source forms call the source's formula so")
             if not name.isidentifier():
                 raise self._err(where, "must be an identifier")
             meaning, domain = (spec, "positive") if isinstance(spec, str) else (spec.get("meaning"), spec.get("domain", "positive"))
@@ -205,11 +218,34 @@ class Card:
         self.conditions = []
         for i, c in enumerate(d.get("conditions", [])):
             where = f"conditions[{i}]"
+            if not isinstance(c, dict):
+                raise self._err(where, "must be a table with relation and provenance")
+            extra = set(c) - _CONDITION_KEYS
+            if extra:
+                raise self._err(f"{where}.{sorted(extra)[0]}", f"unknown field (allowed: {', '.join(sorted(_CONDITION_KEYS))})")
             rel = self._formula(f"{where}.relation", self._req(c, "relation", str, where + "."), names, relation=True)
+            src = sources.parse_condition(self, f"{where}.source", c["source"], names, rel) if "source" in c else None
             self.conditions.append(
-                Condition(c["relation"], rel, self._prov(f"{where}.provenance", c.get("provenance")), c.get("meaning", ""))
+                Condition(c["relation"], rel, self._prov(f"{where}.provenance", c.get("provenance")), c.get("meaning", ""), src)
             )
         self.derivations = [self._derivation(i, x, names) for i, x in enumerate(d.get("derivations", []))]
+        taken = [x.name for x in self.derivations]
+        if len(set(taken)) != len(taken):
+            raise self._err("derivations", f"names must be distinct, {sorted({t for t in taken if taken.count(t) > 1})} repeat")
+        self.derivations += self._source_checks()
+
+    def _source_checks(self) -> list[Derivation]:
+        """One derivation per source form: the card's formula against the source's."""
+        out = []
+        targets = [(e.name, sp.Symbol(e.name, positive=True), e.source) for e in [*self.parameters.values(), *self.bounds.values()]]
+        targets += [(f"conditions[{i}]", c.relation, c.source) for i, c in enumerate(self.conditions)]
+        for name, target, src in targets:
+            if src is None:
+                continue
+            stmt, defs = sources.statement(target, src)
+            out.append(Derivation(f"source:{name}", sources.claim(name, src), sp.sstr(stmt), stmt, "auto", defs, {},
+                                  None, {}, {}, "source"))
+        return out
 
     def _methods(self, names: list) -> tuple[str, ...]:
         """``applies_to``: the method ids (algorithm registry names) this card bounds.
@@ -279,8 +315,9 @@ class Card:
             if alias and (bound or not isinstance(alias, str) or not alias.isidentifier() or alias in local):
                 raise self._err(f"{where}.alias", "only a parameter may have an alias: an unused identifier "
                                 "(the algorithm's name for it, e.g. m for m_star)")
+            src = sources.parse_entry(self, f"{where}.source", name, spec["source"], local) if "source" in spec else None
             out[name] = Entry(name, text, expr, p, spec.get("meaning", ""), bool(spec.get("integer", False)),
-                              constants, alias)
+                              constants, alias, src)
             local[name] = sp.Symbol(name, positive=True)
         return out
 
@@ -315,7 +352,9 @@ class Card:
         if "given" in x:
             given = self._formula(f"{where}.given", x["given"], local, relation=True)
         sample = dict(x.get("sample", {}))
-        return Derivation(name, x.get("claim", ""), text, stmt, method, defs, sets, given, extra, sample, x.get("source", ""))
+        if name.startswith("source:"):
+            raise self._err(f"{where}.name", "'source:…' names the checks of source forms; choose another name")
+        return Derivation(name, x.get("claim", ""), text, stmt, method, defs, sets, given, extra, sample)
 
     # --- queries ---------------------------------------------------------------------
     def bound_constants(self, name: str) -> str:
@@ -530,6 +569,8 @@ class Card:
                 d["constants"] = e.constants
             if e.alias:
                 d["alias"] = e.alias
+            if e.source is not None:
+                d["source"] = e.source.as_dict()
             return d
 
         tight = dict(self.tight)
@@ -544,7 +585,7 @@ class Card:
             "parameters": {k: ent(e) for k, e in self.parameters.items()},
             "bounds": {k: ent(e) for k, e in self.bounds.items()},
             "conditions": [{"relation": c.text, "provenance": str(c.provenance), "meaning": c.meaning}
-                           for c in self.conditions],
+                           | ({"source": c.source.as_dict()} if c.source else {}) for c in self.conditions],
             "notes": list(self.notes), "not_found": list(self.not_found),
         }
 

@@ -14,7 +14,10 @@ bounds, local ``where`` definitions and the compute-time functions. The check
    A relation must hold up to a relative tolerance of 1e-9.
 
 The status is ``"proven"``, ``"spot-checked (N samples)"`` or ``"failed"`` (with a
-counterexample).
+counterexample). ``trivial`` says when the expanded statement holds without algebra
+(:func:`ratecheck.theory.symbolic.trivial`): such a step is kept but flagged, since it
+cannot catch a wrong constant. The checks of source forms
+(:mod:`ratecheck.theory.sources`) run here too, as derivations of kind ``"source"``.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import numpy as np
 import sympy as sp
 
 from . import language as lang
-from .symbolic import prove
+from .symbolic import prove, trivial
 
 RTOL = 1e-9
 
@@ -38,17 +41,20 @@ class DerivationResult:
     status: str
     detail: str = ""
     samples: int = 0
+    kind: str = "step"
+    trivial: str = ""
 
     @property
     def ok(self) -> bool:
         return self.status != "failed"
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "claim": self.claim, "status": self.status, "detail": self.detail}
+        return {"name": self.name, "kind": self.kind, "claim": self.claim, "status": self.status,
+                "detail": self.detail, "trivial": self.trivial}
 
 
-def _expanded(card, d) -> sp.Basic:
-    """The statement in terms of inputs and τ only."""
+def _substitution(card, d) -> dict:
+    """Every parameter, bound and ``where`` name of ``d`` → its formula in inputs and τ."""
     subs = {}
     for name in [*card.parameters, *card.bounds]:
         subs[sp.Symbol(name, positive=True)] = card.expression(name, overrides=d.set)
@@ -56,24 +62,40 @@ def _expanded(card, d) -> sp.Basic:
     # where-definitions may use earlier ones
     for _ in range(len(defs)):
         defs = {k: v.xreplace(defs) for k, v in defs.items()}
+    return subs, defs
+
+
+def _expanded(card, d) -> sp.Basic:
+    """The statement in terms of inputs and τ only."""
+    subs, defs = _substitution(card, d)
     return d.statement.xreplace(subs).xreplace(defs)
+
+
+def _sides(card, d) -> list:
+    """The statement's relations as ``(class, lhs, rhs)``, sides expanded but not compared."""
+    subs, defs = _substitution(card, d)
+    parts = d.statement.args if isinstance(d.statement, sp.And) else (d.statement,)
+    return [(type(r), r.lhs.xreplace(subs).xreplace(defs), r.rhs.xreplace(subs).xreplace(defs)) for r in parts]
 
 
 def check(card, d, samples: int = 2000, seed: int = 0) -> DerivationResult:
     """Check one derivation entry of ``card``."""
+    whole = _expanded(card, d)
+    flag = trivial(_sides(card, d)) if d.given is None else ""
+    result = lambda *a: DerivationResult(card.id, d.name, d.claim, *a, kind=d.kind, trivial=flag)  # noqa: E731
     if d.method in ("symbolic", "auto"):
         try:
-            if prove(_expanded(card, d)):
-                return DerivationResult(card.id, d.name, d.claim, "proven")
+            if prove(whole):
+                return result("proven")
         except (TypeError, ValueError, RecursionError):
             pass
     note = "" if d.method == "sample" else "sympy could not prove it; "
     bad, count = _spot_check(card, d, samples, seed)
     if bad:
-        return DerivationResult(card.id, d.name, d.claim, "failed", f"counterexample: {bad}", count)
+        return result("failed", f"counterexample: {bad}", count)
     if count == 0:
-        return DerivationResult(card.id, d.name, d.claim, "failed", "no admissible sample (check 'given')", 0)
-    return DerivationResult(card.id, d.name, d.claim, f"spot-checked ({count} samples)", note.rstrip("; "), count)
+        return result("failed", "no admissible sample (check 'given')", 0)
+    return result(f"spot-checked ({count} samples)", note.rstrip("; "), count)
 
 
 def check_card(card, samples: int = 2000, seed: int = 0) -> list[DerivationResult]:
