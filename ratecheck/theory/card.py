@@ -24,6 +24,7 @@ from ..vocabulary import VOCABULARY, unknown_terms
 from . import language as lang
 from . import provenance as prov
 from . import sources
+from .powers import Powers
 
 KINDS = ("upper", "lower")
 CONSTANTS = ("explicit", "hidden")
@@ -70,7 +71,10 @@ class Derivation:
     """A derivation step (checked by :func:`ratecheck.theory.derivations.check`).
 
     ``kind`` is ``"step"`` for a ``[[derivations]]`` entry and ``"source"`` for the check
-    of a formula against its source form (:mod:`ratecheck.theory.sources`)."""
+    of a formula against its source form (:mod:`ratecheck.theory.sources`). ``imports``
+    names formulas of other cards (``{local name: (card id, entry, {their symbol: our
+    formula}, {their parameter: our formula})}``), resolved when the step is checked, so
+    that a comparison with another card reads that card's formula rather than a copy."""
 
     name: str
     claim: str
@@ -83,6 +87,8 @@ class Derivation:
     extra_symbols: dict[str, sp.Symbol]
     sample: dict[str, Any]
     kind: str = "step"
+    samples: int = 0
+    imports: dict[str, tuple[str, str, dict[str, sp.Basic], dict[str, sp.Basic]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -340,6 +346,10 @@ class Card:
             if k not in self.parameters:
                 raise self._err(f"{where}.set.{k}", "only parameters can be set")
             sets[k] = self._formula(f"{where}.set.{k}", str(v), local)
+        imports = {}
+        for k, v in x.get("cards", {}).items():
+            imports[k] = self._import(f"{where}.cards.{k}", v, local)
+            local[k] = sp.Symbol(k, positive=True)
         defs = {}
         for k, v in x.get("where", {}).items():
             if k in local:
@@ -352,9 +362,27 @@ class Card:
         if "given" in x:
             given = self._formula(f"{where}.given", x["given"], local, relation=True)
         sample = dict(x.get("sample", {}))
+        cap = x.get("samples", 0)
+        if isinstance(cap, bool) or not isinstance(cap, int) or cap < 0:
+            raise self._err(f"{where}.samples", f"must be an integer >= 1 (a cap on the samples), got {cap!r}")
         if name.startswith("source:"):
             raise self._err(f"{where}.name", "'source:…' names the checks of source forms; choose another name")
-        return Derivation(name, x.get("claim", ""), text, stmt, method, defs, sets, given, extra, sample)
+        return Derivation(name, x.get("claim", ""), text, stmt, method, defs, sets, given, extra, sample,
+                          samples=cap, imports=imports)
+
+    def _import(self, where: str, spec, local: dict):
+        """``"CARD:ENTRY"``, or ``{card, entry, rename = {THEIR_SYMBOL = "our formula"},
+        set = {THEIR_PARAMETER = "our formula"}}``."""
+        if isinstance(spec, str):
+            spec = dict(zip(("card", "entry"), spec.split(":", 1))) if ":" in spec else {}
+        if not isinstance(spec, dict) or not isinstance(spec.get("card"), str) or not isinstance(spec.get("entry"), str) \
+                or set(spec) - {"card", "entry", "rename", "set"}:
+            raise self._err(where, "must be 'CARD:ENTRY' or a table {card, entry, rename, set}")
+        if spec["card"] == self.id:
+            raise self._err(where, "names this card; use its own entry")
+        rename, sets = ({k: self._formula(f"{where}.{key}.{k}", str(v), local) for k, v in spec.get(key, {}).items()}
+                        for key in ("rename", "set"))
+        return spec["card"], spec["entry"], rename, sets
 
     # --- queries ---------------------------------------------------------------------
     def bound_constants(self, name: str) -> str:
@@ -453,22 +481,34 @@ class Card:
             out[k] = x
         return out
 
-    def evaluate(self, values: dict[str, float], tau=None, *, strict: bool = False) -> Evaluation:
+    def evaluate(self, values: dict[str, float], tau=None, *, strict: bool = False, powers=None) -> Evaluation:
         """Parameters and bounds for concrete inputs.
 
         ``values`` maps symbol names to numbers; a parameter name overrides the card's
         choice (e.g. ``R = 6`` as tuned in the experiment). Names the card does not use
-        are ignored unless ``strict``. ``tau`` is the vector of compute times (any order).
-        A formula whose inputs are missing is omitted and its inputs are listed in
-        ``missing``; nothing is guessed.
+        are ignored unless ``strict``. ``tau`` is the vector of compute times (any order);
+        ``powers`` the computation powers of a universal model, a
+        :class:`~ratecheck.theory.powers.Powers` or a rate table ``(breaks, rates,
+        period)``, which ``Blocks``/``HBlocks`` need. A formula whose inputs are missing
+        is omitted and its inputs are listed in ``missing``; nothing is guessed.
         """
         vals = self.validate_inputs(values, strict=strict)
         ts = None
-        if tau is not None:
-            t = np.asarray(tau, dtype=float).ravel()
-            if t.size == 0 or not np.all(np.isfinite(t)) or np.any(t <= 0):
-                raise SpecError("tau", "compute times must be a non-empty list of finite numbers > 0")
-            ts = lang.TauStats(t)
+        if powers is not None and not isinstance(powers, Powers):
+            try:
+                powers = Powers(*powers)
+            except (TypeError, ValueError) as exc:
+                raise SpecError("powers", str(exc)) from None
+        if tau is not None or powers is not None:
+            t = None
+            if tau is not None:
+                t = np.asarray(tau, dtype=float).ravel()
+                if t.size == 0 or not np.all(np.isfinite(t)) or np.any(t <= 0):
+                    raise SpecError("tau", "compute times must be a non-empty list of finite numbers > 0")
+            try:
+                ts = lang.TauStats(t, powers)
+            except lang.FormulaError as exc:
+                raise SpecError("powers", str(exc)) from None
             if "n" in vals and int(vals["n"]) != ts.n:
                 raise SpecError("n", f"= {int(vals['n'])} but tau has {ts.n} entries")
             vals["n"] = float(ts.n)
@@ -507,13 +547,14 @@ class Card:
 
     def _try(self, expr, env, ts, missing: set):
         need = {s.name for s in expr.free_symbols} - set(env) - {"m"}
-        if ts is None:
-            if lang.uses_tau(expr):
-                need.add("tau")
-        else:
+        if (ts is None or ts.tau is None) and lang.uses_tau(expr):
+            need.add("tau")
+        if ts is not None:
             need -= set(ts.scalars)
+        if (ts is None or ts.powers is None) and lang.uses_powers(expr):
+            need.add("powers")
         if need:
-            missing |= {x for x in need if x in self.symbols or x in ("tau", "n")}
+            missing |= {x for x in need if x in self.symbols or x in ("tau", "n", "powers")}
             return None
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             v = lang.evaluate(expr, env, ts)

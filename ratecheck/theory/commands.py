@@ -237,7 +237,7 @@ def _flag(r) -> str:
     if not r.trivial:
         return ""
     if r.kind == "source":
-        return "  (verbatim)" if "same formula" in r.trivial else ""
+        return "  (verbatim)" if r.trivial == "both sides are the same formula" else ""
     return f"  [trivial: {r.trivial}]"
 
 

@@ -21,8 +21,11 @@ any other:
   side, ``within`` (card ≤ within, resp. ≥), a formula that may use ``source``. A
   ceiling is ``relation = ">="``, ``within = "source + 1"``.
 
-A condition's source is a relation (``relation = "gamma <= 1/(2*R*L)"`` in the source's
-arrangement); the check is that both sides agree with the card's, same comparison.
+A condition's source is a relation in the source's arrangement (``relation =
+"gamma*n <= 1/(4*L)"`` for the card's ``gamma <= 1/(4*L*n)``), with the same comparison;
+the check is that the two define the same set: the card's ``rhs − lhs`` is a positive
+multiple k of the source's (k found by sympy when it is a positive expression, else 1, so
+that a mismatch fails with a counterexample).
 """
 
 from __future__ import annotations
@@ -103,7 +106,9 @@ def statement(target: sp.Basic, src: Source) -> tuple[sp.Basic, dict[str, sp.Bas
     """The relation that checks ``target`` (an entry's symbol, or a condition) against ``src``,
     and its local definitions (``source``)."""
     if isinstance(target, sp.core.relational.Relational):  # same comparison, checked at loading
-        return sp.And(sp.Eq(target.lhs, src.expr.lhs), sp.Eq(target.rhs, src.expr.rhs)), {}
+        mine, theirs = target.rhs - target.lhs, src.expr.rhs - src.expr.lhs
+        k = sp.simplify(mine / theirs)
+        return sp.Eq(mine, (k if k.is_positive else sp.Integer(1)) * theirs, evaluate=False), {}
     s = sp.Symbol(SOURCE, positive=True)
     defs = {SOURCE: src.expr}
     if src.relation == "=":
