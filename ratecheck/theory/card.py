@@ -26,7 +26,9 @@ from . import provenance as prov
 from . import sources
 from .powers import Powers
 
-KINDS = ("upper", "lower")
+#: "upper"/"lower": bounds on the statistic; "limit": where the iterates settle (its bounds
+#: describe the limit point, e.g. the weights of a weighted minimiser).
+KINDS = ("upper", "lower", "limit")
 CONSTANTS = ("explicit", "hidden")
 #: Statistics a card may bound that no trace records (the verdict engine cannot observe them).
 CARD_ONLY_STATISTICS = {

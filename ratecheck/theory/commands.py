@@ -262,7 +262,7 @@ def cmd_bound(args) -> int:
         return 0
     print(f"{c.id}: {c.title}")
     rng = f" over k = {c.statistic_range}" if c.statistic.startswith("avg") else ""
-    print(f"  {c.kind} bound on {c.statistic}{rng}")
+    print(f"  {'statement on the limit of' if c.kind == 'limit' else c.kind + ' bound on'} {c.statistic}{rng}")
     print("  inputs: " + ", ".join(f"{k} = {_fmt(v)}" for k, v in out["inputs"].items()))
     if tau is not None:
         print(f"  tau: n = {len(tau)}, min {_fmt(float(min(tau)))}, max {_fmt(float(max(tau)))}")
