@@ -89,6 +89,7 @@ class Derivation:
     extra_symbols: dict[str, sp.Symbol]
     sample: dict[str, Any]
     kind: str = "step"
+    verbatim: bool = False
     samples: int = 0
     imports: dict[str, tuple[str, str, dict[str, sp.Basic], dict[str, sp.Basic]]] = field(default_factory=dict)
 
@@ -245,14 +246,15 @@ class Card:
     def _source_checks(self) -> list[Derivation]:
         """One derivation per source form: the card's formula against the source's."""
         out = []
-        targets = [(e.name, sp.Symbol(e.name, positive=True), e.source) for e in [*self.parameters.values(), *self.bounds.values()]]
-        targets += [(f"conditions[{i}]", c.relation, c.source) for i, c in enumerate(self.conditions)]
-        for name, target, src in targets:
+        targets = [(e.name, sp.Symbol(e.name, positive=True), e.source, e.expr)
+                   for e in [*self.parameters.values(), *self.bounds.values()]]
+        targets += [(f"conditions[{i}]", c.relation, c.source, c.relation) for i, c in enumerate(self.conditions)]
+        for name, target, src, mine in targets:
             if src is None:
                 continue
             stmt, defs = sources.statement(target, src)
             out.append(Derivation(f"source:{name}", sources.claim(name, src), sp.sstr(stmt), stmt, "auto", defs, {},
-                                  None, {}, {}, "source"))
+                                  None, {}, {}, "source", verbatim=src.expr == mine))
         return out
 
     def _methods(self, names: list) -> tuple[str, ...]:

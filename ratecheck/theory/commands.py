@@ -237,7 +237,7 @@ def _flag(r) -> str:
     if not r.trivial:
         return ""
     if r.kind == "source":
-        return "  (verbatim)" if r.trivial == "both sides are the same formula" else ""
+        return "  (verbatim)" if r.trivial == "verbatim" else ""
     return f"  [trivial: {r.trivial}]"
 
 

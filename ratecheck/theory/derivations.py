@@ -14,17 +14,23 @@ bounds, local ``where`` definitions and the compute-time functions. The check
    powers of the universal model (``Blocks``, ``HBlocks``), powers built on that τ:
    constant 1/τ_i, periodic outages, or a step up or down at a random time. Samples
    failing ``given`` are redrawn; a step may cap its sample count (``samples``) when
-   each sample is costly. A relation must hold up to a relative tolerance of 1e-9.
+   each sample is costly, and samples whose recursion would need more than
+   :data:`BLOCK_LIMIT` blocks are skipped. A relation must hold up to a relative
+   tolerance of 1e-9.
 
 The status is ``"proven"``, ``"spot-checked (N samples)"`` or ``"failed"`` (with a
 counterexample). ``trivial`` says when the expanded statement holds without algebra
 (:func:`ratecheck.theory.symbolic.trivial`): such a step is kept but flagged, since it
-cannot catch a wrong constant. The checks of source forms
-(:mod:`ratecheck.theory.sources`) run here too, as derivations of kind ``"source"``.
+checks a formula's shape rather than its constants. The checks of source forms
+(:mod:`ratecheck.theory.sources`) run here too, as derivations of kind ``"source"``;
+for them ``trivial`` is ``"verbatim"`` when the card evaluates the source's formula as
+transcribed.
 """
 
 from __future__ import annotations
 
+import signal
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +42,13 @@ from .powers import Powers
 from .symbolic import prove, trivial
 
 RTOL = 1e-9
+#: Seconds a sympy proof may take before the step falls back to sampling (sympy's
+#: simplification can run for minutes on a formula with odd fractional powers).
+PROOF_SECONDS = 5.0
+#: Most blocks a sampled ``Blocks``/``HBlocks`` evaluation may take (larger samples are skipped).
+BLOCK_LIMIT = 100
+#: Sample cap of a step over the computation powers that sets none.
+POWER_SAMPLES = 60
 
 
 @dataclass
@@ -119,18 +132,21 @@ def _sides(card, d) -> list:
 
 def check(card, d, samples: int = 2000, seed: int = 0) -> DerivationResult:
     """Check one derivation entry of ``card``."""
-    samples = min(samples, d.samples) if d.samples else samples
+    samples = min(samples, d.samples or (POWER_SAMPLES if _uses_powers(card, d) else samples))
     try:
         whole = _expanded(card, d)
     except ValueError as exc:
         return DerivationResult(card.id, d.name, d.claim, "failed", str(exc), kind=d.kind)
-    flag = trivial(_sides(card, d)) if d.given is None else ""
+    if d.kind == "source":
+        flag = "verbatim" if d.verbatim else ""
+    else:
+        flag = trivial(_sides(card, d)) if d.given is None else ""
     result = lambda *a: DerivationResult(card.id, d.name, d.claim, *a, kind=d.kind, trivial=flag)  # noqa: E731
     if d.method in ("symbolic", "auto"):
         try:
-            if prove(whole):
+            if _timed(prove, whole):
                 return result("proven")
-        except (TypeError, ValueError, RecursionError):
+        except (TypeError, ValueError, RecursionError, _ProofTimeout):
             pass
     note = "" if d.method == "sample" else "sympy could not prove it; "
     bad, count = _spot_check(card, d, samples, seed)
@@ -139,6 +155,27 @@ def check(card, d, samples: int = 2000, seed: int = 0) -> DerivationResult:
     if count == 0:
         return result("failed", "no admissible sample (check 'given')", 0)
     return result(f"spot-checked ({count} samples)", note.rstrip("; "), count)
+
+
+class _ProofTimeout(Exception):
+    pass
+
+
+def _timed(f, *args):
+    """``f(*args)``, interrupted after :data:`PROOF_SECONDS` (main thread only; elsewhere untimed)."""
+    if threading.current_thread() is not threading.main_thread():
+        return f(*args)
+
+    def stop(signum, frame):
+        raise _ProofTimeout
+
+    old = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, PROOF_SECONDS)
+    try:
+        return f(*args)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
 
 
 def check_card(card, samples: int = 2000, seed: int = 0) -> list[DerivationResult]:
@@ -187,15 +224,18 @@ def _draw(rng, name, domain, spec, size):
     return x
 
 
-def _holds(rel, env, ts):
+def _holds(rel, env, ts, missing=None):
+    """Where ``rel`` holds; ``missing`` (a list) collects the NaN masks of the sides."""
     if isinstance(rel, sp.And):
         out = None
         for r in rel.args:
-            h = _holds(r, env, ts)
+            h = _holds(r, env, ts, missing)
             out = h if out is None else out & h
         return out
     lhs = np.asarray(lang.evaluate(rel.lhs, env, ts), dtype=float)
     rhs = np.asarray(lang.evaluate(rel.rhs, env, ts), dtype=float)
+    if missing is not None:
+        missing += [np.isnan(lhs), np.isnan(rhs)]
     tol = RTOL * np.maximum(np.abs(lhs), np.abs(rhs))
     with np.errstate(invalid="ignore"):
         return {
@@ -203,6 +243,13 @@ def _holds(rel, env, ts):
             sp.GreaterThan: lhs >= rhs - tol, sp.StrictGreaterThan: lhs > rhs - tol,
             sp.Equality: np.abs(lhs - rhs) <= tol,
         }[type(rel)]
+
+
+def _uses_powers(card, d) -> bool:
+    try:
+        return lang.uses_powers(_expanded(card, d))
+    except ValueError:
+        return False
 
 
 def _spot_check(card, d, samples: int, seed: int):
@@ -223,6 +270,7 @@ def _spot_check(card, d, samples: int, seed: int):
         if needs_tau:
             tau = _draw_tau(rng)
             ts = lang.TauStats(tau, _draw_powers(rng, tau) if needs_powers else None)
+            ts.block_limit = BLOCK_LIMIT
         else:
             ts = None
         env = {k: _draw(rng, k, dom, d.sample, per) for k, dom in symbols.items()}
@@ -237,7 +285,10 @@ def _spot_check(card, d, samples: int, seed: int):
             for k, v in d.where.items():
                 full[k] = lang.evaluate(v, full, ts)
             keep = np.ones(per, dtype=bool) if d.given is None else np.broadcast_to(_holds(d.given, full, ts), (per,))
-            ok = np.broadcast_to(_holds(d.statement, full, ts), (per,))
+            skipped = []
+            ok = np.broadcast_to(_holds(d.statement, full, ts, skipped if needs_powers else None), (per,))
+            for mask in skipped:  # a recursion over BLOCK_LIMIT blocks was not evaluated (NaN)
+                keep = keep & ~np.broadcast_to(mask, (per,))
         bad = keep & ~ok
         if bad.any():
             j = int(np.argmax(bad))

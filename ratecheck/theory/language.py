@@ -251,6 +251,9 @@ class TauStats:
     computation powers (:class:`~ratecheck.theory.powers.Powers`) of the universal model.
     Either may be None (then the formulas that need it are not evaluated)."""
 
+    #: Largest number of blocks ``Blocks``/``HBlocks`` evaluate (NaN beyond; sampled checks set it).
+    block_limit = math.inf
+
     def __init__(self, tau_vec, powers=None):
         self.powers = powers
         if tau_vec is None:
@@ -414,7 +417,8 @@ def _ev(e, env, ts):
             raise FormulaError("the computation powers are needed")
         k, S, c = np.broadcast_arrays(*(_ev(a, env, ts) for a in e.args))
         harmonic = isinstance(e, HBlocks)
-        out = np.vectorize(lambda a, b, d: ts.powers.blocks(float(a), float(b), float(d), harmonic), otypes=[float])(k, S, c)
+        out = np.vectorize(lambda a, b, d: ts.powers.blocks(float(a), float(b), float(d), harmonic, ts.block_limit),
+                           otypes=[float])(k, S, c)
         return out if out.ndim else float(out)
     if isinstance(e, (H, Rate, tau, Min_m, Argmin_m, Fill)):
         if ts is None or ts.tau is None:

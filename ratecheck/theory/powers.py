@@ -106,13 +106,16 @@ class Powers:
         hi = float(np.max(ends) if harmonic else np.min(ends))
         if not math.isfinite(hi):
             return math.inf
-        lo = 0.0
-        while self._counts(w0, t0, hi, c).sum() - self._counts(w0, t0, lo, c).sum() > self.n and hi - lo > 1e-15 * hi:
+        # below lo the counts cannot reach S: Σ_i b_i ≤ t Σ_i sup v_i / c, and HM ≤ AM = Σ_i b_i / n
+        lo = max(0.0, c * (math.ceil(S) - 1) * (self.n if harmonic else 1) / float(self.sup().sum()) * (1 - 1e-9))
+        b_lo, b_hi = self._counts(w0, t0, lo, c), self._counts(w0, t0, hi, c)
+        while b_hi.sum() - b_lo.sum() > self.n and hi - lo > 1e-15 * hi:
             mid = 0.5 * (lo + hi)
-            if self._measure(self._counts(w0, t0, mid, c), harmonic) >= S:
-                hi = mid
+            b_mid = self._counts(w0, t0, mid, c)
+            if self._measure(b_mid, harmonic) >= S:
+                hi, b_hi = mid, b_mid
             else:
-                lo = mid
+                lo, b_lo = mid, b_mid
         for _ in range(10 * self.n + 10):  # event by event: the measure changes only when a count steps up
             b = self._counts(w0, t0, lo, c)
             if self._measure(b, harmonic) >= S:
@@ -121,10 +124,13 @@ class Powers:
             lo = nxt if nxt > lo else lo + abs(lo) * 1e-12 + 1e-300
         return hi
 
-    def blocks(self, k: float, S: float, c: float, harmonic: bool = False) -> float:
-        """T_k of the recursion (module docstring)."""
+    def blocks(self, k: float, S: float, c: float, harmonic: bool = False, limit: float = math.inf) -> float:
+        """T_k of the recursion (module docstring); NaN when k exceeds ``limit`` (a cost cap
+        for sampled checks, which then skip the sample)."""
         if k != math.floor(k) or k < 0:
             raise ValueError(f"the number of blocks must be a whole number >= 0, got {k}")
+        if k > limit:
+            return math.nan
         t = 0.0
         for _ in range(int(k)):
             t += self.block(t, S, c, harmonic)

@@ -48,6 +48,7 @@ NOTE_TAGS = {
         "R": "restated",  # a later text of the same group restates it
         "D": "derived",  # algebra or a first-principles argument written out in the note
         "NF": "not-found",  # searched for, not found
+        "inferred": "reconstructed",  # a reading the source does not state
     },
 }
 
