@@ -16,9 +16,11 @@ from ratecheck.theory.mutants import FACTORS, mutate, run, sites
 
 #: Mutants that survive, with the reason (the issue's closing note lists them).
 SURVIVORS = {
-    # issue 16 rewrites the data-dependent momentum cards; this one has no source form and
-    # no derivation, so nothing ties its formula to anything
-    "momentum-data-dependent-convex": "no source form and no derivation (card of issue 16)",
+    # cards of the data-dependent momentum paper (issue 16 rewrites them: this one is
+    # removed there, and its `ormo` card has the same shape): a hidden-constant O(·) with no
+    # source form and no derivation, so nothing ties the formula's exponents to anything
+    "momentum-data-dependent-convex": "no source form and no derivation (issue 16's card)",
+    "ormo": "no source form and no derivation (issue 16's card)",
 }
 
 

@@ -202,7 +202,7 @@ def _describe(ex: Explanation, problem, model, problem_spec: dict, profile: str)
     out += [f"{card.title}", f"  {', '.join(c['authors'])}, \"{c['title']}\", {c['venue']}; {c['where']}.",
           f"  Card {card.id}: {KIND_WORDS[card.kind]}"
           + (" (tight, see " + ", ".join(card.tight.get("with", [])) + ")" if card.tight.get("value") else "") + "."]
-    out += ["", "What it bounds"]
+    out += ["", "What it bounds" if card.kind != "limit" else "The statistic whose limit it describes"]
     words = STATISTIC_WORDS.get(card.statistic) or CARD_ONLY_STATISTICS.get(card.statistic, card.statistic)
     rng = f" over {RANGE_WORDS[card.statistic_range]}" if card.statistic in ("avg_grad_sq", "min_grad_sq", "fgap_avg") else ""
     out.append(f"  {card.statistic}: {words}{rng}.")
