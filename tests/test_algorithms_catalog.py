@@ -4,6 +4,8 @@ Setting as in test_engine_schedule.py: fixed τ, every worker starts at t = 0, t
 to the lowest worker index, a delay counts the updates since the worker got its point.
 """
 
+import math
+
 import numpy as np
 import pytest
 
@@ -173,14 +175,27 @@ def test_malenia_uses_each_workers_local_mean_on_heterogeneous_data():
 
 
 # --- Rescaled ASGD -----------------------------------------------------------------------------
-def test_rescaled_hand_trace():
-    rows = updates(stream("rescaled-asgd", {}, tau=(1.0, 2.0, 4.0), iterations=8))
+@pytest.mark.parametrize("params,expect", [
+    # default (τ̂_w / τ̂_max): {1}: 1; {1,2}: 1/2 for w0, 1 for w1; {1,2,4}: 1 for w2, 1/4 for w0
+    ({}, [1, 1, 1, 0.5, 0.5, 1, 1, 0.25]),
+    # τ̂_w / τ̂_H: {1,2}: H = 4/3 → 3/2 for w1, 3/4 for w0; {1,2,4}: H = 12/7 → 7/3, 7/12
+    ({"mean": -1.0}, [1, 1, 1.5, 0.75, 0.75, 1.5, 7 / 3, 7 / 12]),
+    # the poster's exponent, τ̂_min / τ̂_w: 1/2 for w1, 1/4 for w2, 1 for w0
+    ({"exponent": -1.0, "mean": -math.inf}, [1, 1, 0.5, 1, 1, 0.5, 0.25, 1]),
+    ({"exponent": 0.0}, [1] * 8),  # vanilla ASGD
+])
+def test_rescaled_hand_trace(params, expect):
+    rows = updates(stream("rescaled-asgd", params, tau=(1.0, 2.0, 4.0), iterations=8))
     assert [r[:2] for r in rows] == [(1, 0), (2, 0), (2, 1), (3, 0), (4, 0), (4, 1), (4, 2), (5, 0)]
-    # coefficient τ̂_w / τ̂_H over the workers observed so far:
-    # {1}: 1; {1,2}: H = 4/3 → 1, 3/2 for w1, 3/4 for w0; {1,2,4}: H = 12/7 → 7/3, 7/12
-    expect = [1, 1, 1.5, 0.75, 0.75, 1.5, 7 / 3, 7 / 12]
     assert [r[3] for r in rows] == pytest.approx(expect, rel=1e-15)
     assert [r[2] for r in rows] == [0, 0, 2, 1, 0, 2, 6, 2]
+
+
+@pytest.mark.parametrize("params,field", [({"exponent": math.inf}, "exponent"), ({"mean": math.nan}, "mean"),
+                                          ({"mean": "max"}, "mean")])
+def test_rescaled_rejects_bad_readings(params, field):
+    with pytest.raises(SpecError, match=f"params.{field}"):
+        ALGORITHMS.get("rescaled-asgd")({"gamma": 0.1, **params})
 
 
 def test_rescaled_equal_tau_is_asgd():

@@ -27,7 +27,7 @@ def test_every_card_loads_with_valid_fields():
                                              "lower-bound-heterogeneous-strongly-convex"]:
         assert want in ids
     for c in cards:
-        assert c.kind in ("upper", "lower")
+        assert c.kind in ("upper", "lower", "limit")
         assert c.statistic in STATISTICS or c.statistic in CARD_ONLY_STATISTICS
         assert all(a in VOCABULARY for a in c.assumptions)
         assert c.citation["authors"] and isinstance(c.citation["year"], int)
@@ -54,7 +54,8 @@ def test_provenance_is_never_promoted():
     assert any("NOT found" in x for x in load_card("rescaled-asgd").not_found)
     for c in all_cards():
         for e in [*c.parameters.values(), *c.bounds.values()]:
-            assert e.provenance.note in ("fixed-computation.md", "delayed-and-momentum.md", "momentum-data-dependent.md")
+            assert e.provenance.note in ("fixed-computation.md", "delayed-and-momentum.md", "momentum-data-dependent.md",
+                                         "card-audit.md")
 
 
 def test_applicability_lists_missing_assumptions():

@@ -129,3 +129,62 @@ def test_optimal_ringmaster_R(run):
     d = json.loads(out)
     assert d["card_value"] == 18 and d["best_objective"] <= d["card_objective"]
     assert d["symbolic"]["stationary"] == ["sqrt(2)*sqrt(m)*sqrt(sigma2)/sqrt(eps)"]
+
+
+# --- theorems --check: every derivation and source form, exit 1 naming what fails ----------
+
+#: The three mutations of issue 21 that passed every check before source forms existed,
+#: as (card file, formula before, formula after, derivations that must then fail, and
+#: those of the cards that import the mutated formula).
+ACCEPTANCE = [
+    ("ringmaster-asgd", 'formula = "2*Min_m(H(m)*(1 + R/m))"', 'formula = "2/8*Min_m(H(m)*(1 + R/m))"',
+     {"source:block_time", "first-block-takes-a-fill", "time-at-least-K-completions"},
+     {"ringmaster-asgd-universal: block-within-fixed-lemma"}),
+    ("rennala-sgd", 'formula = "ceiling(16*L*Delta/eps)"', 'formula = "ceiling(8*L*Delta/eps)"',
+     {"source:iterations", "source:time"}, set()),  # rennala-sgd-original's K ≥ the fragile K still holds
+    ("ringleader-asgd", 'formula = "Max(1, tau_max/(2*tau_avg))"', 'formula = "2*Max(1, tau_max/(2*tau_avg))"',
+     {"source:B", "B-is-one-for-equal-times"}, {"ringleader-asgd-universal: fixed-model-B-is-below"}),
+]
+
+
+def test_theorems_check_passes_on_the_catalogue(run):
+    code, out, _ = run("theorems", "--check")
+    assert code == 0 and "FAILED" not in out and " 0 failed" in out
+    code, out, _ = run("theorems", "--check", "--json")
+    d = json.loads(out)
+    assert code == 0 and d["failed"] == 0 and d["checked"] >= 120
+    assert {r["card"] for r in d["results"] if r["kind"] == "source"} >= {"ringmaster-asgd", "rennala-sgd"}
+
+
+@pytest.mark.parametrize("card,old,new,names,others", ACCEPTANCE, ids=[a[0] for a in ACCEPTANCE])
+def test_theorems_check_catches_the_acceptance_mutations(run, tmp_path, monkeypatch, card, old, new, names, others):
+    import shutil
+    from pathlib import Path
+
+    dest = tmp_path / "proofs"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "proofs", dest)
+    p = dest / f"{card}.toml"
+    assert p.read_text().count(old) == 1
+    p.write_text(p.read_text().replace(old, new))
+    monkeypatch.setenv("RATECHECK_PROOFS", str(dest))
+    code, out, _ = run("theorems", "--check")
+    assert code == 1
+    failed = {ln.split(": ")[1] for ln in out.splitlines() if ln.startswith(f"FAILED {card}: ")}
+    assert failed == names
+    # a card that reads the mutated formula through an import fails too, and no other
+    elsewhere = {": ".join(ln[len("FAILED "):].split(": ")[:2]) for ln in out.splitlines()
+                 if ln.startswith("FAILED") and not ln.startswith(f"FAILED {card}: ")}
+    assert elsewhere == others
+
+
+def test_show_flags_trivial_steps_and_prints_source_forms(run):
+    code, out, _ = run("show", "ringmaster-asgd")
+    assert code == 0
+    assert "stepsize-condition: proven  [trivial: follows from the structure of Min/Max/ceiling alone]" in out
+    assert "source, Lemma 1 (Lemma 4.1 of the arXiv version)" in out
+    assert "source:gamma: proven  (verbatim)" in out and "source:block_time: proven\n" in out
+    code, out, _ = run("show", "malenia-sgd", "--json")
+    d = json.loads(out)
+    steps = {r["name"]: r for r in d["derivations"]}
+    assert steps["matches-lower-bound"]["trivial"] == "" and steps["source:time"]["kind"] == "source"
+    assert d["bounds"]["time"]["source"]["provenance"] == "verified [P] fixed-computation.md §4.4"

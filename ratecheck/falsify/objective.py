@@ -15,7 +15,10 @@ the theorem does not bound. A run that diverges gives S_K = +∞.
 
 The run itself goes through the same path as ``ratecheck check``: a one-point check spec
 (card parameters ``"theory"``) resolved by :func:`ratecheck.check.plan`, each seed run by
-:func:`ratecheck.engine.run.run_fragment`.
+:func:`ratecheck.engine.run.run_fragment`. So the card is evaluated at the instance's
+constants exactly as a check would; an instance where it cannot be — outside the card's
+assumptions, a constant that is only an estimate or missing, a K above the iteration cap,
+a spec the family refuses — is *skipped* (``Trial.skipped`` says why), not counted.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..algorithms import ALGORITHMS
+from ..asynchrony.base import DelayModel
 from ..check import plan
 from ..engine.run import run_fragment
 from ..errors import SpecError
@@ -45,23 +49,27 @@ class Trial:
     values: list[float]
     eps: float
     parameters: dict = field(default_factory=dict)
+    cell: str = ""
+    skipped: str = ""
 
     @property
     def ratio(self) -> float:
-        return float(np.mean(self.values)) / self.eps
+        return math.nan if self.skipped else float(np.mean(self.values)) / self.eps
 
     def as_dict(self) -> dict:
-        return {"x": self.x, "problem": self.problem, "asynchrony": self.asynchrony, "K": self.K,
+        return {"cell": self.cell, "x": self.x, "problem": self.problem, "asynchrony": self.asynchrony, "K": self.K,
                 "read_at": self.read_at, "seeds": self.seeds, "values": self.values, "ratio": self.ratio,
-                "parameters": self.parameters}
+                "parameters": self.parameters, "skipped": self.skipped}
 
 
 def method_for(card, method: str | None) -> str:
-    """The algorithm that implements ``card``: ``method`` if given, else the one whose
-    ``theorem`` is the card."""
+    """The algorithm that implements ``card``: ``method`` if given, else the card's only
+    method (``applies_to``), else the one whose ``theorem`` is the card."""
     if method is not None:
         ALGORITHMS.get(method, "method")
         return method
+    if len(card.applies_to) == 1 and card.applies_to[0] != "*":
+        return card.applies_to[0]
     names = [name for name, cls in ALGORITHMS.items() if cls.theorem == card.id]
     if len(names) != 1:
         found = f"several ({', '.join(names)})" if names else "none"
@@ -70,11 +78,25 @@ def method_for(card, method: str | None) -> str:
     return names[0]
 
 
-class Objective:
-    """ratio(x) for the instances of a :class:`~ratecheck.falsify.space.SearchSpace`."""
+def _random(model) -> bool:
+    """Whether the runs of ``model`` depend on the seed: compute-time models say so; a delay
+    sequence is random when two seeds draw different delays."""
+    if isinstance(model, DelayModel):
+        return model.adaptive or not np.array_equal(model.delays(64, np.random.default_rng(0)),
+                                                    model.delays(64, np.random.default_rng(1)))
+    return bool(model.random)
 
-    def __init__(self, card, space, method: str):
+
+#: Largest card K the falsifier runs to (an instance beyond it is skipped).
+MAX_ITERATIONS = 200_000
+
+
+class Objective:
+    """ratio(x) for the instances of a :class:`~ratecheck.falsify.space.SearchSpace` (one cell)."""
+
+    def __init__(self, card, space, method: str, max_iterations: int = MAX_ITERATIONS):
         self.card, self.space, self.method = card, space, method
+        self.max_iterations = max_iterations
         self.eps = space.inputs["eps"]
         cls = ALGORITHMS.get(method, "method")
         names = set(card.parameters) | set(card.aliases)
@@ -97,13 +119,26 @@ class Objective:
         (prob, model), = instances.values()
         return pred, fragments, prob, model
 
-    def probe(self) -> tuple[bool, dict]:
-        """Check the space against the card at its centre; return (deterministic, prediction).
+    def probe(self) -> tuple[bool, str]:
+        """The cell at its centre: (deterministic, why the card never applies here, or "").
 
-        Raises :class:`SpecError` when the instances miss an assumption of the card, the
-        card gives no finite iteration bound, or its own parameters break its conditions.
+        A cell is not searched when its instances miss an assumption of the card (the
+        family and the model declare their properties whatever the point) or the card's
+        own parameters break its conditions; other refusals are decided instance by instance.
         """
-        pred, _, prob, model = self.plan(self.space.center(), [0])
+        try:
+            pred, _, prob, model = self.plan(self.space.center(), [0])
+        except SpecError as exc:
+            return False, str(exc)
+        deterministic = prob.noise_dim == 0 and prob.n_samples == 0 and not _random(model)
+        if pred["not_applicable"]:
+            return deterministic, f"its instances do not declare {', '.join(pred['not_applicable'])}"
+        if pred["violations"]:
+            return deterministic, f"the card's own parameters break its conditions: {'; '.join(pred['violations'])}"
+        return deterministic, ""
+
+    def _admissible(self, pred) -> None:
+        """Raise :class:`SpecError` when the card cannot judge this instance (module docstring)."""
         if pred["not_applicable"]:
             raise SpecError("assumptions", f"cannot falsify {self.card.id!r}: the search space's instances do not "
                                            f"declare {', '.join(pred['not_applicable'])}")
@@ -114,18 +149,31 @@ class Objective:
         if not isinstance(K, (int, float)) or not math.isfinite(K) or K < 1:
             raise SpecError("iterations", f"card {self.card.id!r} gives no finite iteration bound here "
                                           f"(missing: {', '.join(pred['missing']) or 'none'})")
-        deterministic = prob.noise_dim == 0 and prob.n_samples == 0 and not model.random
-        return deterministic, pred
+        if "iterations" in pred.get("estimated", {}):
+            raise SpecError("constants", f"the bound uses estimated constants ({', '.join(pred['estimated']['iterations'])})")
+        if K > self.max_iterations:
+            raise SpecError("iterations", f"K = {K:.4g} exceeds the cap of {self.max_iterations} iterations")
 
     def evaluate(self, x, seeds) -> Trial:
-        """Run the instance at ``x`` for every seed and read the statistic at the card's K."""
-        pred, fragments, _, _ = self.plan(x, seeds)
+        """Run the instance at ``x`` for every seed and read the statistic at the card's K
+        (a skipped trial when the card cannot judge the instance)."""
+        try:
+            problem, asynchrony = self.space.instance(x)
+            pred, fragments, _, _ = self.plan(x, seeds)
+            self._admissible(pred)
+        except SpecError as exc:
+            return Trial([float(v) for v in x], {}, {}, math.nan, 0, list(seeds), [], self.eps,
+                         cell=self.space.name, skipped=str(exc))
         K = float(pred["bounds"]["iterations"])
         read_at = int(math.ceil(K)) - (1 if self.card.statistic_range == "0..K-1" else 0)
         values = []
         for frag in fragments:
             frag["horizon"]["iterations"] = max(read_at, 1)  # the engine needs one update; x_0 is row 0
-            res = run_fragment(frag)
+            try:
+                res = run_fragment(frag)
+            except SpecError as exc:  # the engine refuses the pair (e.g. a delay model on a problem without x*)
+                return Trial([float(v) for v in x], problem, asynchrony, K, read_at, list(seeds), [], self.eps,
+                             cell=self.space.name, skipped=str(exc))
             if res.status != "ok":
                 values.append(math.inf)
                 continue
@@ -133,6 +181,5 @@ class Objective:
             if row.size != 1:
                 raise RuntimeError(f"no checkpoint at the card's K = {read_at} (run ended at {res.final['iteration']})")
             values.append(float(res.checkpoints[self.card.statistic][row[0]]))
-        problem, asynchrony = self.space.instance(x)
         return Trial([float(v) for v in x], problem, asynchrony, K, read_at, list(seeds), values, self.eps,
-                     dict(pred["parameters"]))
+                     dict(pred["parameters"]), self.space.name)

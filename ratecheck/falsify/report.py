@@ -16,7 +16,7 @@ import seaborn as sns  # noqa: E402
 
 def ratio_figure(outcome, path: Path) -> Path:
     """Ratio of every evaluated instance in search order, the running maximum, and 1."""
-    r = np.array([t.ratio for t in outcome.history])
+    r = np.array([t.ratio for t in outcome.history])  # NaN: a skipped instance
     shown = np.where(np.isfinite(r), r, np.nan)
     sns.set_theme(style="whitegrid")
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
@@ -30,9 +30,10 @@ def ratio_figure(outcome, path: Path) -> Path:
     ax.set_ylabel(f"{outcome.card.statistic} at K / ε")
     ax.set_title(f"falsify {outcome.card.id}: {outcome.verdict}", fontsize=10)
     ax.legend(fontsize=8)
-    n_inf = int(np.sum(~np.isfinite(r)))
-    if n_inf:
-        fig.text(0.01, 0.01, f"{n_inf} instance(s) diverged (ratio ∞) are not drawn.", fontsize=7)
+    n_inf, n_nan = int(np.sum(np.isinf(r))), int(np.sum(np.isnan(r)))
+    if n_inf or n_nan:
+        fig.text(0.01, 0.01, f"Not drawn: {n_inf} instance(s) diverged (ratio ∞), {n_nan} skipped (the card "
+                             "cannot judge them).", fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)
@@ -74,9 +75,11 @@ def markdown(outcome, figure: str) -> str:
     w, s = doc["worst"], doc["settings"]
     inputs = ", ".join(f"{k} = {v:g}" for k, v in outcome.inputs.items())
     sets = " ".join(f"--set {k}={v!r}" for k, v in outcome.inputs.items())
+    cells = " ".join(f"--family {f}" for f in sorted({c.space.family for c in outcome.cells}))
+    cells += " " + " ".join(f"--model {m}" for m in sorted({c.space.model for c in outcome.cells}))
     repro = (f"ratecheck falsify {outcome.card.id} --budget {s['budget']} --seed {s['seed']} --seeds {s['seeds']} "
-             f"--confirm {s['confirm']} --dim {s['dim']} --spread {s['spread']:g} --method {outcome.method} "
-             f"{sets} --set n={s['workers']}")
+             f"--confirm {s['confirm']} --dim {s['dim']} --spread {s['spread']:g} --max-iterations "
+             f"{s['max_iterations']} --method {outcome.method} {cells} {sets} --set n={s['workers']}")
     out = [
         f"# Falsifier: {outcome.card.id}",
         "",
@@ -87,14 +90,24 @@ def markdown(outcome, figure: str) -> str:
         f"- Ratio: {doc['statistic']} (range {doc['statistic_range']}) at the card's K, mean over noise seeds, over ε.",
         f"- Inputs: {inputs}; algorithm `{outcome.method}` with the card's parameters "
         + ", ".join(f"{k} = {v:.6g}" for k, v in w["parameters"].items()) + ".",
-        f"- Space: {doc['space']['problem']}, d = {s['dim']}, {doc['space']['model']} model with n = {s['workers']} "
-        f"workers, τ_max/τ_min ≤ {s['spread']:g}; {len(doc['space']['dimensions'])} coordinates.",
-        f"- Search: {s['optimizer']}, seed {s['seed']}, population {s['population']}, {s['generations']} generations, "
-        f"{len(outcome.history)} instances, "
+        f"- Space: {s['cells']} cells (problem family × asynchrony model), d ≤ {s['dim']}, n = {s['workers']} "
+        f"workers, τ_max/τ_min ≤ {s['spread']:g}, K ≤ {s['max_iterations']}; the worst in {doc['space']['family']} × "
+        f"{doc['space']['model']} ({len(doc['space']['dimensions'])} coordinates).",
+        f"- Search: {s['optimizer']} per cell, seed {s['seed']} + cell index, population {s['population']}, "
+        f"{s['generations']} generations, {len(outcome.history)} instances, "
         + ("deterministic (one run each)." if outcome.deterministic else
            f"{s['seeds']} noise seeds each; confirmation with {s['confirm']} fresh seeds, α = {s['alpha']:g}."),
         "",
         f"![ratio vs evaluation]({figure})",
+        "",
+        "## Coverage",
+        "",
+        "| cell | coordinates | judged | skipped | worst ratio |",
+        "|---|---|---|---|---|",
+        *(f"| {c['cell']} | {c['dimensions']} | {c['judged']} | "
+          + (f"not searched: {c['not_searched']}" if not c["searched"] else
+             "; ".join(f"{v}× {k}" for k, v in c["skipped"].items()) or "0")
+          + f" | {'—' if c['worst_ratio'] is None else format(c['worst_ratio'], '.4g')} |" for c in doc["coverage"]),
         "",
         "## Worst instance",
         "",

@@ -7,15 +7,16 @@ the layout of the supported editable install) or in the folder named by the
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
 from ..errors import CardError, SpecError
 from .card import Card, Evaluation, read_card
 
-__all__ = ["Card", "Evaluation", "load_card", "all_cards", "proofs_dir", "read_card"]
+__all__ = ["Card", "Evaluation", "load_card", "all_cards", "proofs_dir", "read_card", "sibling"]
 
-_CACHE: dict[tuple[str, float], Card] = {}
+_CACHE: dict[tuple[str, str], Card] = {}
 
 
 def proofs_dir() -> Path:
@@ -39,10 +40,25 @@ def load_card(card_id: str) -> Card:
     path = proofs_dir() / f"{card_id}.toml"
     if not path.is_file():
         raise SpecError("theorem", f"unknown theorem card {card_id!r} (known: {', '.join(card_ids())})")
-    key = (str(path), path.stat().st_mtime)
+    return _cached(path)
+
+
+def _cached(path: Path) -> Card:
+    """The card at ``path``, cached until its content changes."""
+    key = (str(path), hashlib.sha1(path.read_bytes()).hexdigest())
     if key not in _CACHE:
         _CACHE[key] = read_card(path)
     return _CACHE[key]
+
+
+def sibling(card: Card, card_id: str) -> Card:
+    """The card ``card_id`` of ``card``'s own folder (a derivation's ``cards`` import)."""
+    if not isinstance(card_id, str) or not card_id or "/" in card_id or "\\" in card_id:
+        raise SpecError("theorem", f"not a card id: {card_id!r}")
+    path = card.path.parent / f"{card_id}.toml"
+    if not path.is_file():
+        raise SpecError("theorem", f"card {card.id!r} imports unknown card {card_id!r}")
+    return _cached(path)
 
 
 def all_cards() -> list[Card]:
@@ -53,4 +69,8 @@ def all_cards() -> list[Card]:
         for other in c.tight["with"]:
             if other not in ids:
                 raise CardError(c.file, "tight.with", f"names unknown card {other!r}")
+        for d in c.derivations:
+            for name, (other, *_) in d.imports.items():
+                if other not in ids:
+                    raise CardError(c.file, f"derivations.{d.name}.cards.{name}", f"names unknown card {other!r}")
     return cards

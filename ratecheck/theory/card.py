@@ -24,9 +24,13 @@ from ..files import read_text
 from ..vocabulary import VOCABULARY, unknown_terms
 from . import language as lang
 from . import provenance as prov
+from . import sources
+from .powers import Powers
 from .schema import check_types
 
-KINDS = ("upper", "lower")
+#: "upper"/"lower": bounds on the statistic; "limit": where the iterates settle (its bounds
+#: describe the limit point, e.g. the weights of a weighted minimiser).
+KINDS = ("upper", "lower", "limit")
 CONSTANTS = ("explicit", "hidden")
 #: Statistics a card may bound that no trace records (the verdict engine cannot observe them).
 CARD_ONLY_STATISTICS = {
@@ -38,7 +42,8 @@ _TOP_KEYS = {
     "symbols", "parameters", "bounds", "conditions", "derivations", "notes", "not_found",
 }
 _CITATION_KEYS = {"authors", "title", "venue", "year", "arxiv", "where"}
-_ENTRY_KEYS = {"formula", "provenance", "meaning", "integer", "constants", "alias"}
+_ENTRY_KEYS = {"formula", "provenance", "meaning", "integer", "constants", "alias", "source"}
+_CONDITION_KEYS = {"relation", "provenance", "meaning", "source"}
 
 
 @dataclass
@@ -53,6 +58,7 @@ class Entry:
     integer: bool = False
     constants: str = "explicit"
     alias: str = ""
+    source: sources.Source | None = None
 
 
 @dataclass
@@ -61,11 +67,18 @@ class Condition:
     relation: sp.Basic
     provenance: prov.Provenance
     meaning: str = ""
+    source: sources.Source | None = None
 
 
 @dataclass
 class Derivation:
-    """A derivation step (checked by :func:`ratecheck.theory.derivations.check`)."""
+    """A derivation step (checked by :func:`ratecheck.theory.derivations.check`).
+
+    ``kind`` is ``"step"`` for a ``[[derivations]]`` entry and ``"source"`` for the check
+    of a formula against its source form (:mod:`ratecheck.theory.sources`). ``imports``
+    names formulas of other cards (``{local name: (card id, entry, {their symbol: our
+    formula}, {their parameter: our formula})}``), resolved when the step is checked, so
+    that a comparison with another card reads that card's formula rather than a copy."""
 
     name: str
     claim: str
@@ -77,7 +90,10 @@ class Derivation:
     given: sp.Basic | None
     extra_symbols: dict[str, sp.Symbol]
     sample: dict[str, Any]
-    source: str = ""
+    kind: str = "step"
+    verbatim: bool = False
+    samples: int = 0
+    imports: dict[str, tuple[str, str, dict[str, sp.Basic], dict[str, sp.Basic]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -139,10 +155,14 @@ class Card:
         return data[key]
 
     def _prov(self, fieldname: str, text) -> prov.Provenance:
+        """Parse a provenance and resolve it in the notes (the card folder's ``notes/``,
+        then the repository's)."""
         try:
-            return prov.parse(text)
+            p = prov.parse(text)
+            prov.resolve(p, [self.path.parent / "notes", prov.BUILTIN_NOTES])
         except ValueError as exc:
             raise self._err(fieldname, str(exc)) from None
+        return p
 
     def _formula(self, fieldname: str, text, names, *, relation=False, free_m=False) -> sp.Basic:
         try:
@@ -184,6 +204,8 @@ class Card:
             where = f"symbols.{name}"
             if name in lang.TAU_NAMES or name in lang.TAU_FUNCTIONS or name == "m":
                 raise self._err(where, f"{name!r} is reserved by the formula language (computed from tau)")
+            if name == sources.SOURCE:
+                raise self._err(where, f"{name!r} is reserved: source forms call the source's formula so")
             if not name.isidentifier():
                 raise self._err(where, "must be an identifier")
             meaning, domain = (spec, "positive") if isinstance(spec, str) else (spec.get("meaning"), spec.get("domain", "positive"))
@@ -207,11 +229,35 @@ class Card:
         self.conditions = []
         for i, c in enumerate(d.get("conditions", [])):
             where = f"conditions[{i}]"
+            if not isinstance(c, dict):
+                raise self._err(where, "must be a table with relation and provenance")
+            extra = set(c) - _CONDITION_KEYS
+            if extra:
+                raise self._err(f"{where}.{sorted(extra)[0]}", f"unknown field (allowed: {', '.join(sorted(_CONDITION_KEYS))})")
             rel = self._formula(f"{where}.relation", self._req(c, "relation", str, where + "."), names, relation=True)
+            src = sources.parse_condition(self, f"{where}.source", c["source"], names, rel) if "source" in c else None
             self.conditions.append(
-                Condition(c["relation"], rel, self._prov(f"{where}.provenance", c.get("provenance")), c.get("meaning", ""))
+                Condition(c["relation"], rel, self._prov(f"{where}.provenance", c.get("provenance")), c.get("meaning", ""), src)
             )
         self.derivations = [self._derivation(i, x, names) for i, x in enumerate(d.get("derivations", []))]
+        taken = [x.name for x in self.derivations]
+        if len(set(taken)) != len(taken):
+            raise self._err("derivations", f"names must be distinct, {sorted({t for t in taken if taken.count(t) > 1})} repeat")
+        self.derivations += self._source_checks()
+
+    def _source_checks(self) -> list[Derivation]:
+        """One derivation per source form: the card's formula against the source's."""
+        out = []
+        targets = [(e.name, sp.Symbol(e.name, positive=True), e.source, e.expr)
+                   for e in [*self.parameters.values(), *self.bounds.values()]]
+        targets += [(f"conditions[{i}]", c.relation, c.source, c.relation) for i, c in enumerate(self.conditions)]
+        for name, target, src, mine in targets:
+            if src is None:
+                continue
+            stmt, defs = sources.statement(target, src)
+            out.append(Derivation(f"source:{name}", sources.claim(name, src), sp.sstr(stmt), stmt, "auto", defs, {},
+                                  None, {}, {}, "source", verbatim=src.expr == mine))
+        return out
 
     def _methods(self, names: list) -> tuple[str, ...]:
         """``applies_to``: the method ids (algorithm registry names) this card bounds.
@@ -281,8 +327,9 @@ class Card:
             if alias and (bound or not isinstance(alias, str) or not alias.isidentifier() or alias in local):
                 raise self._err(f"{where}.alias", "only a parameter may have an alias: an unused identifier "
                                 "(the algorithm's name for it, e.g. m for m_star)")
+            src = sources.parse_entry(self, f"{where}.source", name, spec["source"], local) if "source" in spec else None
             out[name] = Entry(name, text, expr, p, spec.get("meaning", ""), bool(spec.get("integer", False)),
-                              constants, alias)
+                              constants, alias, src)
             local[name] = sp.Symbol(name, positive=True)
         return out
 
@@ -305,6 +352,10 @@ class Card:
             if k not in self.parameters:
                 raise self._err(f"{where}.set.{k}", "only parameters can be set")
             sets[k] = self._formula(f"{where}.set.{k}", str(v), local)
+        imports = {}
+        for k, v in x.get("cards", {}).items():
+            imports[k] = self._import(f"{where}.cards.{k}", v, local)
+            local[k] = sp.Symbol(k, positive=True)
         defs = {}
         for k, v in x.get("where", {}).items():
             if k in local:
@@ -317,7 +368,27 @@ class Card:
         if "given" in x:
             given = self._formula(f"{where}.given", x["given"], local, relation=True)
         sample = dict(x.get("sample", {}))
-        return Derivation(name, x.get("claim", ""), text, stmt, method, defs, sets, given, extra, sample, x.get("source", ""))
+        cap = x.get("samples", 0)
+        if isinstance(cap, bool) or not isinstance(cap, int) or cap < 0:
+            raise self._err(f"{where}.samples", f"must be an integer >= 1 (a cap on the samples), got {cap!r}")
+        if name.startswith("source:"):
+            raise self._err(f"{where}.name", "'source:…' names the checks of source forms; choose another name")
+        return Derivation(name, x.get("claim", ""), text, stmt, method, defs, sets, given, extra, sample,
+                          samples=cap, imports=imports)
+
+    def _import(self, where: str, spec, local: dict):
+        """``"CARD:ENTRY"``, or ``{card, entry, rename = {THEIR_SYMBOL = "our formula"},
+        set = {THEIR_PARAMETER = "our formula"}}``."""
+        if isinstance(spec, str):
+            spec = dict(zip(("card", "entry"), spec.split(":", 1))) if ":" in spec else {}
+        if not isinstance(spec, dict) or not isinstance(spec.get("card"), str) or not isinstance(spec.get("entry"), str) \
+                or set(spec) - {"card", "entry", "rename", "set"}:
+            raise self._err(where, "must be 'CARD:ENTRY' or a table {card, entry, rename, set}")
+        if spec["card"] == self.id:
+            raise self._err(where, "names this card; use its own entry")
+        rename, sets = ({k: self._formula(f"{where}.{key}.{k}", str(v), local) for k, v in spec.get(key, {}).items()}
+                        for key in ("rename", "set"))
+        return spec["card"], spec["entry"], rename, sets
 
     # --- queries ---------------------------------------------------------------------
     def bound_constants(self, name: str) -> str:
@@ -416,22 +487,34 @@ class Card:
             out[k] = x
         return out
 
-    def evaluate(self, values: dict[str, float], tau=None, *, strict: bool = False) -> Evaluation:
+    def evaluate(self, values: dict[str, float], tau=None, *, strict: bool = False, powers=None) -> Evaluation:
         """Parameters and bounds for concrete inputs.
 
         ``values`` maps symbol names to numbers; a parameter name overrides the card's
         choice (e.g. ``R = 6`` as tuned in the experiment). Names the card does not use
-        are ignored unless ``strict``. ``tau`` is the vector of compute times (any order).
-        A formula whose inputs are missing is omitted and its inputs are listed in
-        ``missing``; nothing is guessed.
+        are ignored unless ``strict``. ``tau`` is the vector of compute times (any order);
+        ``powers`` the computation powers of a universal model, a
+        :class:`~ratecheck.theory.powers.Powers` or a rate table ``(breaks, rates,
+        period)``, which ``Blocks``/``HBlocks`` need. A formula whose inputs are missing
+        is omitted and its inputs are listed in ``missing``; nothing is guessed.
         """
         vals = self.validate_inputs(values, strict=strict)
         ts = None
-        if tau is not None:
-            t = np.asarray(tau, dtype=float).ravel()
-            if t.size == 0 or not np.all(np.isfinite(t)) or np.any(t <= 0):
-                raise SpecError("tau", "compute times must be a non-empty list of finite numbers > 0")
-            ts = lang.TauStats(t)
+        if powers is not None and not isinstance(powers, Powers):
+            try:
+                powers = Powers(*powers)
+            except (TypeError, ValueError) as exc:
+                raise SpecError("powers", str(exc)) from None
+        if tau is not None or powers is not None:
+            t = None
+            if tau is not None:
+                t = np.asarray(tau, dtype=float).ravel()
+                if t.size == 0 or not np.all(np.isfinite(t)) or np.any(t <= 0):
+                    raise SpecError("tau", "compute times must be a non-empty list of finite numbers > 0")
+            try:
+                ts = lang.TauStats(t, powers)
+            except lang.FormulaError as exc:
+                raise SpecError("powers", str(exc)) from None
             if "n" in vals and int(vals["n"]) != ts.n:
                 raise SpecError("n", f"= {int(vals['n'])} but tau has {ts.n} entries")
             vals["n"] = float(ts.n)
@@ -470,13 +553,14 @@ class Card:
 
     def _try(self, expr, env, ts, missing: set):
         need = {s.name for s in expr.free_symbols} - set(env) - {"m"}
-        if ts is None:
-            if lang.uses_tau(expr):
-                need.add("tau")
-        else:
+        if (ts is None or ts.tau is None) and lang.uses_tau(expr):
+            need.add("tau")
+        if ts is not None:
             need -= set(ts.scalars)
+        if (ts is None or ts.powers is None) and lang.uses_powers(expr):
+            need.add("powers")
         if need:
-            missing |= {x for x in need if x in self.symbols or x in ("tau", "n")}
+            missing |= {x for x in need if x in self.symbols or x in ("tau", "n", "powers")}
             return None
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             v = lang.evaluate(expr, env, ts)
@@ -532,6 +616,8 @@ class Card:
                 d["constants"] = e.constants
             if e.alias:
                 d["alias"] = e.alias
+            if e.source is not None:
+                d["source"] = e.source.as_dict()
             return d
 
         tight = dict(self.tight)
@@ -546,7 +632,7 @@ class Card:
             "parameters": {k: ent(e) for k, e in self.parameters.items()},
             "bounds": {k: ent(e) for k, e in self.bounds.items()},
             "conditions": [{"relation": c.text, "provenance": str(c.provenance), "meaning": c.meaning}
-                           for c in self.conditions],
+                           | ({"source": c.source.as_dict()} if c.source else {}) for c in self.conditions],
             "notes": list(self.notes), "not_found": list(self.not_found),
         }
 

@@ -1,5 +1,8 @@
 """``ratecheck theorems | show | bound | compare | explain | optimal``: theorem cards on the command line.
 
+``theorems --check`` runs every derivation and every source-form check of every card
+and exits 1 when one fails, naming the card and the derivation (0 otherwise).
+
 ``bound ID --set NAME=VALUE ... [--tau LIST | --tau-profile PROFILE] --json`` prints the
 JSON contract of DESIGN.md: ``{"theorem", "parameters", "bounds", "provenance",
 "constants", ...}``. Bad input raises :class:`~ratecheck.errors.SpecError`, which
@@ -22,6 +25,8 @@ from .symbolic import leading_term
 
 def register(sub) -> None:
     p = sub.add_parser("theorems", help="list the theorem cards with their provenance")
+    p.add_argument("--check", action="store_true",
+                   help="run every derivation and source-form check; exit 1 when one fails")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_theorems)
 
@@ -121,6 +126,8 @@ def _print_json(obj) -> None:
 
 def cmd_theorems(args) -> int:
     cards = all_cards()
+    if args.check:
+        return _check_all(cards, args.json)
     rows = []
     for c in cards:
         levels = sorted({e.provenance.level for e in [*c.parameters.values(), *c.bounds.values()]}, key=LEVELS.index)
@@ -140,6 +147,26 @@ def cmd_theorems(args) -> int:
     print("\nweakest = the least reliable provenance among the card's formulas "
           "(verified > code > restated > derived > secondary > reconstructed > not-found)")
     return 0
+
+
+def _check_all(cards, as_json: bool) -> int:
+    """``theorems --check``: every derivation of every card; exit 1 naming each failure."""
+    from .derivations import check_card
+
+    results = [r for c in cards for r in check_card(c)]
+    failed = [r for r in results if not r.ok]
+    if as_json:
+        _print_json({"cards": len(cards), "checked": len(results), "failed": len(failed),
+                     "results": [{"card": r.card, **r.as_dict()} for r in results]})
+        return 1 if failed else 0
+    for r in failed:
+        print(f"FAILED {r.card}: {r.name}: {r.detail}")
+    proven = sum(r.status == "proven" for r in results)
+    trivial = sum(bool(r.trivial) and r.kind == "step" for r in results)
+    print(f"{len(results)} checks of {len(cards)} cards ({sum(r.kind == 'source' for r in results)} against source "
+          f"forms): {proven} proven, {len(results) - proven - len(failed)} spot-checked, {len(failed)} failed; "
+          f"{trivial} derivation(s) flagged trivial (see ratecheck show)")
+    return 1 if failed else 0
 
 
 # --- show -----------------------------------------------------------------------------
@@ -178,10 +205,14 @@ def cmd_show(args) -> int:
             print(f"    {e.name} = {e.text}")
             print(f"        LaTeX: {c.latex(e.name)}")
             print(f"        [{e.provenance}{extra}]" + (f" {e.meaning}" if e.meaning else ""))
+            if e.source is not None:
+                print(f"        source, {_source_line(e.source)}")
     if c.conditions:
         print("  conditions:")
         for cond in c.conditions:
             print(f"    {cond.text}    [{cond.provenance}]")
+            if cond.source is not None:
+                print(f"        source, {cond.source.ref}: {cond.source.text}    [{cond.source.provenance}]")
     for label, items in (("notes", c.notes), ("not found / not verified", c.not_found)):
         if items:
             print(f"  {label}:")
@@ -190,11 +221,25 @@ def cmd_show(args) -> int:
     if results:
         print("  derivations:")
         for r in results:
-            print(f"    {r.name}: {r.status}")
+            print(f"    {r.name}: {r.status}{_flag(r)}")
             print(f"        {r.claim}")
             if r.detail:
                 print(f"        {r.detail}")
     return 0
+
+
+def _source_line(src) -> str:
+    how = {"=": "equal", ">=": f"the card's ≥ it, ≤ {src.within_text}", "<=": f"the card's ≤ it, ≥ {src.within_text}"}
+    return f"{src.ref}: {src.text}    [{src.provenance}; {how[src.relation]}]"
+
+
+def _flag(r) -> str:
+    """What a check's status does not show: a source form copied verbatim, a trivial step."""
+    if not r.trivial:
+        return ""
+    if r.kind == "source":
+        return "  (verbatim)" if r.trivial == "verbatim" else ""
+    return f"  [trivial: {r.trivial}]"
 
 
 def _card_dict(c, results) -> dict:
@@ -220,7 +265,7 @@ def cmd_bound(args) -> int:
         return 0
     print(f"{c.id}: {c.title}")
     rng = f" over k = {c.statistic_range}" if c.statistic.startswith("avg") else ""
-    print(f"  {c.kind} bound on {c.statistic}{rng}")
+    print(f"  {'statement on the limit of' if c.kind == 'limit' else c.kind + ' bound on'} {c.statistic}{rng}")
     print("  inputs: " + ", ".join(f"{k} = {_fmt(v)}" for k, v in out["inputs"].items()))
     if tau is not None:
         print(f"  tau: n = {len(tau)}, min {_fmt(float(min(tau)))}, max {_fmt(float(max(tau)))}")

@@ -173,11 +173,16 @@ def explain(card_id: str, sets: dict | None = None, *, profile: str = PROFILE, s
     return ex
 
 
+KIND_WORDS = {"upper": "an upper bound", "lower": "a lower bound", "limit": "a statement on the limit point"}
+
+
 def _no_live(card: Card, method: str | None, sets: dict, undeclared: list, evaluation) -> str | None:
     """Why there is no live example, or None."""
     if card.kind == "lower":
         return ("none: a lower bound holds for every method of its class, so no single run illustrates it "
                 "(compare it with upper bounds: `ratecheck compare`)")
+    if card.kind == "limit":
+        return "none: the card describes where the iterates settle, not a bound a run is stopped at"
     if card.statistic in CARD_ONLY_STATISTICS:
         return f"none: the card bounds {CARD_ONLY_STATISTICS[card.statistic]}, which no simulation trace records"
     if method is None:
@@ -198,9 +203,9 @@ def _describe(ex: Explanation, problem, model, problem_spec: dict, profile: str)
     card, ev, out = ex.card, ex.evaluation, ex.lines
     c = card.citation
     out += [f"{card.title}", f"  {', '.join(c['authors'])}, \"{c['title']}\", {c['venue']}; {c['where']}.",
-          f"  Card {card.id}: {'an upper' if card.kind == 'upper' else 'a lower'} bound"
+          f"  Card {card.id}: {KIND_WORDS[card.kind]}"
           + (" (tight, see " + ", ".join(card.tight.get("with", [])) + ")" if card.tight.get("value") else "") + "."]
-    out += ["", "What it bounds"]
+    out += ["", "What it bounds" if card.kind != "limit" else "The statistic whose limit it describes"]
     words = STATISTIC_WORDS.get(card.statistic) or CARD_ONLY_STATISTICS.get(card.statistic, card.statistic)
     rng = f" over {RANGE_WORDS[card.statistic_range]}" if card.statistic in ("avg_grad_sq", "min_grad_sq", "fgap_avg") else ""
     out.append(f"  {card.statistic}: {words}{rng}.")

@@ -19,7 +19,15 @@ Richtárik 2023) also use the sorted compute-time vector τ_1 ≤ … ≤ τ_n t
 ``Fill(k, c)``     min{t ≥ 0 : Σ_i ⌊t/(c τ_i)⌋ ≥ k}: the time for n workers of constant
                    power 1/(c τ_i) to finish k gradients together (Ringmaster Lemma 5.1
                    with p_i ≡ 1/τ_i, fixed-computation.md §3.5)
+``Blocks(k, S, c)`` T_k of T_j = T_{j−1} + min{t : Σ_i ⌊(1/c)∫_{T_{j−1}}^{T_{j−1}+t} v_i⌋ ≥ S}
+                   for the computation powers v_i of the universal model (Ringmaster Lemma
+                   5.1 with c = 4; card-audit.md §3.2)
+``HBlocks(k, S, c)`` the same with the harmonic mean of the counts in place of their sum
 =================  =======================================================================
+
+``Blocks`` and ``HBlocks`` need the powers themselves (:class:`~ratecheck.theory.powers.Powers`,
+``TauStats(tau, powers)``); without them the formula is not evaluated ("powers" is
+missing) — a bound is never computed from compute-time bounds standing in for powers.
 
 :func:`evaluate` computes a formula numerically for a concrete τ; :func:`expand_tau`
 rewrites it for a given (numeric or symbolic) τ list so that sympy can reason about it.
@@ -92,6 +100,27 @@ class Fill(sp.Function):
         return r"\min\{t : \textstyle\sum_i \lfloor t/(%s\tau_i)\rfloor \ge %s\}" % (c, k)
 
 
+class Blocks(sp.Function):
+    """T_k of the block recursion over the computation powers (sum of counts)."""
+
+    nargs = 3
+
+    def _latex(self, printer):
+        k, S, c = (printer._print(a) for a in self.args)
+        return r"T_{%s}\!\left[\textstyle\sum_i \lfloor \frac{1}{%s}\int v_i\rfloor \ge %s\right]" % (k, c, S)
+
+
+class HBlocks(sp.Function):
+    """T_k of the block recursion over the computation powers (harmonic mean of counts)."""
+
+    nargs = 3
+
+    def _latex(self, printer):
+        k, S, c = (printer._print(a) for a in self.args)
+        return r"T_{%s}\!\left[\mathrm{HM}_i \lfloor \frac{1}{%s}\int v_i\rfloor \ge %s\right]" % (k, c, S)
+
+
+POWER_FUNCTIONS = {"Blocks": Blocks, "HBlocks": HBlocks}
 TAU_FUNCTIONS = {"H": H, "Rate": Rate, "tau": tau, "Min_m": Min_m, "Argmin_m": Argmin_m, "Fill": Fill}
 #: Names computed from τ (never declared by a card; ``n`` may be given when τ is not).
 TAU_NAMES = ("n", "tau_min", "tau_max", "tau_avg", "tau_H")
@@ -108,7 +137,7 @@ _SYMPY = {
 }
 ALLOWED_FUNCTIONS = (sp.Min, sp.Max, sp.ceiling, sp.floor, sp.log, sp.exp, sp.Abs, sp.Piecewise) + tuple(
     TAU_FUNCTIONS.values()
-)
+) + tuple(POWER_FUNCTIONS.values())
 
 
 class FormulaError(ValueError):
@@ -145,7 +174,7 @@ def parse(text: str, names: dict[str, sp.Symbol], *, relation: bool = False, fre
     """
     if not isinstance(text, str) or not text.strip():
         raise FormulaError("must be a non-empty formula string")
-    local = {**names, **TAU_FUNCTIONS, "m": M}
+    local = {**names, **TAU_FUNCTIONS, **POWER_FUNCTIONS, "m": M}
     try:
         expr = parse_expr(text, local_dict=local, global_dict=dict(_SYMPY), transformations=standard_transformations)
     except Exception as exc:  # sympy raises many types (SyntaxError, TokenError, TypeError…)
@@ -189,6 +218,11 @@ def uses_tau(expr: sp.Basic) -> bool:
     return bool(expr.atoms(*TAU_FUNCTIONS.values())) or bool(names & set(TAU_NAMES[1:]))
 
 
+def uses_powers(expr: sp.Basic) -> bool:
+    """True when the formula needs the computation powers of the universal model."""
+    return bool(expr.atoms(*POWER_FUNCTIONS.values()))
+
+
 _LATEX = {
     "sigma2": r"\sigma^2", "eps": r"\varepsilon", "Delta": r"\Delta", "gamma": r"\gamma", "mu": r"\mu",
     "rho": r"\rho", "eta": r"\eta", "tau_max": r"\tau_{\max}", "tau_min": r"\tau_{\min}",
@@ -213,10 +247,23 @@ def to_latex(expr: sp.Basic) -> str:
 
 
 class TauStats:
-    """Precomputed statistics of a sorted compute-time vector."""
+    """Precomputed statistics of a sorted compute-time vector, and optionally the
+    computation powers (:class:`~ratecheck.theory.powers.Powers`) of the universal model.
+    Either may be None (then the formulas that need it are not evaluated)."""
 
-    def __init__(self, tau_vec):
+    #: Largest number of blocks ``Blocks``/``HBlocks`` evaluate (NaN beyond; sampled checks set it).
+    block_limit = math.inf
+
+    def __init__(self, tau_vec, powers=None):
+        self.powers = powers
+        if tau_vec is None:
+            if powers is None:
+                raise FormulaError("TauStats needs compute times or powers")
+            self.tau, self.n, self.scalars = None, powers.n, {"n": float(powers.n)}
+            return
         t = np.sort(np.asarray(tau_vec, dtype=float).ravel())
+        if powers is not None and powers.n != t.size:
+            raise FormulaError(f"{powers.n} workers have powers but tau has {t.size} entries")
         self.tau = t
         self.n = t.size
         self.rate = np.cumsum(1.0 / t)  # Rate(m) at index m-1
@@ -365,8 +412,16 @@ def _ev(e, env, ts):
             v = _ev(val, env, ts)
             out = v if out is None else np.where(_ev_rel(cond, env, ts), v, out)
         return out
+    if isinstance(e, (Blocks, HBlocks)):
+        if ts is None or ts.powers is None:
+            raise FormulaError("the computation powers are needed")
+        k, S, c = np.broadcast_arrays(*(_ev(a, env, ts) for a in e.args))
+        harmonic = isinstance(e, HBlocks)
+        out = np.vectorize(lambda a, b, d: ts.powers.blocks(float(a), float(b), float(d), harmonic, ts.block_limit),
+                           otypes=[float])(k, S, c)
+        return out if out.ndim else float(out)
     if isinstance(e, (H, Rate, tau, Min_m, Argmin_m, Fill)):
-        if ts is None:
+        if ts is None or ts.tau is None:
             raise FormulaError("the compute-time vector tau is needed")
         if isinstance(e, H):
             return ts.harm[ts.index(_ev(e.args[0], env, ts))]

@@ -1,4 +1,4 @@
-"""Provenance tags of card formulas, tied to the theory notes in ``shared/theory/``.
+"""Provenance tags of card formulas, tied to the theory notes in ``proofs/notes/``.
 
 A card writes ``provenance = "LEVEL [TAG+TAG...] NOTE §where"``, e.g.
 ``"derived [P+D] fixed-computation.md §3.4"``. TAG is a tag exactly as the note
@@ -6,12 +6,20 @@ uses it; what it means depends on the note (``[R]`` is *restated* in
 fixed-computation.md but *reconstructed from memory* in delayed-and-momentum.md).
 LEVEL is a word from :data:`LEVELS`; it may never be stronger than the weakest of the
 tags (:func:`parse` enforces this), so a formula cannot be promoted by its card.
+
+The notes live in the repository (``proofs/notes/``, next to the cards; a card folder
+without a ``notes/`` folder of its own uses the repository's). :func:`resolve` checks
+that a provenance points at something that is there: the note exists, every ``§``
+section it cites is a heading of the note, and every tag it names is written in
+those sections (``[P]``, ``**[R]**``, ``[V-src, …]``…) — a formula cannot cite a
+section that does not carry its tag.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 #: Strongest first.
 LEVELS = ("verified", "code", "restated", "derived", "secondary", "reconstructed", "not-found")
@@ -35,9 +43,21 @@ NOTE_TAGS = {
         "NF": "not-found",
     },
     "momentum-data-dependent.md": {"reconstructed": "reconstructed"},
+    "card-audit.md": {
+        "P": "verified",  # primary material read for the audit (abstract pages)
+        "R": "restated",  # a later text of the same group restates it
+        "D": "derived",  # algebra or a first-principles argument written out in the note
+        "NF": "not-found",  # searched for, not found
+        "inferred": "reconstructed",  # a reading the source does not state
+    },
 }
 
+#: The repository's notes (used by card folders that have no ``notes/`` of their own).
+BUILTIN_NOTES = Path(__file__).resolve().parents[2] / "proofs" / "notes"
+
 _RX = re.compile(r"^(?P<level>[a-z-]+) \[(?P<tags>[^\]]+)\] (?P<note>[\w.-]+\.md)(?: (?P<where>.+))?$")
+_SECTION_REF = re.compile(r"§\s*([0-9]+[a-z]?(?:\.[0-9]+)*)")
+_HEADING = re.compile(r"^(#{1,6})\s+(?:\*\*)?([0-9]+[a-z]?(?:\.[0-9]+)*)\.?[\s*]")
 
 
 @dataclass(frozen=True)
@@ -47,6 +67,11 @@ class Provenance:
     note: str
     where: str
     text: str
+
+    @property
+    def sections(self) -> tuple[str, ...]:
+        """The ``§`` sections cited (empty: the whole note)."""
+        return tuple(_SECTION_REF.findall(self.where))
 
     def __str__(self) -> str:
         return self.text
@@ -73,3 +98,58 @@ def parse(text) -> Provenance:
     if LEVELS.index(level) < weakest:
         raise ValueError(f"level {level!r} promotes tags {list(tags)} of {note} (at most {LEVELS[weakest]!r})")
     return Provenance(level, tags, note, mt["where"] or "", text.strip())
+
+
+# --- the notes ----------------------------------------------------------------------------
+
+_NOTES: dict[tuple[str, int], tuple[str, dict[str, str]]] = {}
+
+
+def note_sections(path: Path) -> tuple[str, dict[str, str]]:
+    """(whole text, {section id: its text with subsections}) of a note; fenced code is not a heading."""
+    key = (str(path), path.stat().st_mtime_ns)
+    if key not in _NOTES:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        heads, fence = [], False
+        for i, line in enumerate(lines):
+            if line.startswith("```"):
+                fence = not fence
+            if fence or not line.startswith("#"):
+                continue
+            m = _HEADING.match(line)
+            heads.append((i, len(line) - len(line.lstrip("#")), m[2] if m else None))
+        sections = {}
+        for j, (i, level, sid) in enumerate(heads):
+            if sid is not None:
+                end = next((i2 for i2, lev2, _ in heads[j + 1:] if lev2 <= level), len(lines))
+                sections[sid] = "\n".join(lines[i:end])
+        _NOTES[key] = ("\n".join(lines), sections)
+    return _NOTES[key]
+
+
+def note_path(note: str, folders) -> Path | None:
+    """The first ``folder/note`` that exists, else None."""
+    for folder in folders:
+        p = Path(folder) / note
+        if p.is_file():
+            return p
+    return None
+
+
+def resolve(p: Provenance, folders) -> None:
+    """Check that ``p`` points into a note of ``folders``: the note, its sections, its tags there.
+
+    Raises ``ValueError`` with the reason.
+    """
+    path = note_path(p.note, folders)
+    if path is None:
+        raise ValueError(f"note {p.note!r} is not in {' or '.join(str(f) for f in folders)}")
+    text, sections = note_sections(path)
+    missing = [s for s in p.sections if s not in sections]
+    if missing:
+        raise ValueError(f"{p.note} has no section §{', §'.join(missing)}")
+    body = "\n".join(sections[s] for s in p.sections) if p.sections else text
+    absent = [t for t in p.tags if not re.search(r"\[" + re.escape(t) + r"[\],+ ]", body)]
+    if absent:
+        where = ", ".join(f"§{s}" for s in p.sections) or "the note"
+        raise ValueError(f"tag(s) {absent} do not occur in {p.note} {where}: the cited text does not carry them")

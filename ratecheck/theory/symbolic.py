@@ -8,6 +8,11 @@ can decide it from the symbols' assumptions. The compute-time functions are firs
 rewritten through one atom per argument, Rate(j) = Σ_{i≤j} 1/τ_i > 0, using
 H(j) = j/Rate(j) and τ_H = n/Rate(n), so identities hold for *every* τ.
 It answers True (proven) or None (not proven); never False.
+
+:func:`trivial` says when a relation needs no algebra at all: both sides are the same
+formula, or it follows from the structure of Min/Max/⌈·⌉/⌊·⌋/min_m alone (rule (1)
+with syntactic equality at the leaves) — e.g. min{a, b} ≤ a. Such a derivation checks
+only that a formula keeps its shape, not a fact about its constants.
 """
 
 from __future__ import annotations
@@ -49,12 +54,12 @@ def _nonneg(d: sp.Basic, strict: bool = False) -> bool:
         return False
 
 
-def _le(a, b, strict=False, depth=0) -> bool:
+def _le(a, b, strict=False, depth=0, algebra=True) -> bool:
     if depth > 12:
         return False
     if not strict and a == b:
         return True
-    r = lambda x, y: _le(x, y, strict, depth + 1)  # noqa: E731
+    r = lambda x, y: _le(x, y, strict, depth + 1, algebra)  # noqa: E731
     if isinstance(a, sp.Min) and any(r(x, b) for x in a.args):
         return True
     if isinstance(b, sp.Max) and any(r(a, x) for x in b.args):
@@ -75,7 +80,7 @@ def _le(a, b, strict=False, depth=0) -> bool:
         return True
     if isinstance(a, lang.Min_m) and any(r(rewrite_rates(a.args[0].subs(lang.M, k)), b) for k in (_N, 1)):
         return True
-    if a.atoms(lang.Min_m, lang.Argmin_m, lang.Fill) or b.atoms(lang.Min_m, lang.Argmin_m, lang.Fill):
+    if not algebra or a.atoms(lang.Min_m, lang.Argmin_m, lang.Fill) or b.atoms(lang.Min_m, lang.Argmin_m, lang.Fill):
         return False
     if _nonneg(b - a, strict):
         return True
@@ -148,6 +153,27 @@ def prove(statement: sp.Basic) -> bool | None:
         sp.Equality: lambda: _eq(a, b),
     }.get(type(statement), lambda: False)()
     return True if ok else None
+
+
+def trivial(sides) -> str:
+    """Why a relation holds without algebra (see the module docstring), or ``""``.
+
+    ``sides`` lists its parts as ``(relation class, lhs, rhs)``, each side fully
+    expanded but not compared (sympy decides ``x = x`` and ``x ≤ x + y`` on its own).
+    """
+    reasons = set()
+    for rel, a, b in sides:
+        if a == b:
+            reasons.add("both sides are the same formula")
+            continue
+        if rel is sp.Equality:
+            return ""
+        strict = rel in (sp.StrictLessThan, sp.StrictGreaterThan)
+        lo, hi = (a, b) if rel in (sp.LessThan, sp.StrictLessThan) else (b, a)
+        if not _le(rewrite_rates(lo), rewrite_rates(hi), strict, algebra=False):
+            return ""
+        reasons.add("follows from the structure of Min/Max/ceiling alone")
+    return "; ".join(sorted(reasons))
 
 
 # --- leading terms -----------------------------------------------------------------------
