@@ -65,8 +65,8 @@ def check(tmp_path, capsys, text: str | bytes, *extra) -> tuple[int, str]:
 
 @pytest.mark.parametrize("old, new, field, got", [
     ("stop_at_target = false", 'stop_at_target = "yes"', "horizon.stop_at_target", 'got "yes"'),
-    ("seeds = 3", "seeds = true", "check.seeds", "got true"),
-    ("seeds = 3", "seeds = 2.0", "check.seeds", "got 2.0"),
+    ("seeds = 5", "seeds = true", "check.seeds", "got true"),
+    ("seeds = 5", "seeds = 2.0", "check.seeds", "got 2.0"),
     ("factor = 1.2", 'factor = 1.2\niterations = "5000"', "horizon.iterations", 'got "5000"'),
     ("eps = [0.5]", 'eps = ["0.1"]', "sweep.eps[0]", 'got "0.1"'),
     ('gamma = "theory"', "gamma = true", "algorithms[0].params.gamma", "got true"),
@@ -219,7 +219,7 @@ def test_a_damaged_store_says_what_to_do_and_force_starts_anew(tmp_path, capsys,
     monkeypatch.setattr("ratecheck.engine.run.run_fragment", fake_engine.run_fragment)
     code, err = check(tmp_path, capsys, TINY, "--force")
     assert code in (0, 1) and "Traceback" not in err
-    assert len(ResultStore(store)) == 3 and list(store.parent.glob("results.sqlite.damaged-*"))
+    assert len(ResultStore(store)) == 5 and list(store.parent.glob("results.sqlite.damaged-*"))
 
 
 def test_a_damaged_page_resumes_what_it_can(tmp_path):

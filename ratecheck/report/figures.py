@@ -22,7 +22,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from ..verdict.complexity import MEASURES, point_key
 from ..verdict.evidence import sort_key, where
-from .bands import DRAWABLE, seed_band
+from .bands import DRAWABLE, drawable, seed_band
 
 PALETTE = sns.color_palette("colorblind", 10)
 STAT_LABELS = {
@@ -354,7 +354,7 @@ def _mark_diverged(ax, runs: list, key: str, stat: str, color) -> None:
         if r.status != "diverged":
             continue
         x, y = np.asarray(r.checkpoints.get(key, []), dtype=float), np.asarray(r.checkpoints.get(stat, []), dtype=float)
-        ok = np.isfinite(x) & np.isfinite(y) & (x > 0) & (y > 0)
+        ok = drawable(x) & drawable(y)
         if ok.any():
             xs.append(x[ok][-1])
             ys.append(y[ok][-1])

@@ -6,7 +6,8 @@ sure every field it reads has the type it expects — a table where a table belo
 for formulas, ``true``/``false`` for flags, numbers for sample ranges — so a damaged or
 hand-edited card is one line naming the file and the field, never a traceback. Fields
 are optional here (the card says which are required); unknown keys of the top level,
-citations and entries are left to the card, which lists the allowed ones.
+citations, entries, conditions and derivations are left to the card, which lists the
+allowed ones.
 """
 
 from __future__ import annotations
@@ -55,13 +56,13 @@ class Entry(_Open):
     alias: str | None = None
 
 
-class Condition(_Closed):
+class Condition(_Open):
     relation: str | None = None
     provenance: str | None = None
     meaning: str | None = None
 
 
-class Derivation(_Closed):
+class Derivation(_Open):
     name: str | None = None
     claim: str | None = None
     statement: str | None = None
@@ -78,6 +79,7 @@ class CardFile(_Open):
     id: str | None = None
     title: str | None = None
     kind: str | None = None
+    applies_to: list[str] | None = None
     statistic: str | None = None
     statistic_range: str | None = None
     assumptions: list[str] | None = None
