@@ -273,15 +273,15 @@ def plan(spec: CheckSpec, max_events: float = MAX_EVENTS):
     return instances, predictions, fragments, cards
 
 
-def validate_grids(spec: CheckSpec, predictions: dict, fragments: list[dict]) -> None:
-    """Refuse an ``optimal-parameter`` claim whose grid can never pass (no value within
-    the factor of the card's choice) or never fail (every value within) at some point."""
-    from .verdict.claims import validate_claims
+def validate_grids(spec: CheckSpec, claims: list[dict], predictions: dict, fragments: list[dict]) -> None:
+    """Refuse an ``optimal-parameter`` claim (of ``claims``, from :func:`validate_check`)
+    whose grid can never pass (no value within the factor of the card's choice) or never
+    fail (every value within) at some point."""
     from .verdict.complexity import point_key
     from .verdict.optimal import grid_decidable
 
     ran = {(f["meta"]["algorithm"], point_key(f["meta"]["point"])): f["params"] for f in fragments}
-    for c in validate_claims(spec.claims, [a.label for a in spec.algorithms]):
+    for c in claims:
         if c["kind"] != "optimal-parameter":
             continue
         for point in spec.points():
@@ -326,9 +326,9 @@ def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True, m
     from .verdict import evaluate_claims
 
     spec = load_spec(spec_path)
-    validate_check(spec)
+    claims = validate_check(spec)
     instances, predictions, fragments, cards = plan(spec, max_events)
-    validate_grids(spec, predictions, fragments)
+    validate_grids(spec, claims, predictions, fragments)
     tasks = [Task(run_key(f), f) for f in fragments]
     check_pool([simulation_bytes(p.d, getattr(m, "n", 1)) for p, m in instances.values()], len(tasks), sweep_kwargs)
     outcome = run_tasks(tasks, run_fragment, progress=progress, **sweep_kwargs)
