@@ -13,7 +13,7 @@ from ratecheck.algorithms.asgd import ASGD
 from ratecheck.asynchrony import make_model
 from ratecheck.engine.clock import current_sample
 from ratecheck.engine.loop import reassign
-from ratecheck.engine.ops import emit_grad, emit_step
+from ratecheck.engine.ops import emit_grad, emit_step, new_ops
 from ratecheck.engine.schedule import ScheduleDriver
 from ratecheck.engine.status import COMPUTED, ITER
 from ratecheck.testing import check_algorithm
@@ -84,7 +84,7 @@ def _run(capacity=None):
     model = make_model({"model": "fixed", "profile": "list", "tau": [1.0, 2.0]})
     drv = ScheduleDriver(_UnderDeclared({"gamma": 1.0}), model, None, 0, checked=True)
     if capacity:
-        drv.capacity = capacity
+        drv.ops, drv.capacity = new_ops(capacity), capacity
     for _ in drv.chunks(20, np.inf):
         pass
 
