@@ -29,11 +29,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .algorithms.base import COMPUTED, DISCARDED
+from .algorithms.asgd import ASGD
 from .asynchrony import make_model
-from .engine.ops import ASSIGN, BCAST, STEP, TSCALE, TSWAP, TSYNC, is_gradient
+from .engine.ops import ASSIGN, BCAST, GRAD, STEP, TSCALE, TSWAP, TSYNC, is_gradient
 from .engine.run import simulate
 from .engine.schedule import ScheduleDriver
+from .engine.status import COMPUTED, DISCARDED
 from .problems import make_problem
 
 #: τ with pairwise irrational ratios: no two finish events coincide in short runs
@@ -145,3 +146,16 @@ def check_algorithm(cls, params: dict | None = None, *, iterations: int = 300, s
                                       err_msg="permutation: delays differ")
         np.testing.assert_allclose(_trajectory(r1), _trajectory(r2), rtol=1e-9, atol=1e-300,
                                    err_msg="permutation: trajectories differ")
+
+
+def arrivals(model, n_events: int, seed: int, problem=None):
+    """Arrival times and workers of ``n_events`` gradients when every worker is always
+    busy and nothing is stopped (vanilla ASGD's schedule)."""
+    drv = ScheduleDriver(ASGD({"gamma": 1.0}), model, problem, seed)
+    times, workers = [], []
+    for ops in drv.chunks(n_events, np.inf):
+        m = ops.size[0]
+        kind = ops.kind[:m]
+        times.append(ops.t[:m][kind == STEP].copy())
+        workers.append(ops.w[:m][kind == GRAD].copy())
+    return np.concatenate(times)[:n_events], np.concatenate(workers)[:n_events]

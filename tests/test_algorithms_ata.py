@@ -141,7 +141,7 @@ def test_psi1_norm_of_the_exponential_noise():
 def test_fta_takes_means_from_the_model():
     m = make_model({"model": "random", "n": 3, "family": "exponential", "base": "linear", "noise": "linear"})
     st = ALGORITHMS.get("fta")({"gamma": 1.0, "B": 3}).state_for(m)
-    np.testing.assert_array_equal(st[3], [2.0, 4.0, 6.0])  # b_i + s_i = 2i
+    np.testing.assert_array_equal(st.mu, [2.0, 4.0, 6.0])  # b_i + s_i = 2i
 
 
 @pytest.mark.parametrize("method,params,field", [

@@ -13,15 +13,15 @@ import pytest
 from numba import njit
 
 from ratecheck.algorithms import ALGORITHMS
-from ratecheck.algorithms._kernel import start_all
-from ratecheck.algorithms.base import COMPUTED, DONE, INIT, ITER, Algorithm
+from ratecheck.algorithms.base import Algorithm
 from ratecheck.algorithms.ia2sgd import IA2SGD
 from ratecheck.algorithms.ringleader import Ringleader
 from ratecheck.asynchrony import make_model
-from ratecheck.engine.clock import current_sample, pop
+from ratecheck.engine.clock import current_sample
 from ratecheck.engine.noise import noise_key, normals
 from ratecheck.engine.ops import STEP, TGRAD, TSCALE, TSWAP, TSYNC, emit_step, emit_tgrad, emit_tscale, emit_tswap
 from ratecheck.engine.run import simulate
+from ratecheck.engine.status import ITER
 from ratecheck.problems import make_problem
 from ratecheck.testing import check_algorithm, op_stream
 
@@ -68,32 +68,27 @@ SYNC = [("sync",)]
 
 
 # --- the table ops themselves ----------------------------------------------------------------
-@njit(cache=True)
-def _scripted_kernel(c, ops, prog, st, prm, lim, cap):
+@njit(_nrt=False, inline="always")
+def _scripted_arrival(c, ops, prog, st, prm, t, w):
     """One gradient g = ∇f(x⁰) (worker 0, t = 1) moved around a 2-worker table (rows 0, 1
     summed; 2, 3 scratch) with the running sum's every case: a scratch row, a swap in
     and out of the summed rows, a scale, a swap inside them."""
-    if prog[INIT] == 0:
-        start_all(c, ops, prog, 2)
-        t, w = pop(c)
-        prog[COMPUTED] += 1
-        emit_tgrad(ops, w, c.k[w], current_sample(c, w), 2.0, 0, 2)  # T2 = 2g
-        emit_step(ops, 1.0, t, 1)  # rows 0, 1 empty: x¹ = x⁰
-        emit_tswap(ops, 0, 2)  # T0 = 2g
-        emit_step(ops, 0.5, t, 1)  # x² = x⁰ − γg
-        emit_tscale(ops, 0, 1.5)  # T0 = 3g
-        emit_tswap(ops, 3, 0)  # T0 = 0, T3 = 3g
-        emit_step(ops, 1.0, t, 1)  # x³ = x²
-        emit_tswap(ops, 3, 1)  # T1 = 3g
-        emit_tswap(ops, 0, 1)  # T0 = 3g, T1 = 0: the sum is unchanged
-        emit_step(ops, 1.0 / 3.0, t, 1)  # x⁴ = x⁰ − 2γg
-        prog[ITER] = 4
-    return DONE
+    emit_tgrad(ops, w, c.k[w], current_sample(c, w), 2.0, 0, 2)  # T2 = 2g
+    emit_step(ops, 1.0, t, 1)  # rows 0, 1 empty: x¹ = x⁰
+    emit_tswap(ops, 0, 2)  # T0 = 2g
+    emit_step(ops, 0.5, t, 1)  # x² = x⁰ − γg
+    emit_tscale(ops, 0, 1.5)  # T0 = 3g
+    emit_tswap(ops, 3, 0)  # T0 = 0, T3 = 3g
+    emit_step(ops, 1.0, t, 1)  # x³ = x²
+    emit_tswap(ops, 3, 1)  # T1 = 3g
+    emit_tswap(ops, 0, 1)  # T0 = 3g, T1 = 0: the sum is unchanged
+    emit_step(ops, 1.0 / 3.0, t, 1)  # x⁴ = x⁰ − 2γg
+    prog[ITER] = 4  # the horizon (max_iter = 4): no second event
 
 
 class Scripted(Algorithm):
     registry_name = "scripted-table"
-    kernel = staticmethod(_scripted_kernel)
+    on_arrival = staticmethod(_scripted_arrival)
 
     def table_rows(self, n):
         return 2 * n

@@ -51,7 +51,7 @@ def test_properties_declare_the_dependence():
 
 
 def test_arrival_rates_follow_the_mean_cost():
-    from ratecheck.engine.schedule import arrivals
+    from ratecheck.testing import arrivals
 
     p = FiniteSum([[1.0, 2.0, 3.0, 10.0]])
     m = model(n=2, base=[0.0, 4.0], scale=1.0)

@@ -99,7 +99,7 @@ def test_shuffled_order_permutes_workers_jointly():
 @pytest.mark.parametrize("family", FAMILIES)
 @pytest.mark.parametrize("bound", [None, [2.0, 3.5, 4.0]])
 def test_arrival_rates_match_mean_times(family, bound):
-    from ratecheck.engine.schedule import arrivals
+    from ratecheck.testing import arrivals
 
     m = model(family, n=3, base="linear", noise=[1.0, 2.0, 0.5], bound=bound)
     times, workers = arrivals(m, 20000, seed=5)

@@ -38,7 +38,7 @@ def test_chunked_calls_continue_and_each_run_restarts(tmp_path):
 
 
 def test_engine_replays_the_trace(tmp_path):
-    from ratecheck.engine.schedule import arrivals
+    from ratecheck.testing import arrivals
 
     m, _ = trace(tmp_path)
     for _ in range(2):  # the same model instance, two runs

@@ -7,7 +7,7 @@ import pytest
 
 from ratecheck.asynchrony import make_model
 from ratecheck.asynchrony.universal import finish_time, integral
-from ratecheck.engine.schedule import arrivals
+from ratecheck.testing import arrivals
 from ratecheck.errors import SpecError
 
 

@@ -14,32 +14,20 @@ from __future__ import annotations
 
 from numba import njit
 
-from ..engine.clock import pop
+from ..engine.loop import apply_now, reassign
+from ..engine.status import ITER
 from . import ALGORITHMS
-from ._kernel import apply_now, pause, reassign, start_all
-from .base import COMPUTED, INIT, ITER, Algorithm
+from .base import Algorithm
 
 
-@njit(cache=True, _nrt=False)
-def asgd_kernel(c, ops, prog, st, prm, lim, cap):
-    disp = st[0]
-    n = disp.shape[0]
-    if prog[INIT] == 0:
-        start_all(c, ops, prog, n)
-    while True:
-        status = pause(c, ops, prog, lim, cap, 3)
-        if status >= 0:
-            return status
-        t, w = pop(c)
-        prog[COMPUTED] += 1
-        apply_now(c, ops, prog, w, t, 1.0, prog[ITER] - disp[w])
-        reassign(c, ops, prog, disp, w, t)
+@njit(cache=True, _nrt=False, inline="always")
+def asgd_arrival(c, ops, prog, st, prm, t, w):
+    """Apply the arriving gradient at once; the worker restarts at the new point."""
+    apply_now(c, ops, prog, w, t, 1.0, prog[ITER] - st.disp[w])
+    reassign(c, ops, prog, st.disp, w, t)
 
 
 @ALGORITHMS.register("asgd")
 class ASGD(Algorithm):
     theorem = "asgd"
-    kernel = staticmethod(asgd_kernel)
-
-    def ops_per_event(self, n):
-        return 3
+    on_arrival = staticmethod(asgd_arrival)

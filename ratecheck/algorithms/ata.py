@@ -40,20 +40,26 @@ computations at the step (their partial work counts in ``final["worker_time"]``)
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 
 import numpy as np
 from numba import njit
 
-from ..engine.clock import current_sample, pop, start
+from ..engine.clock import current_sample, start
 from ..engine.ops import emit_bcast, emit_grad, emit_step
+from ..engine.status import COMPUTED, ITER
 from ..errors import SpecError
 from . import ALGORITHMS
-from ._kernel import pause
-from .base import COMPUTED, INIT, ITER, Algorithm, Param
-from .rennala import Rennala
+from .base import Algorithm, Param
+from .rennala import BatchParams, Rennala
 
 #: allocation rules (kernel parameter)
 R_UTA, R_FTA, R_ATA, R_ATA_EMPIRICAL = 0, 1, 2, 3
+#: per worker: tasks left this round, tasks finished (K_i), their summed duration, the
+#: model's mean time μ_i (FTA), the score s_i; gradients in this round; UTA's next worker
+Rounds = namedtuple("Rounds", "left K total mu s count turn")
+#: tasks per round, allocation rule, α or η
+AllocationParams = namedtuple("AllocationParams", "B rule width")
 
 
 @njit(cache=True, _nrt=False)
@@ -97,50 +103,46 @@ def allocate(s, K, B, explore, a):
 
 
 @njit(cache=True, _nrt=False)
-def begin_round(c, st, rule, width, B, k, t):
+def begin_round(c, st, prm, k, t):
     """Choose a^k and start every worker with a task at time t."""
-    left, K, total, mu, s, count, turn = st
+    left, turn = st.left, st.turn
     n = left.shape[0]
-    if rule == R_UTA:
+    if prm.rule == R_UTA:
         left[:] = 0
-        for _ in range(B):
+        for _ in range(prm.B):
             left[turn[0]] += 1
             turn[0] = (turn[0] + 1) % n
     else:
-        scores(rule, width, k, K, total, mu, s)
-        allocate(s, K, B, rule != R_FTA, left)
+        scores(prm.rule, prm.width, k, st.K, st.total, st.mu, st.s)
+        allocate(st.s, st.K, prm.B, prm.rule != R_FTA, left)
     for w in range(n):
         if left[w] > 0:
             start(c, w, t)
-    count[0] = 0
+    st.count[0] = 0
 
 
-@njit(cache=True, _nrt=False)
-def allocation_kernel(c, ops, prog, st, prm, lim, cap):
-    left, K, total, mu, s, count, turn = st
-    B, rule, width = int(prm[0]), int(prm[1]), prm[2]
-    if prog[INIT] == 0:
+@njit(cache=True, _nrt=False, inline="always")
+def allocation_start(c, ops, prog, st, prm):
+    """Round 1 starts at t = 0."""
+    begin_round(c, st, prm, 1, 0.0)
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def allocation_arrival(c, ops, prog, st, prm, t, w):
+    """Collect the task's gradient and its duration; the B-th of the round makes the update
+    and starts the next round, else w runs its next task if it has one."""
+    emit_grad(ops, w, c.k[w], current_sample(c, w), 1.0, 0)
+    st.K[w] += 1
+    st.total[w] += t - c.start[w]
+    st.left[w] -= 1
+    st.count[0] += 1
+    if st.count[0] == prm.B:
+        prog[ITER] += 1
+        emit_step(ops, 1.0 / prm.B, t, prog[COMPUTED])
         emit_bcast(ops)
-        prog[INIT] = 1
-        begin_round(c, st, rule, width, B, 1, 0.0)
-    while True:
-        status = pause(c, ops, prog, lim, cap, 3)
-        if status >= 0:
-            return status
-        t, w = pop(c)
-        prog[COMPUTED] += 1
-        emit_grad(ops, w, c.k[w], current_sample(c, w), 1.0, 0)
-        K[w] += 1
-        total[w] += t - c.start[w]
-        left[w] -= 1
-        count[0] += 1
-        if count[0] == B:
-            prog[ITER] += 1
-            emit_step(ops, 1.0 / B, t, prog[COMPUTED])
-            emit_bcast(ops)
-            begin_round(c, st, rule, width, B, prog[ITER] + 1, t)
-        elif left[w] > 0:
-            start(c, w, t)
+        begin_round(c, st, prm, prog[ITER] + 1, t)
+    elif st.left[w] > 0:
+        start(c, w, t)
 
 
 class NonNegative(Param):
@@ -161,24 +163,23 @@ class Allocation(Algorithm):
     """A round-based allocation rule (module docstring); subclasses fix ``rule``."""
 
     parameters = {"gamma": Algorithm.parameters["gamma"], "B": TASKS}
+    example = {"B": 4}
     rule = -1
     width_name: str | None = None
-    kernel = staticmethod(allocation_kernel)
+    on_start = staticmethod(allocation_start)
+    on_arrival = staticmethod(allocation_arrival)
 
     def state(self, n):
-        return (np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n), np.zeros(n), np.zeros(n),
-                np.zeros(1, np.int64), np.zeros(1, np.int64))
+        return Rounds(np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n), np.zeros(n), np.zeros(n),
+                      np.zeros(1, np.int64), np.zeros(1, np.int64))
 
     def kernel_params(self):
         width = self.params[self.width_name] if self.width_name else 0.0
-        return np.array([self.params["B"], self.rule, width], np.float64)
-
-    def ops_per_event(self, n):
-        return 3
+        return AllocationParams(self.params["B"], self.rule, float(width))
 
     def samples(self, state):
         """(K_i, μ̂_i): tasks finished per worker and their mean duration (NaN if none)."""
-        K, total = state[1], state[2]
+        K, total = state.K, state.total
         with np.errstate(invalid="ignore", divide="ignore"):
             return K.copy(), np.where(K > 0, total / np.maximum(K, 1), np.nan)
 
@@ -197,13 +198,14 @@ class FTA(Allocation):
         if mu is None or not np.all(np.isfinite(mu)) or np.any(np.asarray(mu) <= 0):
             raise SpecError("asynchrony", f"fta needs finite mean compute times from the model; {model.registry_name!r} gives {mu}")
         st = self.state(model.n)
-        st[3][:] = mu
+        st.mu[:] = mu
         return st
 
 
 @ALGORITHMS.register("ata")
 class ATA(Allocation):
     parameters = {**Allocation.parameters, "alpha": NonNegative("float", 0.0, "α ≥ 0, a bound on every ‖X_i − μ_i‖_ψ1")}
+    example = {"B": 4, "alpha": 0.0}
     rule = R_ATA
     width_name = "alpha"
     theorem = "ata"
@@ -213,6 +215,7 @@ class ATA(Allocation):
 class ATAEmpirical(Allocation):
     parameters = {**Allocation.parameters,
                   "eta": NonNegative("float", 0.0, "η ≥ 0, a bound on max_i ‖X_i − μ_i‖_ψ1 / μ_i")}
+    example = {"B": 4, "eta": 0.0}
     rule = R_ATA_EMPIRICAL
     width_name = "eta"
     theorem = None  # the ata card states ATA's guarantee; none is carded for the empirical variant
@@ -223,7 +226,8 @@ class GTA(Rennala):
     """Greedy task allocation: Rennala SGD's schedule with S = B (module docstring)."""
 
     parameters = {"gamma": Algorithm.parameters["gamma"], "B": TASKS}
+    example = {"B": 3}
     theorem = None
 
     def kernel_params(self):
-        return np.array([self.params["B"]], np.float64)
+        return BatchParams(self.params["B"])

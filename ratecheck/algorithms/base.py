@@ -1,44 +1,46 @@
 """The Algorithm contract (DESIGN.md, "Algorithm").
 
 An algorithm is a server rule with explicit state. On the **replay path** it is a
-compiled *schedule kernel*: given the event clock (:mod:`ratecheck.engine.clock`) it
-decides, event by event, what to do with each arriving gradient (apply, buffer,
-discard, with which weight) and which point each worker computes at next, and writes
-that decision as ops (:mod:`ratecheck.engine.ops`). It never sees an iterate, so one
-schedule serves every stepsize (the recursion replays it for a batch of γ's).
+schedule: given the event clock (:mod:`ratecheck.engine.clock`) it decides, event by
+event, what to do with each arriving gradient (apply, buffer, discard, with which
+weight) and which point each worker computes at next, and writes that decision as ops
+(:mod:`ratecheck.engine.ops`). It never sees an iterate, so one schedule serves every
+stepsize (the recursion replays it for a batch of γ's).
 
-Kernel signature (numba ``@njit(cache=True, _nrt=False)``: no reference counting, so
-no allocation inside the kernel; the clock's verbs and the op emitters are inlined
-into it)::
+The event loop is the engine's (:mod:`ratecheck.engine.loop`); a method supplies its
+hooks, compiled ``@njit(cache=True, _nrt=False, inline="always")`` functions (no
+reference counting, so no allocation; the clock's verbs and the op emitters are
+inlined into them):
 
-    kernel(clock, ops, prog, st, prm, lim, cap) -> status
+* ``on_arrival(c, ops, prog, st, prm, t, w)`` — required: what the method does with
+  worker w's gradient arriving at time t, and where w (or any worker) goes next;
+* ``on_start(c, ops, prog, st, prm)`` — which workers start at x⁰ (default: all);
+* ``resume(c, ops, prog, st, prm, cap)`` — work left over from an earlier event
+  (default: none);
 
-* ``prog`` — int64 progress counters, see :data:`ITER`, :data:`COMPUTED`, :data:`INIT`,
-  :data:`DISCARDED`;
-* ``st`` — the algorithm's own state arrays (a tuple built by :meth:`Algorithm.state`);
-* ``prm`` — float64 parameter vector from :meth:`Algorithm.kernel_params`;
-* ``lim`` — float64 ``[max_iterations, max_time]``;
-* ``cap`` — op-buffer capacity; the kernel returns :data:`OPS_FULL` at an event
-  boundary when fewer than :meth:`Algorithm.ops_per_event` slots are left,
-  :data:`NEED_WORK` when ``clock.low`` is set, and :data:`DONE` at the horizon.
-
-The kernel is re-entrant: all its state lives in ``prog``, ``st`` and the clock.
+with ``prog`` the engine's progress counters (:mod:`ratecheck.engine.status`), ``st``
+the named state arrays of :meth:`Algorithm.state` and ``prm`` the named, typed
+parameters of :meth:`Algorithm.kernel_params`. :meth:`Algorithm.ops_per_event` is the
+one declaration of how many ops one arrival may emit: the loop keeps that many slots
+free before each event, and its checked build (the tests') fails an event that emits
+more.
 """
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 
+from ..engine.loop import no_resume, start_every_worker
 from ..errors import SpecError
 
-# progress counters
-ITER, COMPUTED, INIT, DISCARDED = 0, 1, 2, 3
-N_PROGRESS = 4
-# kernel statuses
-OPS_FULL, NEED_WORK, DONE = 0, 1, 2
+#: state of the methods that only remember when each worker got its point
+Dispatch = namedtuple("Dispatch", "disp")
+#: kernel parameters of a method whose schedule has none
+NoParams = namedtuple("NoParams", "")
 
 
 @dataclass(frozen=True)
@@ -88,17 +90,17 @@ class Fraction(Param):
 
 
 class Algorithm:
-    """Base class: subclasses declare ``parameters``, ``theorem`` and a kernel."""
+    """Base class: subclasses declare ``parameters``, ``example``, ``theorem`` and hooks."""
 
     registry_name: ClassVar[str] = "?"
     #: parameter name → :class:`Param`; every method has the stepsize ``gamma``.
     parameters: ClassVar[dict[str, Param]] = {"gamma": GAMMA}
+    #: parameters (other than gamma) of a small example run: the conformance suite's
+    example: ClassVar[dict[str, Any]] = {}
+    #: False for a method that treats workers by label (relabelling changes the run)
+    permutation_invariant: ClassVar[bool] = True
     #: the card whose parameter choices ``"theory"`` refers to by default
     theorem: ClassVar[str | None] = None
-    #: "replay" (compiled schedule) or "general" (Python event loop)
-    path: ClassVar[str] = "replay"
-    #: card parameter name → method parameter name, where they differ
-    theory_names: ClassVar[dict[str, str]] = {}
     #: what STEP does with the aggregated gradient: one of ``ratecheck.engine.recursion.RULES``
     update: ClassVar[str] = "plain"
 
@@ -117,19 +119,22 @@ class Algorithm:
         self.params = values
 
     # --- replay path ------------------------------------------------------------------
-    kernel = None
+    on_start = staticmethod(start_every_worker)
+    on_arrival = None
+    resume = staticmethod(no_resume)
 
     def state(self, n: int) -> tuple:
-        """The kernel's state arrays for n workers."""
-        return (np.zeros(n, np.int64),)
+        """The hooks' named state arrays for n workers (a namedtuple)."""
+        return Dispatch(np.zeros(n, np.int64))
 
     def state_for(self, model) -> tuple:
         """The state arrays for a run under the compute ``model`` (what the engine calls).
         Override only where the schedule needs what the model knows (FTA's mean times)."""
         return self.state(model.n)
 
-    def kernel_params(self) -> np.ndarray:
-        return np.zeros(1)
+    def kernel_params(self) -> tuple:
+        """The hooks' parameters, a namedtuple of Python ints, floats and bools."""
+        return NoParams()
 
     def update_params(self) -> np.ndarray:
         """The float parameters of the update rule (e.g. [β]); none for ``plain``."""
@@ -141,8 +146,6 @@ class Algorithm:
         return 0
 
     def ops_per_event(self, n: int) -> int:
-        """Most ops one event can emit (sizes the op buffer)."""
-        return n + 4
-
-    def describe(self) -> dict[str, Any]:
-        return {"method": self.registry_name, "params": dict(self.params), "path": self.path}
+        """Most ops one arrival can emit (the loop's room per event; sizes the op buffer).
+        The default is an arrival that is applied at once: GRAD, STEP, ASSIGN."""
+        return 3

@@ -17,34 +17,23 @@ from __future__ import annotations
 
 from numba import njit
 
-from ..engine.clock import pop
+from ..engine.loop import apply_now, reassign
+from ..engine.status import ITER
 from . import ALGORITHMS
-from ._kernel import apply_now, pause, reassign, start_all
-from .base import COMPUTED, INIT, ITER, Algorithm
+from .base import Algorithm
 
 
-@njit(cache=True, _nrt=False)
-def delay_adaptive_kernel(c, ops, prog, st, prm, lim, cap):
-    disp = st[0]
-    n = disp.shape[0]
-    if prog[INIT] == 0:
-        start_all(c, ops, prog, n)
-    while True:
-        status = pause(c, ops, prog, lim, cap, 3)
-        if status >= 0:
-            return status
-        t, w = pop(c)
-        prog[COMPUTED] += 1
-        delay = prog[ITER] - disp[w]
-        coef = 1.0 if delay <= n else n / delay
-        apply_now(c, ops, prog, w, t, coef, delay)
-        reassign(c, ops, prog, disp, w, t)
+@njit(cache=True, _nrt=False, inline="always")
+def delay_adaptive_arrival(c, ops, prog, st, prm, t, w):
+    """Apply the arriving gradient weighted n / max(n, δ); the worker restarts at the new point."""
+    n = st.disp.shape[0]
+    delay = prog[ITER] - st.disp[w]
+    coef = 1.0 if delay <= n else n / delay
+    apply_now(c, ops, prog, w, t, coef, delay)
+    reassign(c, ops, prog, st.disp, w, t)
 
 
 @ALGORITHMS.register("delay-adaptive-asgd")
 class DelayAdaptiveASGD(Algorithm):
     theorem = "delay-adaptive-asgd"
-    kernel = staticmethod(delay_adaptive_kernel)
-
-    def ops_per_event(self, n):
-        return 3
+    on_arrival = staticmethod(delay_adaptive_arrival)

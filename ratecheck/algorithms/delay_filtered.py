@@ -17,34 +17,28 @@ a threshold above every possible delay is vanilla ASGD.
 
 from __future__ import annotations
 
-import numpy as np
+from collections import namedtuple
+
 from numba import njit
 
-from ..engine.clock import pop
+from ..engine.loop import apply_now, reassign
+from ..engine.status import DISCARDED, ITER
 from . import ALGORITHMS
-from ._kernel import apply_now, pause, reassign, start_all
-from .base import COMPUTED, DISCARDED, INIT, ITER, Algorithm, Param
+from .base import Algorithm, Param
+
+FilterParams = namedtuple("FilterParams", "threshold")
 
 
-@njit(cache=True, _nrt=False)
-def delay_filtered_kernel(c, ops, prog, st, prm, lim, cap):
-    disp = st[0]
-    n = disp.shape[0]
-    threshold = int(prm[0])
-    if prog[INIT] == 0:
-        start_all(c, ops, prog, n)
-    while True:
-        status = pause(c, ops, prog, lim, cap, 3)
-        if status >= 0:
-            return status
-        t, w = pop(c)
-        prog[COMPUTED] += 1
-        delay = prog[ITER] - disp[w]
-        if delay <= threshold:
-            apply_now(c, ops, prog, w, t, 1.0, delay)
-        else:
-            prog[DISCARDED] += 1
-        reassign(c, ops, prog, disp, w, t)
+@njit(cache=True, _nrt=False, inline="always")
+def delay_filtered_arrival(c, ops, prog, st, prm, t, w):
+    """Apply the arriving gradient if δ ≤ threshold, else discard it; the worker restarts
+    at the current point."""
+    delay = prog[ITER] - st.disp[w]
+    if delay <= prm.threshold:
+        apply_now(c, ops, prog, w, t, 1.0, delay)
+    else:
+        prog[DISCARDED] += 1
+    reassign(c, ops, prog, st.disp, w, t)
 
 
 @ALGORITHMS.register("delay-filtered-sgd")
@@ -53,10 +47,8 @@ class DelayFilteredSGD(Algorithm):
         "gamma": Algorithm.parameters["gamma"],
         "threshold": Param("int", 0, "largest delay applied (δ > threshold is dropped), ≥ 0"),
     }
-    kernel = staticmethod(delay_filtered_kernel)
+    example = {"threshold": 2}
+    on_arrival = staticmethod(delay_filtered_arrival)
 
     def kernel_params(self):
-        return np.array([self.params["threshold"]], np.float64)
-
-    def ops_per_event(self, n):
-        return 3
+        return FilterParams(self.params["threshold"])

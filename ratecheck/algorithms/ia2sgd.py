@@ -30,50 +30,47 @@ filled), TGRAD → row w with c = 1, then STEP with c = 1/n once the table is fu
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 from numba import njit
 
-from ..engine.clock import current_sample, pop, start
-from ..engine.ops import emit_assign, emit_step, emit_tgrad, emit_tscale, emit_tsync
+from ..engine.clock import current_sample
+from ..engine.loop import reassign
+from ..engine.ops import emit_step, emit_tgrad, emit_tscale, emit_tsync
+from ..engine.status import COMPUTED, ITER
 from . import ALGORITHMS
-from ._kernel import pause, start_all
-from .base import COMPUTED, INIT, ITER, Algorithm
+from .base import Algorithm
+
+#: dispatch iterations, whether each worker's row is filled, and how many are (nfilled[0])
+Table = namedtuple("Table", "disp filled nfilled")
 
 
-@njit(cache=True, _nrt=False)
-def ia2sgd_kernel(c, ops, prog, st, prm, lim, cap):
-    disp, filled, nfilled = st
-    n = disp.shape[0]
-    if prog[INIT] == 0:
-        start_all(c, ops, prog, n)
-    while True:
-        status = pause(c, ops, prog, lim, cap, 5)
-        if status >= 0:
-            return status
-        t, w = pop(c)
-        prog[COMPUTED] += 1
-        if filled[w]:
-            emit_tscale(ops, w, 0.0)
-        else:
-            filled[w] = 1
-            nfilled[0] += 1
-        emit_tgrad(ops, w, c.k[w], current_sample(c, w), 1.0, prog[ITER] - disp[w], w)
-        if nfilled[0] == n:
-            prog[ITER] += 1
-            emit_step(ops, 1.0 / n, t, prog[COMPUTED])
-            if prog[ITER] % n == 0:
-                emit_tsync(ops)
-        emit_assign(ops, w)
-        disp[w] = prog[ITER]
-        start(c, w, t)
+@njit(cache=True, _nrt=False, inline="always")
+def ia2sgd_arrival(c, ops, prog, st, prm, t, w):
+    """Replace worker w's table row by its gradient; update once the table is full; the
+    worker restarts at the current point."""
+    n = st.disp.shape[0]
+    if st.filled[w]:
+        emit_tscale(ops, w, 0.0)
+    else:
+        st.filled[w] = 1
+        st.nfilled[0] += 1
+    emit_tgrad(ops, w, c.k[w], current_sample(c, w), 1.0, prog[ITER] - st.disp[w], w)
+    if st.nfilled[0] == n:
+        prog[ITER] += 1
+        emit_step(ops, 1.0 / n, t, prog[COMPUTED])
+        if prog[ITER] % n == 0:
+            emit_tsync(ops)
+    reassign(c, ops, prog, st.disp, w, t)
 
 
 @ALGORITHMS.register("ia2sgd")
 class IA2SGD(Algorithm):
-    kernel = staticmethod(ia2sgd_kernel)
+    on_arrival = staticmethod(ia2sgd_arrival)
 
     def state(self, n):
-        return (np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(1, np.int64))
+        return Table(np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(1, np.int64))
 
     def table_rows(self, n):
         return n

@@ -12,43 +12,30 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..engine.clock import current_sample, pop, start
-from ..engine.ops import emit_bcast, emit_grad, emit_step
+from ..engine.clock import start
+from ..engine.ops import emit_bcast, emit_step
+from ..engine.status import COMPUTED, ITER
 from . import ALGORITHMS
-from ._kernel import pause, start_all
-from .base import COMPUTED, INIT, ITER, Algorithm
+from .base import Algorithm
+from .rennala import Batch, collect
 
 
-@njit(cache=True, _nrt=False)
-def minibatch_kernel(c, ops, prog, st, prm, lim, cap):
-    count = st[0]
+@njit(cache=True, _nrt=False, inline="always")
+def minibatch_arrival(c, ops, prog, st, prm, t, w):
+    """Collect the gradient; the n-th of the step makes the update and restarts every worker."""
     n = c.k.shape[0]
-    if prog[INIT] == 0:
-        start_all(c, ops, prog, n)
-    while True:
-        status = pause(c, ops, prog, lim, cap, 3)
-        if status >= 0:
-            return status
-        t, w = pop(c)
-        prog[COMPUTED] += 1
-        emit_grad(ops, w, c.k[w], current_sample(c, w), 1.0, 0)
-        count[0] += 1
-        if count[0] == n:
-            count[0] = 0
-            prog[ITER] += 1
-            emit_step(ops, 1.0 / n, t, prog[COMPUTED])
-            emit_bcast(ops)
-            for v in range(n):
-                start(c, v, t)
+    if collect(c, ops, st, w, n):
+        prog[ITER] += 1
+        emit_step(ops, 1.0 / n, t, prog[COMPUTED])
+        emit_bcast(ops)
+        for v in range(n):
+            start(c, v, t)
 
 
 @ALGORITHMS.register("minibatch-sgd")
 class MinibatchSGD(Algorithm):
     theorem = "minibatch-sgd"
-    kernel = staticmethod(minibatch_kernel)
+    on_arrival = staticmethod(minibatch_arrival)
 
     def state(self, n):
-        return (np.zeros(1, np.int64),)
-
-    def ops_per_event(self, n):
-        return 3
+        return Batch(np.zeros(1, np.int64))

@@ -26,15 +26,12 @@ sample, is not charged). The card (``mu2-sgd``) is for the synchronous method.
 from __future__ import annotations
 
 from . import ALGORITHMS
-from .asgd import asgd_kernel
+from .asgd import asgd_arrival
 from .base import Algorithm
 
 
 @ALGORITHMS.register("mu2-sgd")
 class Mu2SGD(Algorithm):
     theorem = "mu2-sgd"
-    kernel = staticmethod(asgd_kernel)
+    on_arrival = staticmethod(asgd_arrival)
     update = "mu2"
-
-    def ops_per_event(self, n):
-        return 3

@@ -17,30 +17,24 @@ model's default); under another order they are simply the first m labels.
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 from numba import njit
 
-from ..engine.clock import pop
+from ..engine.loop import start_workers
 from ..errors import SpecError
 from . import ALGORITHMS
-from ._kernel import apply_now, pause, reassign, start_all
-from .base import COMPUTED, INIT, ITER, Algorithm, Param
+from .asgd import asgd_arrival
+from .base import Algorithm, Dispatch, Param
+
+Workers = namedtuple("Workers", "m")
 
 
-@njit(cache=True, _nrt=False)
-def naive_optimal_kernel(c, ops, prog, st, prm, lim, cap):
-    disp = st[0]
-    m = int(prm[0])
-    if prog[INIT] == 0:
-        start_all(c, ops, prog, m)
-    while True:
-        status = pause(c, ops, prog, lim, cap, 3)
-        if status >= 0:
-            return status
-        t, w = pop(c)
-        prog[COMPUTED] += 1
-        apply_now(c, ops, prog, w, t, 1.0, prog[ITER] - disp[w])
-        reassign(c, ops, prog, disp, w, t)
+@njit(cache=True, _nrt=False, inline="always")
+def naive_optimal_start(c, ops, prog, st, prm):
+    """Only workers 0, …, m−1 ever compute."""
+    start_workers(c, prm.m)
 
 
 @ALGORITHMS.register("naive-optimal-asgd")
@@ -49,16 +43,16 @@ class NaiveOptimalASGD(Algorithm):
         "gamma": Algorithm.parameters["gamma"],
         "m": Param("int", 1, "number of workers used (the m fastest, labels 0…m−1), 1 ≤ m ≤ n"),
     }
+    example = {"m": 3}
+    permutation_invariant = False  # selects workers by label
     theorem = "naive-optimal-asgd"
-    kernel = staticmethod(naive_optimal_kernel)
+    on_start = staticmethod(naive_optimal_start)
+    on_arrival = staticmethod(asgd_arrival)
 
     def state(self, n):
         if self.params["m"] > n:
             raise SpecError("algorithm.params.m", f"must be ≤ n = {n} workers, got {self.params['m']}")
-        return (np.zeros(n, np.int64),)
+        return Dispatch(np.zeros(n, np.int64))
 
     def kernel_params(self):
-        return np.array([self.params["m"]], np.float64)
-
-    def ops_per_event(self, n):
-        return 3
+        return Workers(self.params["m"])

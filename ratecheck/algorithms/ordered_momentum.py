@@ -36,32 +36,25 @@ learning-rate schedules" were not found [NF].
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 from numba import njit
 
-from ..engine.clock import pop
+from ..engine.loop import apply_now, reassign
+from ..engine.status import ITER
 from . import ALGORITHMS
-from ._kernel import apply_now, pause, reassign, start_all
-from .base import COMPUTED, INIT, ITER, Algorithm, Fraction
+from .base import Algorithm, Fraction
+
+Momentum = namedtuple("Momentum", "beta")
 
 
-@njit(cache=True, _nrt=False)
-def ordered_momentum_kernel(c, ops, prog, st, prm, lim, cap):
-    """Vanilla ASGD's schedule; each gradient weighted (1 − β)^δ, prm = [β]."""
-    disp = st[0]
-    n = disp.shape[0]
-    keep = 1.0 - prm[0]
-    if prog[INIT] == 0:
-        start_all(c, ops, prog, n)
-    while True:
-        status = pause(c, ops, prog, lim, cap, 3)
-        if status >= 0:
-            return status
-        t, w = pop(c)
-        prog[COMPUTED] += 1
-        delay = prog[ITER] - disp[w]
-        apply_now(c, ops, prog, w, t, keep**delay, delay)
-        reassign(c, ops, prog, disp, w, t)
+@njit(cache=True, _nrt=False, inline="always")
+def ordered_momentum_arrival(c, ops, prog, st, prm, t, w):
+    """Vanilla ASGD's schedule; each gradient weighted (1 − β)^δ."""
+    delay = prog[ITER] - st.disp[w]
+    apply_now(c, ops, prog, w, t, (1.0 - prm.beta) ** delay, delay)
+    reassign(c, ops, prog, st.disp, w, t)
 
 
 @ALGORITHMS.register("ordered-momentum-asgd")
@@ -70,15 +63,13 @@ class OrderedMomentumASGD(Algorithm):
         "gamma": Algorithm.parameters["gamma"],
         "beta": Fraction(doc="momentum weight β ∈ (0, 1) of the newest gradient", excluded=(0.0, 1.0)),
     }
+    example = {"beta": 0.5}
     theorem = "ordered-momentum-dd"
-    kernel = staticmethod(ordered_momentum_kernel)
+    on_arrival = staticmethod(ordered_momentum_arrival)
     update = "ema-momentum"
 
     def kernel_params(self):
-        return np.array([self.params["beta"]], np.float64)
+        return Momentum(self.params["beta"])
 
     def update_params(self):
         return np.array([self.params["beta"]], np.float64)
-
-    def ops_per_event(self, n):
-        return 3

@@ -39,38 +39,27 @@ from __future__ import annotations
 
 from numba import njit
 
-from ..engine.clock import current_sample, pop
+from ..engine.clock import current_sample
+from ..engine.loop import reassign
 from ..engine.ops import emit_grad, emit_step
+from ..engine.status import COMPUTED, ITER
 from . import ALGORITHMS
-from ._kernel import pause, reassign, start_all
-from .base import COMPUTED, INIT, ITER, Algorithm
+from .base import Algorithm
 
 
-@njit(cache=True, _nrt=False)
-def ordered_mu2_kernel(c, ops, prog, st, prm, lim, cap):
+@njit(cache=True, _nrt=False, inline="always")
+def ordered_mu2_arrival(c, ops, prog, st, prm, t, w):
     """Vanilla ASGD's schedule; STEP weight k/t = (t − δ)/t, the designated iteration's
     weight α_k over the current α_t."""
-    disp = st[0]
-    n = disp.shape[0]
-    if prog[INIT] == 0:
-        start_all(c, ops, prog, n)
-    while True:
-        status = pause(c, ops, prog, lim, cap, 3)
-        if status >= 0:
-            return status
-        t, w = pop(c)
-        prog[COMPUTED] += 1
-        emit_grad(ops, w, c.k[w], current_sample(c, w), 1.0, prog[ITER] - disp[w])
-        prog[ITER] += 1
-        emit_step(ops, (disp[w] + 1.0) / prog[ITER], t, prog[COMPUTED])
-        reassign(c, ops, prog, disp, w, t)
+    disp = st.disp
+    emit_grad(ops, w, c.k[w], current_sample(c, w), 1.0, prog[ITER] - disp[w])
+    prog[ITER] += 1
+    emit_step(ops, (disp[w] + 1.0) / prog[ITER], t, prog[COMPUTED])
+    reassign(c, ops, prog, disp, w, t)
 
 
 @ALGORITHMS.register("ordered-mu2-asgd")
 class OrderedMu2ASGD(Algorithm):
     theorem = "ordered-mu2-dd"
-    kernel = staticmethod(ordered_mu2_kernel)
+    on_arrival = staticmethod(ordered_mu2_arrival)
     update = "mu2"
-
-    def ops_per_event(self, n):
-        return 3

@@ -41,56 +41,49 @@ momentum (``polyak-momentum-asgd`` with n = 1), to rounding.
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 from numba import njit
 
-from ..engine.clock import current_sample, pop
+from ..engine.clock import current_sample
+from ..engine.loop import reassign
 from ..engine.ops import emit_grad, emit_step
+from ..engine.status import COMPUTED, ITER
 from . import ALGORITHMS
-from ._kernel import pause, reassign, start_all
-from .base import COMPUTED, INIT, ITER, Algorithm, Fraction
+from .base import Algorithm, Fraction
 
 BETA = Fraction(doc="momentum β ∈ [0, 1)", excluded=(1.0,))
+OrMoParams = namedtuple("OrMoParams", "beta adaptive")
 
 
-@njit(cache=True, _nrt=False)
-def ormo_kernel(c, ops, prog, st, prm, lim, cap):
+@njit(cache=True, _nrt=False, inline="always")
+def ormo_arrival(c, ops, prog, st, prm, t, w):
     """Vanilla ASGD's schedule; STEP weight β^m (m: periods of n updates the gradient is
-    late); GRAD weight n/max(n, δ) when prm[1] = 1 (OrMo-DA), else 1."""
-    disp = st[0]
+    late); GRAD weight n/max(n, δ) when ``prm.adaptive`` (OrMo-DA), else 1."""
+    disp = st.disp
     n = disp.shape[0]
-    beta, adaptive = prm[0], prm[1] == 1.0
-    if prog[INIT] == 0:
-        start_all(c, ops, prog, n)
-    while True:
-        status = pause(c, ops, prog, lim, cap, 3)
-        if status >= 0:
-            return status
-        t, w = pop(c)
-        prog[COMPUTED] += 1
-        delay = prog[ITER] - disp[w]
-        late = prog[ITER] // n - disp[w] // n
-        coef = n / delay if adaptive and delay > n else 1.0
-        emit_grad(ops, w, c.k[w], current_sample(c, w), coef, delay)
-        prog[ITER] += 1
-        emit_step(ops, beta**late, t, prog[COMPUTED])
-        reassign(c, ops, prog, disp, w, t)
+    delay = prog[ITER] - disp[w]
+    late = prog[ITER] // n - disp[w] // n
+    coef = n / delay if prm.adaptive and delay > n else 1.0
+    emit_grad(ops, w, c.k[w], current_sample(c, w), coef, delay)
+    prog[ITER] += 1
+    emit_step(ops, prm.beta**late, t, prog[COMPUTED])
+    reassign(c, ops, prog, disp, w, t)
 
 
 @ALGORITHMS.register("ormo-asgd")
 class OrMoASGD(Algorithm):
     parameters = {"gamma": Algorithm.parameters["gamma"], "beta": BETA}
+    example = {"beta": 0.5}
     theorem = "ormo"
-    kernel = staticmethod(ormo_kernel)
+    on_arrival = staticmethod(ormo_arrival)
     update = "ormo"
     #: OrMo-DA's delay-adaptive learning rate (:mod:`.ormo_da`)
     adaptive = False
 
     def kernel_params(self):
-        return np.array([self.params["beta"], float(self.adaptive)], np.float64)
+        return OrMoParams(self.params["beta"], self.adaptive)
 
     def update_params(self):
         return np.array([self.params["beta"]], np.float64)
-
-    def ops_per_event(self, n):
-        return 3

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import ALGORITHMS
-from .asgd import asgd_kernel
+from .asgd import asgd_arrival
 from .base import Algorithm, Fraction
 
 
@@ -31,11 +31,9 @@ class PolyakMomentumASGD(Algorithm):
         "gamma": Algorithm.parameters["gamma"],
         "beta": Fraction(doc="momentum β ∈ [0, 1)", excluded=(1.0,)),
     }
-    kernel = staticmethod(asgd_kernel)
+    example = {"beta": 0.5}
+    on_arrival = staticmethod(asgd_arrival)
     update = "heavy-ball"
 
     def update_params(self):
         return np.array([self.params["beta"]], np.float64)
-
-    def ops_per_event(self, n):
-        return 3

@@ -13,41 +13,47 @@ simulator), so no gradient from an old point is ever applied.
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 from numba import njit
 
-from ..engine.clock import cancel, current_sample, pop, start
+from ..engine.clock import cancel, current_sample, start
 from ..engine.ops import emit_bcast, emit_grad, emit_step
+from ..engine.status import COMPUTED, ITER
 from . import ALGORITHMS
-from ._kernel import pause, start_all
-from .base import COMPUTED, INIT, ITER, Algorithm, Param
+from .base import Algorithm, Param
+
+#: gradients collected for the current step (count[0])
+Batch = namedtuple("Batch", "count")
+BatchParams = namedtuple("BatchParams", "S")
 
 
-@njit(cache=True, _nrt=False)
-def rennala_kernel(c, ops, prog, st, prm, lim, cap):
-    count = st[0]
-    n = c.k.shape[0]
-    S = int(prm[0])
-    if prog[INIT] == 0:
-        start_all(c, ops, prog, n)
-    while True:
-        status = pause(c, ops, prog, lim, cap, 3)
-        if status >= 0:
-            return status
-        t, w = pop(c)
-        prog[COMPUTED] += 1
-        emit_grad(ops, w, c.k[w], current_sample(c, w), 1.0, 0)
-        count[0] += 1
-        if count[0] == S:
-            count[0] = 0
-            prog[ITER] += 1
-            emit_step(ops, 1.0 / S, t, prog[COMPUTED])
-            emit_bcast(ops)
-            for v in range(n):
-                cancel(c, v, t)
-                start(c, v, t)
-        else:
-            start(c, w, t)
+@njit(cache=True, _nrt=False, inline="always")
+def collect(c, ops, st, w, size):
+    """Add worker w's gradient (computed at the broadcast point) to the batch; True when
+    it is the ``size``-th, and the batch starts afresh."""
+    emit_grad(ops, w, c.k[w], current_sample(c, w), 1.0, 0)
+    st.count[0] += 1
+    if st.count[0] == size:
+        st.count[0] = 0
+        return True
+    return False
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def rennala_arrival(c, ops, prog, st, prm, t, w):
+    """Collect the gradient; the S-th of the step makes the update and restarts every
+    worker at the new point (stopping the computations in flight)."""
+    if collect(c, ops, st, w, prm.S):
+        prog[ITER] += 1
+        emit_step(ops, 1.0 / prm.S, t, prog[COMPUTED])
+        emit_bcast(ops)
+        for v in range(c.k.shape[0]):
+            cancel(c, v, t)
+            start(c, v, t)
+    else:
+        start(c, w, t)
 
 
 @ALGORITHMS.register("rennala-sgd")
@@ -56,14 +62,12 @@ class Rennala(Algorithm):
         "gamma": Algorithm.parameters["gamma"],
         "S": Param("int", 1, "batch size S ≥ 1 (gradients collected per step)"),
     }
+    example = {"S": 3}
     theorem = "rennala-sgd"
-    kernel = staticmethod(rennala_kernel)
+    on_arrival = staticmethod(rennala_arrival)
 
     def state(self, n):
-        return (np.zeros(1, np.int64),)
+        return Batch(np.zeros(1, np.int64))
 
     def kernel_params(self):
-        return np.array([self.params["S"]], np.float64)
-
-    def ops_per_event(self, n):
-        return 3
+        return BatchParams(self.params["S"])

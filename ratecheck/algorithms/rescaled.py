@@ -36,15 +36,20 @@ reading is vanilla ASGD.
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 
 import numpy as np
 from numba import njit
 
-from ..engine.clock import pop
+from ..engine.loop import apply_now, reassign
+from ..engine.status import ITER
 from ..errors import SpecError
 from . import ALGORITHMS
-from ._kernel import apply_now, pause, reassign, start_all
-from .base import COMPUTED, GAMMA, INIT, ITER, Algorithm, Param
+from .base import GAMMA, Algorithm, Param
+
+#: dispatch iterations; per worker, the summed durations and the number of finished computations
+Durations = namedtuple("Durations", "disp total count")
+RescaledParams = namedtuple("RescaledParams", "exponent mean")
 
 
 @njit(cache=True, _nrt=False)
@@ -66,24 +71,16 @@ def power_mean(total, count, r):
     return (acc / m) ** (1.0 / r)
 
 
-@njit(cache=True, _nrt=False)
-def rescaled_kernel(c, ops, prog, st, prm, lim, cap):
-    disp, total, count = st
-    p, r = prm[0], prm[1]
-    n = disp.shape[0]
-    if prog[INIT] == 0:
-        start_all(c, ops, prog, n)
-    while True:
-        status = pause(c, ops, prog, lim, cap, 3)
-        if status >= 0:
-            return status
-        t, w = pop(c)
-        prog[COMPUTED] += 1
-        total[w] += t - c.start[w]
-        count[w] += 1
-        coef = ((total[w] / count[w]) / power_mean(total, count, r)) ** p
-        apply_now(c, ops, prog, w, t, coef, prog[ITER] - disp[w])
-        reassign(c, ops, prog, disp, w, t)
+@njit(cache=True, _nrt=False, inline="always")
+def rescaled_arrival(c, ops, prog, st, prm, t, w):
+    """Record the computation's duration, apply the gradient weighted (τ̂_w / M_r)^p and
+    restart the worker at the new point."""
+    total, count = st.total, st.count
+    total[w] += t - c.start[w]
+    count[w] += 1
+    coef = ((total[w] / count[w]) / power_mean(total, count, prm.mean)) ** prm.exponent
+    apply_now(c, ops, prog, w, t, coef, prog[ITER] - st.disp[w])
+    reassign(c, ops, prog, st.disp, w, t)
 
 
 class ExtendedReal(Param):
@@ -98,7 +95,7 @@ class ExtendedReal(Param):
 @ALGORITHMS.register("rescaled-asgd")
 class RescaledASGD(Algorithm):
     theorem = "rescaled-asgd"
-    kernel = staticmethod(rescaled_kernel)
+    on_arrival = staticmethod(rescaled_arrival)
     parameters = {
         "gamma": GAMMA,
         "exponent": Param("float", -math.inf, "p of γ_i = γ (τ̂_i/M_r)^p: 1 proportional (default), -1 the poster's "
@@ -108,10 +105,7 @@ class RescaledASGD(Algorithm):
     }
 
     def kernel_params(self):
-        return np.array([self.params["exponent"], self.params["mean"]], dtype=np.float64)
+        return RescaledParams(float(self.params["exponent"]), float(self.params["mean"]))
 
     def state(self, n):
-        return (np.zeros(n, np.int64), np.zeros(n, np.float64), np.zeros(n, np.int64))
-
-    def ops_per_event(self, n):
-        return 3
+        return Durations(np.zeros(n, np.int64), np.zeros(n, np.float64), np.zeros(n, np.int64))

@@ -34,15 +34,21 @@ table gradient an update reads, larger (tests/test_algorithms_tables.py replays 
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 from numba import njit
 
-from ..engine.clock import current_sample, pop, start
-from ..engine.ops import emit_assign, emit_step, emit_tgrad, emit_tscale, emit_tswap, emit_tsync
+from ..engine.clock import current_sample
+from ..engine.loop import reassign
+from ..engine.ops import emit_step, emit_tgrad, emit_tscale, emit_tswap, emit_tsync
+from ..engine.status import COMPUTED, ITER
 from . import ALGORITHMS
-from ._kernel import pause, start_all
-from .base import COMPUTED, INIT, ITER, Algorithm
+from .base import Algorithm
 
+#: dispatch iterations; per worker, the entries of its mean (cur) and next mean (nxt),
+#: whether it still has to update this round; the scalars sc (indices below)
+Rounds = namedtuple("Rounds", "disp cur nxt needs sc")
 # scalar state: phase (0 collect, 1 update), workers with an entry, updates left in the round
 PHASE, ARRIVED, REMAINING = range(3)
 
@@ -55,71 +61,64 @@ def _fold(c, ops, w, row, b, delay):
     emit_tgrad(ops, w, c.k[w], current_sample(c, w), 1.0 / (b + 1.0), delay, row)
 
 
-@njit(cache=True, _nrt=False)
-def ringleader_kernel(c, ops, prog, st, prm, lim, cap):
-    disp, cur, nxt, needs, sc = st
+@njit(cache=True, _nrt=False, inline="always")
+def ringleader_arrival(c, ops, prog, st, prm, t, w):
+    """Fold the gradient into worker w's mean (collect phase, or w's update of the round:
+    then the server updates) or into its next mean; w goes on at the current point; after
+    the round's n-th update the next table becomes the table."""
+    disp, cur, nxt, needs, sc = st.disp, st.cur, st.nxt, st.needs, st.sc
     n = disp.shape[0]
-    if prog[INIT] == 0:
-        start_all(c, ops, prog, n)
-    while True:
-        status = pause(c, ops, prog, lim, cap, 2 * n + 5)
-        if status >= 0:
-            return status
-        t, w = pop(c)
-        prog[COMPUTED] += 1
-        delay = prog[ITER] - disp[w]
-        step = False
-        if sc[PHASE] == 0:
-            _fold(c, ops, w, w, cur[w], delay)
-            if cur[w] == 0:
-                sc[ARRIVED] += 1
-            cur[w] += 1
-            if sc[ARRIVED] == n:
-                sc[PHASE] = 1
-                for v in range(n):
-                    needs[v] = 1
-                needs[w] = 0
-                sc[REMAINING] = n - 1
-                step = True
-        elif needs[w]:
-            _fold(c, ops, w, w, cur[w], delay)
-            cur[w] += 1
-            needs[w] = 0
-            sc[REMAINING] -= 1
-            step = True
-        else:
-            _fold(c, ops, w, n + w, nxt[w], delay)
-            nxt[w] += 1
-        if step:
-            prog[ITER] += 1
-            emit_step(ops, 1.0 / n, t, prog[COMPUTED])
-        emit_assign(ops, w)
-        disp[w] = prog[ITER]
-        start(c, w, t)
-        if sc[PHASE] == 1 and sc[REMAINING] == 0:  # end of round: next table → table
-            arrived = 0
+    delay = prog[ITER] - disp[w]
+    step = False
+    if sc[PHASE] == 0:
+        _fold(c, ops, w, w, cur[w], delay)
+        if cur[w] == 0:
+            sc[ARRIVED] += 1
+        cur[w] += 1
+        if sc[ARRIVED] == n:
+            sc[PHASE] = 1
             for v in range(n):
-                if nxt[v] > 0:
-                    emit_tswap(ops, v, n + v)
-                    emit_tscale(ops, n + v, 0.0)
-                    arrived += 1
-                else:
-                    emit_tscale(ops, v, 0.0)
-                cur[v] = nxt[v]
-                nxt[v] = 0
-            emit_tsync(ops)
-            sc[ARRIVED] = arrived
-            sc[PHASE] = 0
+                needs[v] = 1
+            needs[w] = 0
+            sc[REMAINING] = n - 1
+            step = True
+    elif needs[w]:
+        _fold(c, ops, w, w, cur[w], delay)
+        cur[w] += 1
+        needs[w] = 0
+        sc[REMAINING] -= 1
+        step = True
+    else:
+        _fold(c, ops, w, n + w, nxt[w], delay)
+        nxt[w] += 1
+    if step:
+        prog[ITER] += 1
+        emit_step(ops, 1.0 / n, t, prog[COMPUTED])
+    reassign(c, ops, prog, disp, w, t)
+    if sc[PHASE] == 1 and sc[REMAINING] == 0:  # end of round: next table → table
+        arrived = 0
+        for v in range(n):
+            if nxt[v] > 0:
+                emit_tswap(ops, v, n + v)
+                emit_tscale(ops, n + v, 0.0)
+                arrived += 1
+            else:
+                emit_tscale(ops, v, 0.0)
+            cur[v] = nxt[v]
+            nxt[v] = 0
+        emit_tsync(ops)
+        sc[ARRIVED] = arrived
+        sc[PHASE] = 0
 
 
 @ALGORITHMS.register("ringleader-asgd")
 class Ringleader(Algorithm):
     theorem = "ringleader-asgd"
-    kernel = staticmethod(ringleader_kernel)
+    on_arrival = staticmethod(ringleader_arrival)
 
     def state(self, n):
-        return (np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64),
-                np.zeros(3, np.int64))
+        return Rounds(np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64),
+                      np.zeros(3, np.int64))
 
     def table_rows(self, n):
         return 2 * n

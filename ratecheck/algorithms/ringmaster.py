@@ -18,13 +18,20 @@ Theorem 1 prescribes γ = min{1/(2RL), ε/(4Lσ²)} and Theorem 2 R = max{1, ⌈
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 from numba import njit
 
-from ..engine.clock import cancel, pop
+from ..engine.clock import cancel
+from ..engine.loop import apply_now, reassign, start_workers
+from ..engine.status import DISCARDED, ITER
 from . import ALGORITHMS
-from ._kernel import apply_now, pause, reassign, start_all
-from .base import COMPUTED, DISCARDED, INIT, ITER, Algorithm, Param
+from .base import Algorithm, Param
+
+#: dispatch iterations and the FIFO below (prev/next links, ends = [head, tail])
+Queue = namedtuple("Queue", "disp prev nxt ends")
+RingmasterParams = namedtuple("RingmasterParams", "R stops")
 
 # FIFO of workers ordered by dispatch iteration (a doubly linked list): the head
 # holds the oldest point, so the computations to stop are always at the head.
@@ -57,39 +64,38 @@ def _append(prev, nxt, ends, w):
     ends[1] = w
 
 
-@njit(cache=True, _nrt=False)
-def ringmaster_kernel(c, ops, prog, st, prm, lim, cap):
-    disp, prev, nxt, ends = st
-    n = disp.shape[0]
-    R = int(prm[0])
-    stops = prm[1] != 0.0
-    if prog[INIT] == 0:
-        start_all(c, ops, prog, n)
-        for w in range(n):
-            _append(prev, nxt, ends, w)
-    while True:
-        status = pause(c, ops, prog, lim, cap, n + 3)
-        if status >= 0:
-            return status
-        t, w = pop(c)
-        prog[COMPUTED] += 1
-        delay = prog[ITER] - disp[w]
-        _unlink(prev, nxt, ends, w)
-        if delay < R:
-            apply_now(c, ops, prog, w, t, 1.0, delay)
-        else:
-            prog[DISCARDED] += 1
-        reassign(c, ops, prog, disp, w, t)
-        _append(prev, nxt, ends, w)
-        if stops:
-            # stop every computation whose delay reached R; restart it at x^k
+@njit(cache=True, _nrt=False, inline="always")
+def ringmaster_start(c, ops, prog, st, prm):
+    """Every worker starts at x⁰ and joins the FIFO in label order."""
+    n = st.disp.shape[0]
+    start_workers(c, n)
+    for w in range(n):
+        _append(st.prev, st.nxt, st.ends, w)
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def ringmaster_arrival(c, ops, prog, st, prm, t, w):
+    """Apply the gradient if δ < R (else discard it) and restart the worker at the current
+    point; with stops, then restart every computation whose delay reached R."""
+    disp, prev, nxt, ends = st.disp, st.prev, st.nxt, st.ends
+    R = prm.R
+    delay = prog[ITER] - disp[w]
+    _unlink(prev, nxt, ends, w)
+    if delay < R:
+        apply_now(c, ops, prog, w, t, 1.0, delay)
+    else:
+        prog[DISCARDED] += 1
+    reassign(c, ops, prog, disp, w, t)
+    _append(prev, nxt, ends, w)
+    if prm.stops:
+        # stop every computation whose delay reached R; restart it at x^k
+        h = ends[0]
+        while h >= 0 and prog[ITER] - disp[h] >= R:
+            _unlink(prev, nxt, ends, h)
+            cancel(c, h, t)
+            reassign(c, ops, prog, disp, h, t)
+            _append(prev, nxt, ends, h)
             h = ends[0]
-            while h >= 0 and prog[ITER] - disp[h] >= R:
-                _unlink(prev, nxt, ends, h)
-                cancel(c, h, t)
-                reassign(c, ops, prog, disp, h, t)
-                _append(prev, nxt, ends, h)
-                h = ends[0]
 
 
 @ALGORITHMS.register("ringmaster-asgd")
@@ -99,14 +105,16 @@ class Ringmaster(Algorithm):
         "R": Param("int", 1, "delay threshold R ≥ 1"),
         "stops": Param("int", 0, "1: stop stale computations (Alg. 1); 0: discard on arrival", default=1),
     }
+    example = {"R": 3}
     theorem = "ringmaster-asgd"
-    kernel = staticmethod(ringmaster_kernel)
+    on_start = staticmethod(ringmaster_start)
+    on_arrival = staticmethod(ringmaster_arrival)
 
     def state(self, n):
-        return (np.zeros(n, np.int64), np.full(n, -1, np.int64), np.full(n, -1, np.int64), np.full(2, -1, np.int64))
+        return Queue(np.zeros(n, np.int64), np.full(n, -1, np.int64), np.full(n, -1, np.int64), np.full(2, -1, np.int64))
 
     def kernel_params(self):
-        return np.array([self.params["R"], self.params["stops"]], np.float64)
+        return RingmasterParams(self.params["R"], bool(self.params["stops"]))
 
     def ops_per_event(self, n):
         return n + 3

@@ -4,6 +4,8 @@
 * :mod:`.clock` — compiled event clock: virtual time, the heap of finish times, the
   documented tie-breaking rule, work tables drawn from the asynchrony model.
 * :mod:`.ops` — the op stream a schedule emits and the recursion replays.
+* :mod:`.status` — the schedule kernel's progress counters and return statuses.
+* :mod:`.loop` — the one event loop, compiled per method from the method's hooks.
 * :mod:`.schedule` — drives an algorithm's compiled schedule kernel chunk by chunk.
 * :mod:`.recursion` — the compiled iterate recursion for a problem's fast oracle,
   batched over stepsizes, with the trace on a geometric checkpoint grid.

@@ -1,4 +1,4 @@
-"""Drive an algorithm's compiled schedule kernel, chunk by chunk.
+"""Drive an algorithm's compiled schedule kernel (:mod:`.loop`), chunk by chunk.
 
 The driver owns the clock's work tables: it draws the work and the sample index of
 each worker's computations from that worker's own streams (:mod:`.rng`) in blocks,
@@ -9,13 +9,16 @@ horizon (the recursion draws each computation's noise as it replays it).
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
-from ..algorithms.base import DONE, N_PROGRESS, NEED_WORK
 from ..errors import SpecError
 from . import rng
 from .clock import DURATION, RATE, new_clock
+from .loop import kernel_for
 from .ops import new_ops
+from .status import DONE, N_PROGRESS, NEED_WORK, OVERFLOW
 
 #: ops per chunk (about 7 MB of op buffer)
 CHUNK = 1 << 17
@@ -30,11 +33,20 @@ def _checked(work, count: int, who: str = "") -> np.ndarray:
     return work
 
 
-class ScheduleDriver:
-    """Generates the op stream of one (algorithm, model, problem, seed)."""
+def checking() -> bool:
+    """Whether drivers run the checked build of the kernels (``RATECHECK_CHECK_KERNELS`` set
+    and not 0, as in the tests): bounds checks, and each event's ops against the room."""
+    return os.environ.get("RATECHECK_CHECK_KERNELS", "0") not in ("", "0")
 
-    def __init__(self, algorithm, model, problem, seed: int, streams: rng.WorkerStreams | None = None):
+
+class ScheduleDriver:
+    """Generates the op stream of one (algorithm, model, problem, seed); ``checked``
+    (default :func:`checking`) runs the checked build of the kernel (:mod:`.loop`)."""
+
+    def __init__(self, algorithm, model, problem, seed: int, streams: rng.WorkerStreams | None = None,
+                 checked: bool | None = None):
         self.algorithm = algorithm
+        self.kernel = kernel_for(algorithm, checking() if checked is None else checked)
         self.model = model
         self.problem = problem
         self.streams = streams or rng.WorkerStreams(seed)
@@ -114,31 +126,19 @@ class ScheduleDriver:
         """Yield the op buffer repeatedly until the horizon; the caller consumes
         ``ops.size[0]`` ops before asking for the next chunk."""
         lim = np.array([max_iter, max_time], np.float64)
-        kernel = self.algorithm.kernel
         while True:
             self.ops.size[0] = 0
             while True:
-                status = kernel(self.clock, self.ops, self.prog, self.state, self.prm, lim, self.capacity)
+                status = self.kernel(self.clock, self.ops, self.prog, self.state, self.prm, lim, self.capacity,
+                                     self.headroom)
                 if status == NEED_WORK:
                     self._refill_low()
                     continue
+                if status == OVERFLOW:
+                    raise RuntimeError(f"{self.algorithm.registry_name}: an event emitted more ops than its "
+                                       f"ops_per_event(n = {self.n}) = {self.headroom}")
                 break
             yield self.ops
             if status == DONE:
                 return
 
-
-def arrivals(model, n_events: int, seed: int, problem=None):
-    """Arrival times and workers of ``n_events`` gradients when every worker is always
-    busy and nothing is stopped (vanilla ASGD's schedule)."""
-    from ..algorithms.asgd import ASGD
-    from .ops import GRAD, STEP
-
-    drv = ScheduleDriver(ASGD({"gamma": 1.0}), model, problem, seed)
-    times, workers = [], []
-    for ops in drv.chunks(n_events, np.inf):
-        m = ops.size[0]
-        kind = ops.kind[:m]
-        times.append(ops.t[:m][kind == STEP].copy())
-        workers.append(ops.w[:m][kind == GRAD].copy())
-    return np.concatenate(times)[:n_events], np.concatenate(workers)[:n_events]
