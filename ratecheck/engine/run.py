@@ -82,33 +82,9 @@ def simulate(problem, model, algorithm, gammas, seed: int, *, max_iter=math.inf,
                     last_t = float(ops.t[ctr.last_step[0]])
                 if early or not np.any(st.alive):
                     break
-    it = int(ctr.it[0])
-    tl, H = st.tally, st.tally.H
-    final = {"iteration": it, "time": last_t, "applied": int(ctr.applied[0])}
-    # the schedule's state at the hits (worker time) and, unless it stopped right after the
-    # last update, at the last update (an early stop or a time horizon ran past it): one
-    # more pass of the schedule alone for both
-    hit = ~np.isnan(H[..., 0]) if worker_time else np.zeros(H.shape[:3], bool)
-    ks, first = np.unique(H[..., 0][hit], return_index=True)
-    at_horizon = not early and it >= max_iter
-    past = it > 0 and not at_horizon
-    wanted = [*ks.astype(np.int64).tolist(), *([it] if past else [])]
-    states = _schedule_states(algorithm, model, problem, seed, wanted,
-                              [*H[..., 1][hit][first].tolist(), *([last_t] if past else [])]) if wanted else []
-    if at_horizon:  # the schedule stopped right after the last update
-        final.update(computed=int(driver.prog[1]), discarded=int(driver.prog[3]),
-                     worker_time=worker_time_until(driver.clock, last_t))
-    elif past:
-        final.update(states[-1])
-    else:
-        final.update(computed=0, discarded=0, worker_time=0.0)
-    # mean number of busy workers over [0, time]: the concurrency the asynchronous
-    # analyses use (Koloskova et al. 2022; Mishchenko et al. 2022), as observed
-    final["concurrency"] = final["worker_time"] / last_t if last_t > 0 else math.nan
-    wt = np.full(H.shape[:3] + (1,), np.nan)
-    if ks.size:
-        wt[hit, 0] = np.array([s["worker_time"] for s in states[: ks.size]])[np.searchsorted(ks, H[..., 0][hit])]
-    H = np.concatenate([H, wt], axis=3)
+    final, wt = _final_state(driver, algorithm, model, problem, seed, st, max_iter, last_t, early, worker_time)
+    tl = st.tally
+    H = np.concatenate([tl.H, wt], axis=3)
     dc = driver.ops.delay_counts
     nz = np.flatnonzero(dc)
     delay_counts = dc[: nz[-1] + 1].copy() if nz.size else np.zeros(1, np.int64)
@@ -118,7 +94,7 @@ def simulate(problem, model, algorithm, gammas, seed: int, *, max_iter=math.inf,
     for b in range(gam.size):
         rows = tl.CK[b, : tl.ckpt[0]]
         last = np.array([final["computed"], final["iteration"], final["time"], final["computed"], final["applied"],
-                         ctr.max_delay[0], *tl.LV[b]])
+                         st.ctr.max_delay[0], *tl.LV[b]])
         if rows.shape[0] == 0 or rows[-1, 1] != final["iteration"]:
             rows = np.vstack([rows, last[None, :]])
         status, reason, fin = "ok", "", dict(final)
@@ -155,6 +131,39 @@ def _new_state(problem, algorithm, gam, seed: int, parts, targets, max_iter, sto
         ACC=np.zeros((B, d)), XS=X.copy(), astamp=np.zeros(n, np.int64), gbuf=np.zeros((2, d)),
         ctr=Counters(*np.zeros((len(Counters._fields), 1), np.int64)), alive=np.ones(B, np.bool_), done=np.zeros(B, np.bool_),
         div=new_diverged(B), tally=new_tally(B, targets, checkpoint_grid(max_iter if math.isfinite(max_iter) else 1e12)))
+
+
+def _final_state(driver, algorithm, model, problem, seed: int, st, max_iter, last_t: float, early: bool,
+                 worker_time: bool):
+    """``final`` of the results (iteration, time, gradients applied, computed and discarded,
+    worker time and concurrency) and the hits' worker-time column (NaN unless ``worker_time``).
+
+    The schedule's state is needed at the hits (worker time) and, unless the main pass
+    stopped right after the last update, at the last update (an early stop or a time
+    horizon ran past it): one more pass of the schedule alone gives both."""
+    it, H = int(st.ctr.it[0]), st.tally.H
+    final = {"iteration": it, "time": last_t, "applied": int(st.ctr.applied[0])}
+    hit = ~np.isnan(H[..., 0]) if worker_time else np.zeros(H.shape[:3], bool)
+    ks, first = np.unique(H[..., 0][hit], return_index=True)
+    at_horizon = not early and it >= max_iter
+    past = it > 0 and not at_horizon
+    wanted = [*ks.astype(np.int64).tolist(), *([it] if past else [])]
+    times = [*H[..., 1][hit][first].tolist(), *([last_t] if past else [])]
+    states = _schedule_states(algorithm, model, problem, seed, wanted, times) if wanted else []
+    if at_horizon:  # the schedule stopped right after the last update
+        final.update(computed=int(driver.prog[1]), discarded=int(driver.prog[3]),
+                     worker_time=worker_time_until(driver.clock, last_t))
+    elif past:
+        final.update(states[-1])
+    else:
+        final.update(computed=0, discarded=0, worker_time=0.0)
+    # mean number of busy workers over [0, time]: the concurrency the asynchronous
+    # analyses use (Koloskova et al. 2022; Mishchenko et al. 2022), as observed
+    final["concurrency"] = final["worker_time"] / last_t if last_t > 0 else math.nan
+    wt = np.full(H.shape[:3] + (1,), np.nan)
+    if ks.size:
+        wt[hit, 0] = np.array([s["worker_time"] for s in states[: ks.size]])[np.searchsorted(ks, H[..., 0][hit])]
+    return final, wt
 
 
 def start_caps(problem) -> np.ndarray:
