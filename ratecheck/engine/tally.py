@@ -98,25 +98,15 @@ def due(tl, it):
 @njit(cache=True, _nrt=False, inline="always")
 def checkpoint(tl, b, event, it, t, computed, applied, max_delay):
     """Member b's row of the current checkpoint (the caller moves ``ckpt`` on)."""
-    ci = tl.ckpt[0]
-    CK = tl.CK
-    CK[b, ci, 0] = event
-    CK[b, ci, 1] = it
-    CK[b, ci, 2] = t
-    CK[b, ci, 3] = computed
-    CK[b, ci, 4] = applied
-    CK[b, ci, 5] = max_delay
+    row = tl.CK[b, tl.ckpt[0]]
+    for j, v in enumerate((float(event), float(it), float(t), float(computed), float(applied), float(max_delay))):
+        row[j] = v
     for s in range(N_STATS):
-        CK[b, ci, 6 + s] = tl.LV[b, s]
+        row[6 + s] = tl.LV[b, s]
 
 
 @njit(cache=True, _nrt=False, inline="always")
 def diverge(dv, b, code, fgap, gsq, dsq, it, t, computed):
     """Record that member b diverged at iteration ``it`` (cause ``code``, values there)."""
-    dv.cause[b] = code
-    dv.iteration[b] = it
-    dv.time[b] = t
-    dv.computed[b] = computed
-    dv.fgap[b] = fgap
-    dv.gsq[b] = gsq
-    dv.dsq[b] = dsq
+    dv.cause[b], dv.iteration[b], dv.computed[b] = code, it, computed
+    dv.time[b], dv.fgap[b], dv.gsq[b], dv.dsq[b] = t, fgap, gsq, dsq
