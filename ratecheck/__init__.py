@@ -9,7 +9,3 @@ verdicts and :mod:`ratecheck.report` writes the report.
 """
 
 __version__ = "0.2.0"
-
-from ._cache import use_source_keyed_numba_cache
-
-use_source_keyed_numba_cache()

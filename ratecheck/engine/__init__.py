@@ -7,8 +7,17 @@
 * :mod:`.status` — the schedule kernel's progress counters and return statuses.
 * :mod:`.loop` — the one event loop, compiled per method from the method's hooks.
 * :mod:`.schedule` — drives an algorithm's compiled schedule kernel chunk by chunk.
-* :mod:`.recursion` — the compiled iterate recursion for a problem's fast oracle,
-  batched over stepsizes, with the trace on a geometric checkpoint grid.
+* :mod:`.recursion` — the replay's state: iterate versions, rule state, update rules.
+* :mod:`.replay` — the replay template, built per problem oracle (compiled, or run as
+  Python around a numpy oracle), batched over stepsizes; also the delay-sequence loop.
+* :mod:`.tally` — the statistics: running values, exact first hits, checkpoints.
 * :mod:`.run` — :func:`simulate`, the one entry point, and :func:`run_fragment`.
 * :mod:`.delayed` — the delay-sequence path x_{k+1} = x_k − γ g(x_{k−δ_k}).
+
+Importing the engine points numba's cache for the package's compiled code at a folder
+keyed by the kernels' sources (:mod:`ratecheck._cache`).
 """
+
+from .._cache import use_kernel_cache
+
+use_kernel_cache()

@@ -18,9 +18,10 @@ no workers and no clock, the delays δ_k come from a
   x_k − γ g(x_{k−j}; ξ_k, z_k), j = 0..min(k, τ_max), all with the same ξ_k and z_k.
 * There is no virtual time: ``time`` and ``worker_time`` are NaN.
 
-Problems with a :class:`~ratecheck.problems.base.FastOracle` run the numba-compiled
-loop; the same loop runs as plain Python with the numpy oracle otherwise (and for
-adaptive models, which call back into Python every step).
+The loop is the replay template's ``delayed_steps`` (:mod:`.replay`), with the same
+evaluation and statistics (:mod:`.tally`) as the op-stream replay: compiled for a
+:class:`~ratecheck.problems.base.FastOracle`, run as plain Python around the numpy
+oracle otherwise (and for adaptive models, which call back into Python every step).
 """
 
 from __future__ import annotations
@@ -28,140 +29,17 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
 from ..errors import SpecError
 from . import divergence, rng
-from .divergence import NONFINITE, blown
+from .divergence import NONFINITE
 from .recursion import checkpoint_grid
+from .replay import DIVERGED, RUNNING, STOPPED, DelayedState, compiled_kernels, python_kernels
+from .tally import FGAP_AVG, checkpoint, diverge, due, hits, new_diverged, new_tally, note, reached
 from .trace import CHECKPOINT_FIELDS, STATISTICS, RunResult
 
-N_STATS = len(STATISTICS)
-# ctr: iteration, next checkpoint row, max delay applied, iteration that diverged (−1 none)
-C_IT, C_CKPT, C_MAXDELAY, C_DIVERGED = range(4)
-RUNNING, DIVERGED, STOPPED = 0, 1, 2
 #: normals drawn per block (32 MB of float64)
 NOISE_BUDGET = 1 << 22
-
-def _record(k, f, gsq, favg, dsq, LV, mem, tg, H, hp, track, grid, CK, ctr, f_star):
-    """Statistics of x_k from f(x_k), ‖∇f(x_k)‖², f(x̄_k), ‖x_k − x*‖²: hits and checkpoint."""
-    mem[0] += gsq
-    mem[1] = min(mem[1], gsq)
-    LV[0] = gsq
-    LV[1] = mem[0] / (k + 1)
-    LV[2] = mem[1]
-    LV[3] = f - f_star
-    LV[4] = favg - f_star
-    LV[5] = dsq
-    for s in range(LV.size):
-        if track[s]:
-            while hp[s] < tg.size and LV[s] <= tg[hp[s]]:
-                H[s, hp[s], 0] = k
-                H[s, hp[s], 1] = np.nan
-                H[s, hp[s], 2] = k
-                hp[s] += 1
-    ci = ctr[C_CKPT]
-    if ci < grid.size and k == grid[ci]:
-        CK[ci, 0] = k
-        CK[ci, 1] = k
-        CK[ci, 2] = np.nan
-        CK[ci, 3] = k
-        CK[ci, 4] = k
-        CK[ci, 5] = ctr[C_MAXDELAY]
-        for s in range(LV.size):
-            CK[ci, 6 + s] = LV[s]
-        ctr[C_CKPT] = ci + 1
-
-
-_record_jit = njit(cache=True)(_record)
-
-
-@njit
-def _steps_fast(stoch_grad, value_grad, data, k0, k1, x, buf, xs, delays, parts, samples, Z, gamma, counts,
-                LV, mem, tg, H, hp, track, stop, grid, CK, ctr, f_star, x_star, caps, div, g, tmp):
-    """Iterations k0..k1−1 with a compiled oracle; the block arrays (delays, parts,
-    samples, Z) start at k0. Scalar loops: they compile much faster than array slices."""
-    S = buf.shape[0]
-    d = x.size
-    for k in range(k0, k1):
-        i = k - k0
-        delta = min(delays[i], k)
-        stoch_grad(data, buf[(k - delta) % S], parts[i], samples[i], Z[i], g)
-        finite = True
-        row = (k + 1) % S
-        for j in range(d):
-            x[j] -= gamma * g[j]
-            buf[row, j] = x[j]
-            xs[j] += x[j]
-            finite = finite and np.isfinite(x[j])
-        counts[delta] += 1
-        ctr[C_MAXDELAY] = max(ctr[C_MAXDELAY], delta)
-        ctr[C_IT] = k + 1
-        if not finite:
-            ctr[C_DIVERGED] = k + 1
-            div[0] = NONFINITE
-            return DIVERGED
-        f = value_grad(data, x, g)
-        gsq = 0.0
-        for j in range(d):
-            gsq += g[j] * g[j]
-        dsq = np.nan
-        if x_star.size:
-            dsq = 0.0
-            for j in range(d):
-                dsq += (x[j] - x_star[j]) ** 2
-        favg = np.nan
-        if track[4] or (ctr[C_CKPT] < grid.size and k + 1 == grid[ctr[C_CKPT]]):
-            for j in range(d):
-                tmp[j] = xs[j] / (k + 2)
-            favg = value_grad(data, tmp, g)
-        code = blown(f, f - f_star, gsq, dsq, caps[0], caps[1], caps[2])
-        if code != 0:
-            ctr[C_DIVERGED] = k + 1
-            div[0], div[1], div[2], div[3] = code, f - f_star, gsq, dsq
-            return DIVERGED
-        _record_jit(k + 1, f, gsq, favg, dsq, LV, mem, tg, H, hp, track, grid, CK, ctr, f_star)
-        if stop >= 0 and hp[stop] >= tg.size:
-            return STOPPED
-    return RUNNING
-
-
-def _steps_python(problem, k0, k1, x, buf, xs, delays, parts, samples, Z, gamma, counts,
-                  LV, mem, tg, H, hp, track, stop, grid, CK, ctr, f_star, x_star, caps, div):
-    """The same iterations with the problem's numpy oracle."""
-    S = buf.shape[0]
-    for k in range(k0, k1):
-        i = k - k0
-        delta = min(int(delays[i]), k)
-        x -= gamma * problem.stochastic_grad(buf[(k - delta) % S], int(parts[i]), int(samples[i]), Z[i])
-        buf[(k + 1) % S] = x
-        xs += x
-        counts[delta] += 1
-        ctr[C_MAXDELAY] = max(ctr[C_MAXDELAY], delta)
-        ctr[C_IT] = k + 1
-        if not np.all(np.isfinite(x)):
-            ctr[C_DIVERGED] = k + 1
-            div[0] = NONFINITE
-            return DIVERGED
-        f, gsq, dsq = _stats(problem, x, x_star)
-        at_ckpt = ctr[C_CKPT] < grid.size and k + 1 == grid[ctr[C_CKPT]]
-        favg = problem.f(xs / (k + 2)) if track[4] or at_ckpt else np.nan
-        code = blown.py_func(f, f - f_star, gsq, dsq, *caps)
-        if code:
-            ctr[C_DIVERGED] = k + 1
-            div[:] = code, f - f_star, gsq, dsq
-            return DIVERGED
-        _record(k + 1, f, gsq, favg, dsq, LV, mem, tg, H, hp, track, grid, CK, ctr, f_star)
-        if stop >= 0 and hp[stop] >= tg.size:
-            return STOPPED
-    return RUNNING
-
-
-def _stats(problem, x, x_star):
-    """f(x), ‖∇f(x)‖², ‖x − x*‖² (NaN without x*) with the numpy oracle."""
-    gr = problem.grad(x)
-    dsq = float(np.sum((x - x_star) ** 2)) if x_star.size else np.nan
-    return float(problem.f(x)), float(gr @ gr), dsq
 
 
 def run_delayed(problem, delay_model, gamma, seed, max_iter, targets=(), statistics=None, *,
@@ -206,44 +84,35 @@ def run_delayed(problem, delay_model, gamma, seed, max_iter, targets=(), statist
     x = np.array(problem.x0, dtype=np.float64)
     buf = np.empty((tau_max + 1, d))
     buf[0] = x
-    xs = x.copy()
-    counts = np.zeros(tau_max + 1, np.int64)
-    LV = np.full(N_STATS, np.nan)
-    mem = np.array([0.0, np.inf])
     tg = np.sort(np.asarray(targets, np.float64))[::-1].copy()
-    H = np.full((N_STATS, tg.size, 3), np.nan)
-    hp = np.zeros(N_STATS, np.int64)
-    grid = checkpoint_grid(K)
-    CK = np.full((grid.size, len(CHECKPOINT_FIELDS)), np.nan)
-    ctr = np.array([0, 0, 0, -1], np.int64)
-    f_star = float(problem.f_star)
     x_star = np.asarray(problem.x_star, np.float64) if problem.x_star is not None else np.zeros(0)
-    stop = STATISTICS.index(stop_statistic) if stop_statistic is not None else -1
-
-    oracle = None if (force_python or adaptive) else problem.fast_oracle()
-    if oracle is not None:
-        path = "delayed"
-        g, tmp = np.zeros(d), np.zeros(d)
-
-        def steps(*args):
-            return _steps_fast(oracle.stoch_grad, oracle.value_grad, oracle.data, *args, g, tmp)
-    else:
-        path = "delayed-python"
-
-        def steps(*args):
-            return _steps_python(problem, *args)
-
-    status = RUNNING
+    f_star = float(problem.f_star)
     with np.errstate(all="ignore"):
         f0, gsq0, dsq0 = _stats(problem, x, x_star)
     caps = divergence.caps(f0 - f_star, gsq0, dsq0)
-    div = np.array([0.0, np.nan, np.nan, np.nan])
+    empty = np.zeros(0, np.int64)
+    ds = DelayedState(x=x, buf=buf, xs=x.copy(), delays=empty, parts=empty, samples=empty, Z=np.zeros((0, 0)),
+                      gamma=gamma, counts=np.zeros(tau_max + 1, np.int64), it=np.zeros(1, np.int64),
+                      max_delay=np.zeros(1, np.int64), f_star=f_star, x_star=x_star, caps=caps, div=new_diverged(1),
+                      g=np.zeros(d), tmp=np.zeros(d), tally=new_tally(1, tg, checkpoint_grid(K), track),
+                      stop=STATISTICS.index(stop_statistic) if stop_statistic is not None else -1)
+    oracle = None if (force_python or adaptive) else problem.fast_oracle()
+    path = "delayed" if oracle is not None else "delayed-python"
+    kernels, data = (compiled_kernels(oracle), oracle.data) if oracle is not None else (python_kernels(problem), None)
+
+    status = RUNNING
+    tl = ds.tally
     if not (np.isfinite(f0) and np.isfinite(gsq0)):
-        status, ctr[C_DIVERGED] = DIVERGED, 0
-        div[:] = NONFINITE, f0 - f_star, gsq0, dsq0
-    else:
-        _record(0, f0, gsq0, f0, dsq0, LV, mem, tg, H, hp, track, grid, CK, ctr, f_star)
-        if stop >= 0 and hp[stop] >= tg.size:
+        status = DIVERGED
+        diverge(ds.div, 0, NONFINITE, f0 - f_star, gsq0, dsq0, 0, math.nan, 0)
+    else:  # x₀: its f(x̄_0) = f(x₀)
+        note(tl, 0, 0, f0, gsq0, dsq0, f_star)
+        tl.LV[0, FGAP_AVG] = f0 - f_star
+        hits(tl, 0, 0, math.nan, 0)
+        if due(tl, 0):
+            checkpoint(tl, 0, 0, 0, math.nan, 0, 0, 0)
+            tl.ckpt[0] += 1
+        if reached(tl, 0, ds.stop):
             status = STOPPED
     block = 1 if adaptive else int(max(1, min(K, 1 << 16, NOISE_BUDGET // max(problem.noise_dim, 1))))
     k0 = 0
@@ -256,14 +125,22 @@ def run_delayed(problem, delay_model, gamma, seed, max_iter, targets=(), statist
         else:
             blk = delays[k0:k1]
         with np.errstate(all="ignore"):
-            status = steps(k0, k1, x, buf, xs, blk, parts, samples, Z, gamma, counts, LV, mem,
-                           tg, H, hp, track, stop, grid, CK, ctr, f_star, x_star, caps, div)
+            status = kernels.delayed_steps(data, k0, k1, ds._replace(delays=blk, parts=parts, samples=samples, Z=Z))
         k0 = k1
 
-    if status != DIVERGED and np.isnan(LV[4]):  # f(x̄_K) for the final row
-        LV[4] = problem.f(xs / (ctr[C_IT] + 1)) - f_star
-    where = divergence.record(int(div[0]), *div[1:], int(ctr[C_DIVERGED]), math.nan, int(ctr[C_DIVERGED])) if status == DIVERGED else None
-    return _result(delay_model, gamma, seed, meta, path, status, ctr, counts, LV, CK, tg, H, where, caps)
+    if status != DIVERGED and np.isnan(tl.LV[0, FGAP_AVG]):  # f(x̄_K) for the final row
+        tl.LV[0, FGAP_AVG] = problem.f(ds.xs / (ds.it[0] + 1)) - f_star
+    dv = ds.div
+    where = divergence.record(int(dv.cause[0]), dv.fgap[0], dv.gsq[0], dv.dsq[0], int(dv.iteration[0]), math.nan,
+                              int(dv.computed[0])) if status == DIVERGED else None
+    return _result(delay_model, gamma, seed, meta, path, status, ds, where)
+
+
+def _stats(problem, x, x_star):
+    """f(x), ‖∇f(x)‖², ‖x − x*‖² (NaN without x*) at x₀ with the numpy oracle (the caps' reference)."""
+    gr = problem.grad(x)
+    dsq = float(np.sum((x - x_star) ** 2)) if x_star.size else np.nan
+    return float(problem.f(x)), float(gr @ gr), dsq
 
 
 def _checked_delays(model, K, gen) -> np.ndarray:
@@ -299,22 +176,23 @@ def _choose(model, problem, k, buf, x, gamma, part, sample, z) -> int:
     return int(j)
 
 
-def _result(model, gamma, seed, meta, path, status, ctr, counts, LV, CK, tg, H, where, caps) -> RunResult:
-    it = int(ctr[C_IT])
-    rows = CK[: ctr[C_CKPT]]
+def _result(model, gamma, seed, meta, path, status, ds, where) -> RunResult:
+    it = int(ds.it[0])
+    tl = ds.tally
+    rows = tl.CK[0, : tl.ckpt[0]]
     if status != DIVERGED and (rows.shape[0] == 0 or rows[-1, 1] != it):
-        rows = np.vstack([rows, np.array([it, it, np.nan, it, it, ctr[C_MAXDELAY], *LV])[None, :]])
-    nz = np.flatnonzero(counts)
-    order = np.argsort(tg)
+        rows = np.vstack([rows, np.array([it, it, np.nan, it, it, ds.max_delay[0], *tl.LV[0]])[None, :]])
+    nz = np.flatnonzero(ds.counts)
+    order = np.argsort(tl.targets)
     return RunResult(
         meta={**(meta or {}), "method": "delayed-sgd", "params": {"gamma": gamma}, "gamma": gamma, "seed": int(seed),
               "path": path, "asynchrony": model.describe()},
         status="diverged" if status == DIVERGED else "ok",
-        reason=divergence.reason(where, caps) if status == DIVERGED else "",
+        reason=divergence.reason(where, ds.caps) if status == DIVERGED else "",
         checkpoints={f: rows[:, j].copy() for j, f in enumerate(CHECKPOINT_FIELDS)},
-        targets=tg[order].copy(),
-        hits={s: H[j][order].copy() for j, s in enumerate(STATISTICS)},
-        delay_counts=counts[: nz[-1] + 1].copy() if nz.size else np.zeros(1, np.int64),
+        targets=tl.targets[order].copy(),
+        hits={s: tl.H[0, j][order].copy() for j, s in enumerate(STATISTICS)},
+        delay_counts=ds.counts[: nz[-1] + 1].copy() if nz.size else np.zeros(1, np.int64),
         final={"iteration": it, "time": math.nan, "computed": it, "applied": it, "discarded": 0, "events": it,
                "worker_time": math.nan, **({"diverged": where} if where else {})},
     )

@@ -1,6 +1,13 @@
-"""Problem families with known constants: one module per family, registered by name."""
+"""Problem families with known constants: one module per family, registered by name.
 
+A family's compiled oracle is cached by numba in the folder keyed by the kernels'
+sources (:mod:`ratecheck._cache`), set up here, before any family module compiles.
+"""
+
+from .._cache import use_kernel_cache
 from ..registry import Registry
+
+use_kernel_cache()
 
 PROBLEMS: Registry = Registry("problem family", __name__)
 
