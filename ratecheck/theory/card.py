@@ -611,7 +611,8 @@ class Card:
     def summary(self) -> dict[str, Any]:
         """Everything a report shows about the card (JSON-serialisable)."""
         def ent(e: Entry) -> dict:
-            d = {"formula": e.text, "latex": lang.to_latex(e.expr), "provenance": str(e.provenance), "meaning": e.meaning}
+            d = {"formula": e.text, "in_inputs": str(self.expression(e.name)), "latex": lang.to_latex(e.expr),
+                 "provenance": str(e.provenance), "meaning": e.meaning}
             if e.name in self.bounds:
                 d["constants"] = e.constants
             if e.alias:
