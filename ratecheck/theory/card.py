@@ -46,6 +46,15 @@ _ENTRY_KEYS = {"formula", "provenance", "meaning", "integer", "constants", "alia
 _CONDITION_KEYS = {"relation", "provenance", "meaning", "source"}
 
 
+@dataclass(frozen=True)
+class Symbol:
+    """An input of a card: its sympy symbol (with the domain's assumptions), meaning and domain."""
+
+    sym: sp.Symbol
+    meaning: str
+    domain: str = "positive"
+
+
 @dataclass
 class Entry:
     """A parameter or a bound: a named formula with its provenance."""
@@ -114,7 +123,7 @@ class Evaluation:
             "theorem": c.id,
             "kind": c.kind,
             "statistic": c.statistic,
-            "inputs": {k: _num(v, k == "n" or (k in c.symbols and c.symbols[k][2].endswith("integer")))
+            "inputs": {k: _num(v, k == "n" or (k in c.symbols and c.symbols[k].domain.endswith("integer")))
                        for k, v in self.inputs.items()},
             "parameters": {k: _num(v, c._entry_of(k).integer) for k, v in self.parameters.items()},
             "bounds": {k: _num(v, c.bounds[k].integer) for k, v in self.bounds.items()},
@@ -199,7 +208,7 @@ class Card:
         self.not_found = [str(x) for x in d.get("not_found", [])]
 
         # symbols
-        self.symbols: dict[str, tuple[sp.Symbol, str, str]] = {}
+        self.symbols: dict[str, Symbol] = {}
         for name, spec in self._req(d, "symbols", dict).items():
             where = f"symbols.{name}"
             if name in lang.TAU_NAMES or name in lang.TAU_FUNCTIONS or name == "m":
@@ -213,8 +222,8 @@ class Card:
                 raise self._err(where, "needs a meaning (a string, or a table with 'meaning' and 'domain')")
             if domain not in lang.DOMAINS:
                 raise self._err(f"{where}.domain", f"must be one of {lang.DOMAINS}, got {domain!r}")
-            self.symbols[name] = (lang.symbol(name, domain), meaning, domain)
-        names = {k: v[0] for k, v in self.symbols.items()} | lang.tau_symbols()
+            self.symbols[name] = Symbol(lang.symbol(name, domain), meaning, domain)
+        names = {k: s.sym for k, s in self.symbols.items()} | lang.tau_symbols()
 
         # parameters then bounds: each may use the earlier ones
         self.parameters = self._entries(d.get("parameters", {}), "parameters", names, bound=False)
@@ -462,7 +471,7 @@ class Card:
         out = {}
         for k, v in values.items():
             if k in self.symbols:
-                _, _, domain = self.symbols[k]
+                domain = self.symbols[k].domain
             elif k in self.parameters or k in self.aliases:
                 domain = "real"
             elif k == "n":
@@ -629,7 +638,7 @@ class Card:
             "statistic_range": self.statistic_range, "citation": self.citation,
             "citation_short": self.citation_short(), "see_also": self.see_also, "tight": tight,
             "assumptions": list(self.assumptions),
-            "symbols": {k: {"meaning": m, "domain": d} for k, (_, m, d) in self.symbols.items()},
+            "symbols": {k: {"meaning": s.meaning, "domain": s.domain} for k, s in self.symbols.items()},
             "parameters": {k: ent(e) for k, e in self.parameters.items()},
             "bounds": {k: ent(e) for k, e in self.bounds.items()},
             "conditions": [{"relation": c.text, "provenance": str(c.provenance), "meaning": c.meaning}

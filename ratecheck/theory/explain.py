@@ -224,7 +224,7 @@ def _describe(ex: Explanation, problem, model, problem_spec: dict, profile: str)
             v = ev.inputs.get(k, ex.values.get(k))
             const = problem.constants.get(k)
             how = f" ({const.provenance}: {const.note})" if const is not None and k not in ("n", "eps") else ""
-            out.append(f"    {k} = {_num(v)}  — {card.symbols[k][1]}{how}")
+            out.append(f"    {k} = {_num(v)}  — {card.symbols[k].meaning}{how}")
     if card.parameters:
         out += ["", "Parameters the theorem prescribes"]
         for name, e in card.parameters.items():
