@@ -84,12 +84,12 @@ class Plan:
 
     def card_summaries(self) -> dict[str, dict]:
         """What the report lists of each card used: :func:`brief` of its
-        :meth:`Card.summary <ratecheck.theory.card.Card.summary>`."""
+        :meth:`Card.summary <ratecheck.theory.rendering.Renders.summary>`."""
         return {cid: brief(card.summary()) for cid, card in self.cards.items()}
 
 
 def brief(summary: dict) -> dict:
-    """A card's :meth:`~ratecheck.theory.card.Card.summary` as the check report lists
+    """A card's :meth:`~ratecheck.theory.rendering.Renders.summary` as the check report lists
     it: one citation line, the statistic with its range, each formula in the inputs."""
     c = summary["citation"]
     statistic = summary["statistic"] + (f", averaged over k = {summary['statistic_range']}"

@@ -26,7 +26,7 @@ from .verdict.complexity import point_key
 class Prediction:
     """A card's evaluation of one run (``theorem is None``: a run no card judges).
 
-    ``evaluation`` is :meth:`Evaluation.as_dict <ratecheck.theory.card.Evaluation.as_dict>`
+    ``evaluation`` is :meth:`Evaluation.as_dict <ratecheck.theory.evaluation.Evaluation.as_dict>`
     at the parameters run; ``card_parameters`` the card's own choices (what
     ``optimal-parameter`` compares with); ``violations`` the card's ``[[conditions]]``
     the run breaks (it still runs; verdicts flag it); ``not_applicable`` the card's
