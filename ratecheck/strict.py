@@ -11,9 +11,12 @@ coercion), built on :class:`Strict` and the shared field types below;
 from __future__ import annotations
 
 import json
+import math
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import SpecError
 
 
 class Strict(BaseModel):
@@ -25,6 +28,18 @@ class Strict(BaseModel):
 def _non_empty(v: str) -> str:
     if not v:
         raise ValueError("must be a non-empty string, got \"\"")
+    return v
+
+
+def finite(field: str, value) -> float:
+    """A finite number outside a model (command-line text, card inputs, problem
+    parameters); raises :class:`~ratecheck.errors.SpecError` naming ``field``."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise SpecError(field, f"must be a number, got {value!r}") from None
+    if not math.isfinite(v):
+        raise SpecError(field, f"must be finite, got {value!r}")
     return v
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import sympy as sp
 
 from ..errors import SpecError
+from ..strict import finite
 from ..vocabulary import VOCABULARY
 from . import language as lang
 from .powers import Powers
@@ -149,12 +150,7 @@ class Evaluates:
                     known = ", ".join([*self.symbols, *self.parameters, *self.aliases, "n"])
                     raise SpecError(k, f"not a symbol or parameter of theorem {self.id!r} (known: {known})")
                 continue
-            try:
-                x = float(v)
-            except (TypeError, ValueError):
-                raise SpecError(k, f"must be a number, got {v!r}") from None
-            if not math.isfinite(x):
-                raise SpecError(k, f"must be finite, got {v!r}")
+            x = finite(k, v)
             if domain.startswith("positive") and x <= 0:
                 raise SpecError(k, f"must be > 0, got {v!r}")
             if domain == "nonnegative" and x < 0:
