@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .errors import SpecError
+from .strict import finite
 
 Provenance = Literal["exact", "certified", "estimate"]
 PROVENANCES = ("exact", "certified", "estimate")
@@ -72,12 +73,7 @@ def certified(value: float, note: str = "") -> Constant:
 
 def require_positive(field: str, value, *, allow_zero: bool = False) -> float:
     """Validate a user-given constant; raise :class:`SpecError` naming ``field``."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise SpecError(field, f"must be a number, got {value!r}") from None
-    if math.isnan(v) or math.isinf(v):
-        raise SpecError(field, f"must be finite, got {value!r}")
+    v = finite(field, value)
     if v < 0 or (v == 0 and not allow_zero):
         raise SpecError(field, f"must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
     return v

@@ -18,19 +18,15 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from .errors import SpecError
 from .files import read_text
-from .strict import first_error
 from .engine.trace import STATISTICS
+from .strict import Strict, first_error
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
-
-
-class CheckTable(_Strict):
+class CheckTable(Strict):
     name: str
     title: str = ""
     description: str = ""
@@ -50,14 +46,14 @@ class CheckTable(_Strict):
         return list(range(self.seeds)) if isinstance(self.seeds, int) else list(self.seeds)
 
 
-class HorizonTable(_Strict):
+class HorizonTable(Strict):
     iterations: float | None = Field(default=None, gt=0, description="cap on server updates")
     time: float | None = Field(default=None, gt=0, description="cap on virtual time")
     factor: float = Field(default=2.0, gt=0, description="run to factor × the card's iteration bound when it has one")
     stop_at_target: bool = True
 
 
-class AlgorithmTable(_Strict):
+class AlgorithmTable(Strict):
     label: str
     method: str
     #: card id; default the method's own card; ``"none"``: evaluate no card
@@ -82,7 +78,7 @@ class AlgorithmTable(_Strict):
         return v
 
 
-class CheckSpec(_Strict):
+class CheckSpec(Strict):
     check: CheckTable
     problem: dict[str, Any]
     asynchrony: dict[str, Any]

@@ -1,17 +1,62 @@
 """Strict parsing of TOML tables with pydantic: a validation error as a field and one sentence.
 
-Specs (:mod:`ratecheck.spec`) and theorem-card files (:mod:`ratecheck.theory.schema`)
-are validated by pydantic models in strict mode (no string → number, number → bool,
-bool → number or float → int coercion); :func:`first_error` turns the first error into
+Specs (:mod:`ratecheck.spec`), their claims (:mod:`ratecheck.verdict.claims`) and
+theorem-card files (:mod:`ratecheck.theory.schema`) are validated by pydantic models in
+strict mode (no string → number, number → bool, bool → number or float → int
+coercion), built on :class:`Strict` and the shared field types below;
+:func:`first_error` turns the first error into
 ``("algorithms[0].params.gamma", "must be a valid number or …, got true")``.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+import math
+from typing import Annotated, Any
 
-from pydantic import ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import SpecError
+
+
+class Strict(BaseModel):
+    """A TOML table: unknown keys are errors, nothing is coerced, numbers are finite."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+
+def _non_empty(v: str) -> str:
+    if not v:
+        raise ValueError("must be a non-empty string, got \"\"")
+    return v
+
+
+def finite(field: str, value) -> float:
+    """A finite number outside a model (command-line text, card inputs, problem
+    parameters); raises :class:`~ratecheck.errors.SpecError` naming ``field``."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise SpecError(field, f"must be a number, got {value!r}") from None
+    if not math.isfinite(v):
+        raise SpecError(field, f"must be finite, got {value!r}")
+    return v
+
+
+def one_of(options) -> AfterValidator:
+    """A value among ``options`` (``None`` passes: an optional field left out)."""
+    def check(v):
+        if v is not None and v not in options:
+            raise ValueError(f"must be one of {', '.join(options)}, got {v!r}")
+        return v
+
+    return AfterValidator(check)
+
+
+#: A finite real number (an integer is one; a boolean or a string is not).
+Finite = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+#: A non-empty string (a label, a name).
+Label = Annotated[str, AfterValidator(_non_empty)]
 
 
 def first_error(raw: Any, exc: ValidationError) -> tuple[str, str]:
@@ -23,7 +68,7 @@ def first_error(raw: Any, exc: ValidationError) -> tuple[str, str]:
     if errors[0]["type"] == "missing":
         return where, "missing"
     # a union (``seeds``: integer or list) gives one error per member: say them all
-    return where, _message([e for e in errors if _field(raw, e) == where])
+    return where, message([e for e in errors if _field(raw, e) == where])
 
 
 def _field(raw: Any, err: dict) -> str:
@@ -41,7 +86,7 @@ def _field(raw: Any, err: dict) -> str:
     return loc
 
 
-def _message(errors: list[dict]) -> str:
+def message(errors: list[dict]) -> str:
     """One sentence for the errors at one field: ``must be a valid integer or a valid
     list, got 2.0`` (a union's members), or a validator's own message."""
     msgs = list(dict.fromkeys(e["msg"].removeprefix("Value error, ") for e in errors))

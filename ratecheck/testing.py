@@ -1,5 +1,8 @@
-"""Conformance suite for algorithms: run any registered (or user-written) algorithm
-through the properties every schedule kernel must have.
+"""Conformance suites: :func:`check_algorithm` for algorithms and :func:`check_problem`
+for problem families (:mod:`ratecheck.problems.conformance`).
+
+Run any registered (or user-written) algorithm through the properties every schedule
+kernel must have.
 
 :func:`check_algorithm` simulates the algorithm on a small quadratic under a fixed
 model with sorted and with shuffled τ and asserts:
@@ -36,6 +39,7 @@ from .engine.run import simulate
 from .engine.schedule import ScheduleDriver
 from .engine.status import COMPUTED, DISCARDED
 from .problems import make_problem
+from .problems.conformance import check_fast_oracle, check_problem, lipschitz_ratios  # noqa: F401 (public)
 
 #: τ with pairwise irrational ratios: no two finish events coincide in short runs
 TIE_FREE_TAU = (1.0, np.sqrt(2.0), np.sqrt(3.0), np.sqrt(5.0))

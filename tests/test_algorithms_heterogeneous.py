@@ -14,7 +14,7 @@ import pytest
 
 from ratecheck.algorithms import ALGORITHMS
 from ratecheck.asynchrony import make_model
-from ratecheck.check import plan
+from ratecheck.plan import plan
 from ratecheck.engine.run import simulate
 from ratecheck.problems import make_problem
 from ratecheck.spec import load_spec
@@ -64,19 +64,20 @@ def test_rescaled_asgd_converges_to_x_star():
 def test_heterogeneous_bias_spec_plans():
     spec = load_spec(ROOT / "problems" / "heterogeneous-bias.toml")
     validate_claims(spec.claims, [a.label for a in spec.algorithms])
-    instances, predictions, fragments, _ = plan(spec)
+    planned = plan(spec)
+    fragments = planned.fragments
     assert len(fragments) == 5 * 2 * 10
     # Ringleader's "theory" γ = min{1/(8nL), εB/(10Lσ²)}, B = max{1, τ_n/(2τ_avg)} = 1: 1/32 at ε = 0.1 and 0.02
-    assert {f["params"]["gamma"] for f in fragments if f["method"] == "ringleader-asgd"} == {1 / 32}
-    ((problem, model),) = instances.values()
+    assert {f.params["gamma"] for f in fragments if f.method == "ringleader-asgd"} == {1 / 32}
+    ((problem, model),) = planned.instances.values()
     assert problem.weighted_minimizer(1 / model.tau_bounds()) == pytest.approx([X_W], rel=1e-14)
-    assert {f["meta"]["statistic"] for f in fragments} == {"dist_sq"}
+    assert {f.statistic for f in fragments} == {"dist_sq"}
 
 
 def test_ringmaster_vs_asgd_spec_plans_with_the_cards_R():
     spec = load_spec(ROOT / "problems" / "ringmaster-vs-asgd.toml")
     validate_claims(spec.claims, [a.label for a in spec.algorithms])
-    _, _, fragments, _ = plan(spec)
+    fragments = plan(spec).fragments
     assert len(fragments) == 7 * 2 * 8  # 8 seeds: 2 points need n ≥ 6 for an ordering to be able to fail
-    R = {f["meta"]["point"]["eps"]: f["params"]["R"] for f in fragments if f["method"] == "ringmaster-asgd"}
+    R = {f.point["eps"]: f.params["R"] for f in fragments if f.method == "ringmaster-asgd"}
     assert R == {0.1: 10, 0.05: 20}  # max{1, ⌈σ²/ε⌉} with σ² = 1

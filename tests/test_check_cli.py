@@ -74,7 +74,7 @@ def test_check_passes_and_verdicts_are_bit_identical(tmp_path):
 # --- parameters: "theory", explicit, and explicit values outside the card's conditions ----
 
 def _plan(tmp_path, text):
-    from ratecheck.check import plan
+    from ratecheck.plan import plan
     from ratecheck.spec import load_spec
 
     spec = tmp_path / "spec.toml"
@@ -84,21 +84,21 @@ def _plan(tmp_path, text):
 
 def test_an_explicit_gamma_outside_the_cards_conditions_is_recorded_and_still_run(tmp_path):
     # L = 1, σ² = 0.5, ε = 0.5: the card's R = max(1, ⌈σ²/ε⌉) = 1 and γ = min(1/(2RL), ε/(4Lσ²)) = min(0.5, 0.25)
-    _, preds, frags, cards = _plan(tmp_path, TINY.replace('gamma = "theory"', "gamma = 0.9"))
-    (pred,) = preds.values()
+    planned = _plan(tmp_path, TINY.replace('gamma = "theory"', "gamma = 0.9"))
+    (pred,) = planned.prediction_dicts().values()
     assert pred["violations"] == ["gamma = 0.9 > 1/(2*L*R) = 0.5", "gamma = 0.9 > eps/(4*L*sigma2) = 0.25"]
     assert pred["card_parameters"] == {"R": 1, "gamma": 0.25}
-    assert [f["params"]["gamma"] for f in frags] == [0.9] * 5  # the runs go on with the given γ
+    assert [f.params["gamma"] for f in planned.fragments] == [0.9] * 5  # the runs go on with the given γ
     # the bound is the card's at the parameters run (its iterations bound uses R, not γ)
-    card = cards["ringmaster-asgd"]
+    card = planned.cards["ringmaster-asgd"]
     assert pred["bounds"]["iterations"] == card.evaluate({**pred["inputs"], "R": 1}).as_dict()["bounds"]["iterations"]
 
 
 def test_theory_parameters_follow_the_explicit_ones(tmp_path):
     # R = 4 given: the card's γ for it is min(1/(2·4·1), 0.25) = 0.125, its own choice stays R = 1, γ = 0.25
-    _, preds, frags, _ = _plan(tmp_path, TINY.replace('R = "theory"', "R = 4"))
-    (pred,) = preds.values()
-    assert frags[0]["params"]["R"] == 4 and frags[0]["params"]["gamma"] == 0.125
+    planned = _plan(tmp_path, TINY.replace('R = "theory"', "R = 4"))
+    (pred,) = planned.prediction_dicts().values()
+    assert planned.fragments[0].params["R"] == 4 and planned.fragments[0].params["gamma"] == 0.125
     assert pred["parameters"] == {"R": 4, "gamma": 0.125} and pred["card_parameters"] == {"R": 1, "gamma": 0.25}
     assert pred["violations"] == []
     # K = ⌈8RLΔ/ε + 16σ²LΔ/ε²⌉ with R = 4
@@ -172,10 +172,11 @@ def test_theorem_none_evaluates_no_card(tmp_path):
     """`theorem = "none"` opts out of the method's default card; "theory" then has nothing to read."""
     text = TINY.replace('params = { R = "theory", gamma = "theory" }', 'theorem = "none"\nparams = { R = 2, gamma = 0.1 }')
     text = text[: text.index("[[claims]]")].replace("factor = 1.2", "iterations = 100")
-    _, preds, frags, cards = _plan(tmp_path, text)
-    (pred,) = preds.values()
-    assert cards == {} and pred["bounds"] == {} and pred["theorem"] is None and frags[0]["meta"]["theorem"] is None
-    assert frags[0]["horizon"]["iterations"] == 100  # no card bound to scale: the spec's horizon
+    planned = _plan(tmp_path, text)
+    (pred,) = planned.prediction_dicts().values()
+    frag = planned.fragments[0]
+    assert planned.cards == {} and pred["bounds"] == {} and pred["theorem"] is None and frag.theorem is None
+    assert frag.horizon["iterations"] == 100  # no card bound to scale: the spec's horizon
     from ratecheck.errors import SpecError
 
     with pytest.raises(SpecError, match="needs a theorem card"):

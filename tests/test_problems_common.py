@@ -1,5 +1,6 @@
-"""Shared numerical checks for the problem families (imported by tests/test_problems_*.py),
-and tests of the validation helpers in ratecheck/problems/_common.py."""
+"""Shared numerical checks for the problem families (imported by tests/test_problems_*.py;
+the library's own are in ratecheck.testing), and tests of the validation helpers in
+ratecheck/problems/_common.py."""
 
 import math
 
@@ -8,17 +9,6 @@ import pytest
 
 from ratecheck.errors import SpecError
 from ratecheck.problems import _common
-
-
-def lipschitz_ratios(grad, d, rng, pairs=300, scale=1.0, centre=None):
-    """‖∇f(x) − ∇f(y)‖/‖x − y‖ for random pairs (x near ``centre``, y at varying distances)."""
-    centre = np.zeros(d) if centre is None else centre
-    out = []
-    for k in range(pairs):
-        x = centre + scale * rng.standard_normal(d)
-        y = x + scale * 10.0 ** rng.uniform(-3, 0) * rng.standard_normal(d)
-        out.append(np.linalg.norm(grad(x) - grad(y)) / np.linalg.norm(x - y))
-    return np.array(out)
 
 
 def fd_hessian(grad, x, h=1e-5):
@@ -42,23 +32,6 @@ def mc_variance(problem, x, count, rng, part=0):
         devs[k] = problem.stochastic_grad(x, part, int(samples[k]), z) - g_full
     sq = np.sum(devs**2, axis=1)
     return sq.mean(), sq.std(ddof=1) / math.sqrt(count), devs.mean(axis=0), devs.std(axis=0, ddof=1) / math.sqrt(count)
-
-
-def check_fast_oracle(problem, rng, points=5, rtol=1e-11):
-    """The compiled oracle reproduces f, ∇f and g(y; ξ) of the numpy methods."""
-    fo = problem.fast_oracle()
-    assert fo is not None
-    out = np.empty(problem.d)
-    for _ in range(points):
-        x = problem.x0 + rng.standard_normal(problem.d)
-        v = fo.value_grad(fo.data, x, out)
-        assert v == pytest.approx(problem.f(x), rel=rtol, abs=1e-12)
-        np.testing.assert_allclose(out, problem.grad(x), rtol=rtol, atol=1e-12)
-        for part in range(problem.n_parts):
-            s = int(problem.draw_samples(rng, part, 1)[0])
-            z = rng.standard_normal(problem.noise_dim)
-            fo.stoch_grad(fo.data, x, np.int64(part), np.int64(s), z, out)
-            np.testing.assert_allclose(out, problem.stochastic_grad(x, part, s, z), rtol=rtol, atol=1e-12)
 
 
 def assert_spec_error(build, name):

@@ -5,7 +5,8 @@ import pytest
 
 from ratecheck.problems import make_problem
 from ratecheck.problems.heterogeneous import HeterogeneousQuadratic
-from test_problems_common import assert_spec_error, check_fast_oracle, fd_hessian, mc_variance
+from ratecheck.testing import check_fast_oracle
+from test_problems_common import assert_spec_error, fd_hessian, mc_variance
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,8 @@ from scipy.special import expit
 
 from ratecheck.problems import make_problem
 from ratecheck.problems.logistic import Logistic
-from test_problems_common import assert_spec_error, check_fast_oracle, lipschitz_ratios, mc_variance
+from ratecheck.testing import check_fast_oracle, lipschitz_ratios
+from test_problems_common import assert_spec_error, mc_variance
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,8 @@ import pytest
 
 from ratecheck.problems import PROBLEMS, make_problem
 from ratecheck.problems.quadratic import Quadratic
-from test_problems_common import assert_spec_error, check_fast_oracle, fd_hessian, lipschitz_ratios, mc_variance
+from ratecheck.testing import check_fast_oracle, lipschitz_ratios
+from test_problems_common import assert_spec_error, fd_hessian, mc_variance
 
 VARIANTS = [
     dict(d=6, mu=0.1, sigma2=0.5),

@@ -5,7 +5,8 @@ import pytest
 
 from ratecheck.problems import make_problem
 from ratecheck.problems.separable import SeparableNonconvex
-from test_problems_common import assert_spec_error, check_fast_oracle, fd_hessian, lipschitz_ratios, mc_variance
+from ratecheck.testing import check_fast_oracle, lipschitz_ratios
+from test_problems_common import assert_spec_error, fd_hessian, mc_variance
 
 
 def phi2(t):

@@ -7,7 +7,8 @@ import pytest
 
 from ratecheck.problems import make_problem
 from ratecheck.problems import zerochain as zc
-from test_problems_common import assert_spec_error, check_fast_oracle, lipschitz_ratios
+from ratecheck.testing import check_fast_oracle, lipschitz_ratios
+from test_problems_common import assert_spec_error
 
 
 def psi(z):

@@ -90,7 +90,7 @@ def test_false_steps_fail_with_a_counterexample():
     r = check(c, d, samples=1000)
     assert r.status == "failed" and "counterexample" in r.detail
     # R = 1 iterations are at least 8(LΔ/ε + σ²LΔ/ε²), so "≤ 7 LΔ/ε" must fail
-    L, D, e = (c.symbols[k][0] for k in ("L", "Delta", "eps"))
+    L, D, e = (c.symbols[k].sym for k in ("L", "Delta", "eps"))
     c, d = _variant("ringmaster-asgd", "R1-is-SGD", sp.Le(sp.Symbol("iterations", positive=True), 7 * L * D / e))
     assert check(c, d, samples=500).status == "failed"
     # m* equilibrium with the inequality reversed
@@ -128,6 +128,6 @@ def test_leading_terms_reproduce_the_rescaled_poster_comparison():
     assert "tau_max" in names["minibatch-sgd"] and "tau_avg" not in names["minibatch-sgd"]
     for i in ("malenia-sgd", "ringleader-asgd", "rescaled-asgd", "lower-bound-heterogeneous"):
         assert "tau_avg" in names[i] and "tau_max" not in names[i], i
-    eps = load_card("rescaled-asgd").symbols["eps"][0]
+    eps = load_card("rescaled-asgd").symbols["eps"].sym
     for e in lead.values():
         assert sp.degree(sp.together(e).as_numer_denom()[1], eps) == 2

@@ -127,7 +127,7 @@ def test_symbolic_expansion_for_concrete_tau():
     t1, t2 = sp.symbols("t1 t2", positive=True)
     e = lang.expand_tau(c.bounds["time"].expr, [t1, t2])
     assert isinstance(e, sp.Min) and e.has(t1) and e.has(t2)
-    syms = {name: c.symbols[name][0] for name in ("L", "Delta", "sigma2", "eps")}
+    syms = {name: c.symbols[name].sym for name in ("L", "Delta", "sigma2", "eps")}
     exact = lang.expand_tau(c.bounds["time"].expr, [1, 2]).subs(
         {syms["L"]: 1, syms["Delta"]: 1, syms["sigma2"]: 1, syms["eps"]: sp.Rational(1, 2)})
     # m = 1: 1·(2 + 4) = 6; m = 2: (4/3)(2 + 2) = 16/3

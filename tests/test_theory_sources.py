@@ -134,13 +134,28 @@ def test_provenance_must_point_at_a_section_that_carries_its_tag(tmp_path, prov,
 
 def test_a_card_folder_may_bring_its_own_notes(tmp_path):
     (tmp_path / "notes").mkdir()
-    (tmp_path / "notes" / "card-audit.md").write_text("# audit\n\n## 9. Mine **[D]**\nA fact.\n")
+    (tmp_path / "notes" / "card-audit.md").write_text("# audit\n<!-- provenance tags: D=derived -->\n\n## 9. Mine **[D]**\nA fact.\n")
     text = CARD.replace('[parameters.gamma]\nformula = "1/(2*L)"\nprovenance = "verified [P] fixed-computation.md §3.3"',
                         '[parameters.gamma]\nformula = "1/(2*L)"\nprovenance = "derived [D] card-audit.md §9"')
     assert read_card(_card(tmp_path, text)).parameters["gamma"].provenance.sections == ("9",)
     # the folder's note replaces the repository's: its §2 does not exist
     with pytest.raises(CardError, match="card-audit.md has no section §2.1"):
         read_card(_card(tmp_path, text.replace("card-audit.md §9", "card-audit.md §2.1")))
+
+
+def test_a_new_note_is_one_file_declaring_its_tags(tmp_path):
+    (tmp_path / "notes").mkdir()
+    note = tmp_path / "notes" / "mine.md"
+    note.write_text("# mine\n<!-- provenance tags: Q=restated, G=reconstructed -->\n\n## 1. Lemma **[Q]**\nA fact.\n")
+    text = CARD.replace('provenance = "verified [P] fixed-computation.md §3.3"', 'provenance = "restated [Q] mine.md §1"')
+    assert read_card(_card(tmp_path, text)).parameters["gamma"].provenance.tags == ("Q",)
+    with pytest.raises(CardError, match="promotes"):
+        read_card(_card(tmp_path, text.replace("restated [Q]", "verified [Q]")))
+    with pytest.raises(CardError, match="not used by mine.md"):
+        read_card(_card(tmp_path, text.replace("[Q]", "[P]")))
+    note.write_text("# mine\n\n## 1. Lemma **[Q]**\nA fact.\n")
+    with pytest.raises(CardError, match="declares no provenance tags"):
+        read_card(_card(tmp_path, text))
 
 
 # --- imports: a comparison reads the other card ------------------------------------------

@@ -199,7 +199,7 @@ def test_a_point_met_at_the_start_is_dropped_from_the_fit_with_a_note():
 
 def test_spec_refusal_names_the_claim():
     with pytest.raises(SpecError) as e:
-        from ratecheck.check import validate_check
+        from ratecheck.plan import validate_check
         from ratecheck.spec import parse_spec
 
         validate_check(parse_spec({

@@ -14,7 +14,7 @@ given K — whereas the iterations to reach ε are a random first-passage time w
 the theorem does not bound. A run that diverges gives S_K = +∞.
 
 The run itself goes through the same path as ``ratecheck check``: a one-point check spec
-(card parameters ``"theory"``) resolved by :func:`ratecheck.check.plan`, each seed run by
+(card parameters ``"theory"``) resolved by :func:`ratecheck.plan.plan`, each seed run by
 :func:`ratecheck.engine.run.run_fragment`. So the card is evaluated at the instance's
 constants exactly as a check would; an instance where it cannot be — outside the card's
 assumptions, a constant that is only an estimate or missing, a K above the iteration cap,
@@ -24,15 +24,15 @@ a spec the family refuses — is *skipped* (``Trial.skipped`` says why), not cou
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ..algorithms import ALGORITHMS
 from ..asynchrony.base import DelayModel
-from ..check import plan
 from ..engine.run import run_fragment
 from ..errors import SpecError
+from ..plan import Fragment, plan
 from ..spec import parse_spec
 
 
@@ -102,7 +102,7 @@ class Objective:
         names = set(card.parameters) | set(card.aliases)
         self.params = {p: "theory" for p in cls.parameters if p in names}
 
-    def plan(self, x, seeds) -> tuple[dict, list[dict], object, object]:
+    def plan(self, x, seeds) -> tuple[dict, list[Fragment], object, object]:
         """Resolve the instance at ``x``: (card prediction, fragments, problem, model)."""
         problem, asynchrony = self.space.instance(x)
         spec = parse_spec({
@@ -114,10 +114,10 @@ class Objective:
             "algorithms": [{"label": self.card.id, "method": self.method, "theorem": self.card.id,
                             "statistic": self.card.statistic, "params": self.params}],
         }, f"falsify {self.card.id}")
-        instances, predictions, fragments, _ = plan(spec)
-        (pred,) = predictions.values()
-        (prob, model), = instances.values()
-        return pred, fragments, prob, model
+        planned = plan(spec)
+        (pred,) = planned.prediction_dicts().values()
+        (prob, model), = planned.instances.values()
+        return pred, planned.fragments, prob, model
 
     def probe(self) -> tuple[bool, str]:
         """The cell at its centre: (deterministic, why the card never applies here, or "").
@@ -168,9 +168,9 @@ class Objective:
         read_at = int(math.ceil(K)) - (1 if self.card.statistic_range == "0..K-1" else 0)
         values = []
         for frag in fragments:
-            frag["horizon"]["iterations"] = max(read_at, 1)  # the engine needs one update; x_0 is row 0
+            frag = replace(frag, horizon={**frag.horizon, "iterations": max(read_at, 1)})  # the engine needs one update; x_0 is row 0
             try:
-                res = run_fragment(frag)
+                res = run_fragment(frag.to_dict())
             except SpecError as exc:  # the engine refuses the pair (e.g. a delay model on a problem without x*)
                 return Trial([float(v) for v in x], problem, asynchrony, K, read_at, list(seeds), [], self.eps,
                              cell=self.space.name, skipped=str(exc))

@@ -25,6 +25,7 @@ import sympy as sp
 from ..errors import SpecError
 from ..files import output_folder
 from ..guards import check_memory, pep_bytes
+from ..strict import finite
 from .card_overlay import CARD_ID, Overlay, card_overlay
 from .estimate import MAX_SEQUENCES, FunctionClass, scale_factor, worst_case, worst_delays
 from .figure import pep_figure
@@ -75,16 +76,6 @@ def integer(field: str, text, minimum: int) -> int:
         raise SpecError(field, f"must be an integer, got {text!r}") from None
     if v < minimum:
         raise SpecError(field, f"must be >= {minimum}, got {v}")
-    return v
-
-
-def number(field: str, text) -> float:
-    try:
-        v = float(text)
-    except (TypeError, ValueError):
-        raise SpecError(field, f"must be a number, got {text!r}") from None
-    if not math.isfinite(v):
-        raise SpecError(field, f"must be finite, got {text!r}")
     return v
 
 
@@ -142,7 +133,7 @@ def register(subparsers) -> None:
 def _rule(args) -> StepRule:
     check_choice("rule", args.rule, RULES)
     threshold = integer("threshold", args.threshold, 0) if args.threshold is not None else None
-    c = number("c", args.c) if args.c is not None else None
+    c = finite("c", args.c) if args.c is not None else None
     workers = integer("workers", args.workers, 1) if args.workers is not None else None
     return StepRule(args.rule, threshold, c, workers)
 
@@ -153,8 +144,8 @@ def build(args) -> tuple[dict, Overlay]:
     check_choice("criterion", args.criterion, CRITERIA)
     check_choice("initial", args.initial, INITIAL)
     check_choice("solver", args.solver, SOLVERS)
-    fclass = FunctionClass(number("L", args.L), number("mu", args.mu))
-    D, Delta = number("D", args.D), number("Delta", args.Delta)
+    fclass = FunctionClass(finite("L", args.L), finite("mu", args.mu))
+    D, Delta = finite("D", args.D), finite("Delta", args.Delta)
     rule = _rule(args)
     gamma_of = gamma_function(args.gamma, fclass.L, fclass.mu)
     max_iters = integer("max_iters", args.max_iters, 1) if args.max_iters is not None else None

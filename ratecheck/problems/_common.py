@@ -14,6 +14,7 @@ import numpy as np
 
 from ..constants import require_positive
 from ..errors import SpecError
+from ..strict import finite
 from .base import Problem
 
 
@@ -59,13 +60,7 @@ def real(field: str, value) -> float:
     """A finite real number."""
     if _not_a_number(value):
         raise SpecError(field, f"must be a number, got {value!r}")
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise SpecError(field, f"must be a number, got {value!r}") from None
-    if not math.isfinite(v):
-        raise SpecError(field, f"must be finite, got {value!r}")
-    return v
+    return finite(field, value)
 
 
 def positive(field: str, value, *, allow_zero: bool = False) -> float:

@@ -12,7 +12,8 @@ import os
 from pathlib import Path
 
 from ..errors import CardError, SpecError
-from .card import Card, Evaluation, read_card
+from .card import Card, read_card
+from .evaluation import Evaluation
 
 __all__ = ["Card", "Evaluation", "load_card", "all_cards", "proofs_dir", "read_card", "sibling"]
 

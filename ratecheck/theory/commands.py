@@ -194,8 +194,8 @@ def cmd_show(args) -> int:
     for a in c.assumptions:
         print(f"    {a}: {VOCABULARY[a]}")
     print("  symbols:")
-    for name, (_, meaning, domain) in c.symbols.items():
-        print(f"    {name} ({domain}): {meaning}")
+    for name, s in c.symbols.items():
+        print(f"    {name} ({s.domain}): {s.meaning}")
     for title, entries in (("parameters", c.parameters), ("bounds", c.bounds)):
         if not entries:
             continue

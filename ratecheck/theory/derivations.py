@@ -254,7 +254,7 @@ def _uses_powers(card, d) -> bool:
 
 def _spot_check(card, d, samples: int, seed: int):
     rng = np.random.default_rng(seed)
-    symbols = {k: v[2] for k, v in card.symbols.items()}
+    symbols = {k: s.domain for k, s in card.symbols.items()}
     symbols |= {k: ("positive integer" if s.is_integer else "nonnegative" if s.is_nonnegative and not s.is_positive else "positive")
                 for k, s in d.extra_symbols.items()}
     whole = _expanded(card, d)

@@ -7,7 +7,7 @@ runs the card's method on that very instance for a few seeds and sets the bound
 beside what happened (first iteration and virtual time at which the card's statistic
 reached ε, and observed / bound).
 
-The instance is built like a check (:func:`ratecheck.check.plan`), so the numbers
+The instance is built like a check (:func:`ratecheck.plan.plan`), so the numbers
 printed are exactly those a ``ratecheck check`` of the same spec would use: the
 card's inputs are the instance's exact constants (Δ, D, … computed from it), and
 ``"theory"`` parameters come from the card. Defaults, all changeable with
@@ -224,7 +224,7 @@ def _describe(ex: Explanation, problem, model, problem_spec: dict, profile: str)
             v = ev.inputs.get(k, ex.values.get(k))
             const = problem.constants.get(k)
             how = f" ({const.provenance}: {const.note})" if const is not None and k not in ("n", "eps") else ""
-            out.append(f"    {k} = {_num(v)}  — {card.symbols[k][1]}{how}")
+            out.append(f"    {k} = {_num(v)}  — {card.symbols[k].meaning}{how}")
     if card.parameters:
         out += ["", "Parameters the theorem prescribes"]
         for name, e in card.parameters.items():
@@ -248,25 +248,25 @@ def _describe(ex: Explanation, problem, model, problem_spec: dict, profile: str)
 
 def live_example(spec, card: Card) -> dict:
     """Run the spec's one algorithm for its seeds; the first hits of ε against the bound."""
-    from ..check import plan
     from ..engine.run import run_fragment
+    from ..plan import plan
     from ..verdict.complexity import RUNNING, observed_complexity
 
-    _, predictions, fragments, _ = plan(spec)
-    (pred,) = predictions.values()
-    horizon = fragments[0]["horizon"]["iterations"]
+    planned = plan(spec)
+    (pred,) = planned.prediction_dicts().values()
+    first = planned.fragments[0]
+    horizon = first.horizon["iterations"]
     if not math.isfinite(horizon) or horizon > MAX_ITERATIONS:
         return {"skipped": f"none: {spec.horizon.factor:g} × the iteration bound is {_num(horizon)} iterations, "
                            f"more than the {MAX_ITERATIONS} a short example runs (raise ε with --set eps=…)"}
-    runs = [run_fragment(f) for f in fragments]
-    statistic = fragments[0]["meta"]["statistic"]
+    runs = [run_fragment(f.to_dict()) for f in planned.fragments]
     eps = spec.sweep["eps"][0]
-    shift = int(card.statistic_range == "0..K-1" and statistic in RUNNING)
-    out = {"method": fragments[0]["method"], "params": fragments[0]["params"], "seeds": [f["seed"] for f in fragments],
-           "horizon": fragments[0]["horizon"], "statistic": statistic, "eps": eps, "prediction": pred, "runs": runs,
+    shift = int(card.statistic_range == "0..K-1" and first.statistic in RUNNING)
+    out = {"method": first.method, "params": first.params, "seeds": [f.seed for f in planned.fragments],
+           "horizon": first.horizon, "statistic": first.statistic, "eps": eps, "prediction": pred, "runs": runs,
            "violations": pred.get("violations", []), "factor": spec.horizon.factor}
     for measure in ("iterations", "time"):
-        oc = observed_complexity(runs, statistic, eps, measure, shift=shift)
+        oc = observed_complexity(runs, first.statistic, eps, measure, shift=shift)
         bound = pred["bounds"].get(measure)
         out[measure] = {"values": oc["values"], "censored": oc["censored"], "median": oc["median"]["value"], "bound": bound,
                         "ratio": oc["median"]["value"] / bound if bound else None,

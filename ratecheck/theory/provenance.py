@@ -2,8 +2,10 @@
 
 A card writes ``provenance = "LEVEL [TAG+TAG...] NOTE §where"``, e.g.
 ``"derived [P+D] fixed-computation.md §3.4"``. TAG is a tag exactly as the note
-uses it; what it means depends on the note (``[R]`` is *restated* in
-fixed-computation.md but *reconstructed from memory* in delayed-and-momentum.md).
+uses it; what it means depends on the note, which declares its tags and their levels
+in one line, ``<!-- provenance tags: P=verified, R=restated, … -->`` (``[R]`` is
+*restated* in fixed-computation.md but *reconstructed from memory* in
+delayed-and-momentum.md). A new note is a new file in ``proofs/notes/``.
 LEVEL is a word from :data:`LEVELS`; it may never be stronger than the weakest of the
 tags (:func:`parse` enforces this), so a formula cannot be promoted by its card.
 
@@ -24,39 +26,12 @@ from pathlib import Path
 #: Strongest first.
 LEVELS = ("verified", "code", "restated", "derived", "secondary", "reconstructed", "not-found")
 
-#: Per note: its tag → level.
-NOTE_TAGS = {
-    "fixed-computation.md": {
-        "P": "verified",  # primary author material (posters, slides, abstracts)
-        "C": "code",  # the authors' simulation code
-        "R": "restated",  # a later paper of the same group restates it
-        "D": "derived",  # algebra by the note's author from verified pieces
-        "S": "secondary",  # secondary summary or review only
-        "M": "reconstructed",  # from memory, not verified
-        "inferred": "reconstructed",
-    },
-    "delayed-and-momentum.md": {
-        "V-src": "verified",
-        "V-code": "code",
-        "V-sec": "restated",  # quoted by a different paper
-        "R": "reconstructed",  # reconstructed from memory, not verified
-        "NF": "not-found",
-    },
-    "momentum-data-dependent.md": {"reconstructed": "reconstructed"},
-    "card-audit.md": {
-        "P": "verified",  # primary material read for the audit (abstract pages)
-        "R": "restated",  # a later text of the same group restates it
-        "D": "derived",  # algebra or a first-principles argument written out in the note
-        "NF": "not-found",  # searched for, not found
-        "inferred": "reconstructed",  # a reading the source does not state
-    },
-}
-
 #: The repository's notes (used by card folders that have no ``notes/`` of their own).
 BUILTIN_NOTES = Path(__file__).resolve().parents[2] / "proofs" / "notes"
 
 _RX = re.compile(r"^(?P<level>[a-z-]+) \[(?P<tags>[^\]]+)\] (?P<note>[\w.-]+\.md)(?: (?P<where>.+))?$")
 _SECTION_REF = re.compile(r"§\s*([0-9]+[a-z]?(?:\.[0-9]+)*)")
+_TAGS = re.compile(r"<!--\s*provenance tags:\s*(.*?)\s*-->")
 _HEADING = re.compile(r"^(#{1,6})\s+(?:\*\*)?([0-9]+[a-z]?(?:\.[0-9]+)*)\.?[\s*]")
 
 
@@ -78,7 +53,8 @@ class Provenance:
 
 
 def parse(text) -> Provenance:
-    """Parse and check a provenance string; raise ``ValueError`` with the reason."""
+    """Parse a provenance string (its note and tags are checked by :func:`resolve`);
+    raise ``ValueError`` with the reason."""
     if not isinstance(text, str):
         raise ValueError(f"must be a string like 'verified [P] fixed-computation.md §3.3', got {text!r}")
     mt = _RX.match(text.strip())
@@ -87,16 +63,7 @@ def parse(text) -> Provenance:
     level, note = mt["level"], mt["note"]
     if level not in LEVELS:
         raise ValueError(f"unknown level {level!r} (one of {', '.join(LEVELS)})")
-    if note not in NOTE_TAGS:
-        raise ValueError(f"unknown note {note!r} (one of {', '.join(NOTE_TAGS)})")
     tags = tuple(t.strip() for t in mt["tags"].split("+"))
-    known = NOTE_TAGS[note]
-    bad = [t for t in tags if t not in known]
-    if bad:
-        raise ValueError(f"tag(s) {bad} are not used by {note} (its tags: {', '.join(known)})")
-    weakest = max(LEVELS.index(known[t]) for t in tags)
-    if LEVELS.index(level) < weakest:
-        raise ValueError(f"level {level!r} promotes tags {list(tags)} of {note} (at most {LEVELS[weakest]!r})")
     return Provenance(level, tags, note, mt["where"] or "", text.strip())
 
 
@@ -127,6 +94,20 @@ def note_sections(path: Path) -> tuple[str, dict[str, str]]:
     return _NOTES[key]
 
 
+def note_tags(path: Path) -> dict[str, str]:
+    """The tags a note declares, tag → level, from its line
+    ``<!-- provenance tags: P=verified, D=derived, … -->``; raise ``ValueError`` without one."""
+    m = _TAGS.search(note_sections(path)[0])
+    if m is None:
+        raise ValueError(f"{path.name} declares no provenance tags (add a line "
+                         "'<!-- provenance tags: TAG=LEVEL, … -->' to it)")
+    tags = dict(pair.split("=", 1) for pair in m[1].replace(" ", "").split(",") if "=" in pair)
+    bad = sorted(v for v in tags.values() if v not in LEVELS)
+    if bad:
+        raise ValueError(f"{path.name} declares unknown level(s) {bad} (one of {', '.join(LEVELS)})")
+    return tags
+
+
 def note_path(note: str, folders) -> Path | None:
     """The first ``folder/note`` that exists, else None."""
     for folder in folders:
@@ -137,13 +118,21 @@ def note_path(note: str, folders) -> Path | None:
 
 
 def resolve(p: Provenance, folders) -> None:
-    """Check that ``p`` points into a note of ``folders``: the note, its sections, its tags there.
+    """Check that ``p`` points into a note of ``folders``: the note, the tags it declares
+    (:func:`note_tags`) and the level they allow, the sections cited, the tags there.
 
     Raises ``ValueError`` with the reason.
     """
     path = note_path(p.note, folders)
     if path is None:
         raise ValueError(f"note {p.note!r} is not in {' or '.join(str(f) for f in folders)}")
+    known = note_tags(path)
+    bad = [t for t in p.tags if t not in known]
+    if bad:
+        raise ValueError(f"tag(s) {bad} are not used by {p.note} (its tags: {', '.join(known)})")
+    weakest = max(LEVELS.index(known[t]) for t in p.tags)
+    if LEVELS.index(p.level) < weakest:
+        raise ValueError(f"level {p.level!r} promotes tags {list(p.tags)} of {p.note} (at most {LEVELS[weakest]!r})")
     text, sections = note_sections(path)
     missing = [s for s in p.sections if s not in sections]
     if missing:

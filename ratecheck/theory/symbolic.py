@@ -212,7 +212,7 @@ def leading_term(card, name: str, var: str = "eps") -> sp.Basic | None:
     """The leading term of a card's formula as ``var`` → 0 (None where Max/ceiling etc. block it)."""
     if var not in card.symbols:
         return None
-    x = card.symbols[var][0]
+    x = card.symbols[var].sym
     q = _lead(card.expression(name), x)
     if q is None:
         return None

@@ -20,60 +20,165 @@ level, default 0.05, ``min_seeds``, default 5, and ``statistic``, default the ru
 
 ``measure`` is ``iterations``, ``time``, ``computed`` or ``worker_time``; when ``bound`` is not one of
 those names, ``measure`` must be given.
+
+Each kind is a pydantic model (strict, as the spec: :mod:`ratecheck.spec`), the claim a
+discriminated union on ``kind``; every error names its field, e.g.
+``claims[1].faster: unknown algorithm 'x' (known: a, b)``.
 """
 
 from __future__ import annotations
 
-import math
-from typing import Any
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import Field, TypeAdapter, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from ..engine.trace import STATISTICS
 from ..errors import SpecError
+from ..strict import Finite, Label, Strict, message, one_of
 from .complexity import MEASURES
 
-KINDS = ("holds", "scaling", "ratio-bounded", "optimal-parameter", "ordering")
-COMMON = {"kind", "alpha", "min_seeds", "statistic"}
-FIELDS = {
-    "holds": {"algorithm", "theorem", "bound", "measure"},
-    "scaling": {"algorithm", "theorem", "bound", "measure", "tolerance", "variable"},
-    "ratio-bounded": {"algorithm", "theorem", "bound", "measure", "c_lo", "c_hi"},
-    "optimal-parameter": {"algorithm_grid", "parameter", "factor", "reference", "theorem", "measure"},
-    "ordering": {"faster", "slower", "measure"},
-}
-REQUIRED = {
-    "holds": ("algorithm", "theorem", "bound"),
-    "scaling": ("algorithm", "theorem", "bound", "tolerance"),
-    "ratio-bounded": ("algorithm", "theorem", "bound", "c_lo", "c_hi"),
-    "optimal-parameter": ("algorithm_grid", "parameter", "factor"),
-    "ordering": ("faster", "slower"),
-}
 DEFAULT_ALPHA = 0.05
 DEFAULT_MIN_SEEDS = 5
 
 
-def _label(claim: dict, where: str, name: str, labels) -> str:
-    v = claim[name]
-    if not isinstance(v, str) or not v:
-        raise SpecError(f"{where}.{name}", f"must be a non-empty string, got {v!r}")
-    if labels is not None and v not in labels:
-        raise SpecError(f"{where}.{name}", f"unknown algorithm {v!r} (known: {', '.join(sorted(labels))})")
-    return v
+def _field_error(name: str, text: str) -> PydanticCustomError:
+    """An error a model validator attributes to the field ``name`` (not to the model)."""
+    return PydanticCustomError("claim_field", "{text}", {"field": name, "text": text})
 
 
-def _number(claim: dict, where: str, name: str, *, lo: float, lo_open: bool) -> float:
-    v = claim[name]
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-        raise SpecError(f"{where}.{name}", f"must be a finite number, got {v!r}")
-    if v < lo or (lo_open and v == lo):
-        raise SpecError(f"{where}.{name}", f"must be {'>' if lo_open else '>='} {lo}, got {v!r}")
-    return float(v)
+def _known(name: str, value: str, info: ValidationInfo) -> str:
+    """``value`` is a label of the spec's algorithms (``labels`` in the context; ``None``: any)."""
+    labels = (info.context or {}).get("labels")
+    if labels is not None and value not in labels:
+        raise _field_error(name, f"unknown algorithm {value!r} (known: {', '.join(sorted(labels))})")
+    return value
 
 
-def _text(claim: dict, where: str, name: str) -> str:
-    v = claim[name]
-    if not isinstance(v, str) or not v:
-        raise SpecError(f"{where}.{name}", f"must be a non-empty string, got {v!r}")
-    return v
+class _Claim(Strict):
+    """Fields every kind takes: the error level, the seeds a point needs, the statistic."""
+
+    alpha: Annotated[Finite, Field(gt=0, lt=0.5)] = DEFAULT_ALPHA
+    min_seeds: Annotated[int, Field(ge=2)] = DEFAULT_MIN_SEEDS
+    statistic: Annotated[str | None, one_of(STATISTICS)] = None
+
+
+class _Bound(_Claim):
+    """A claim about one algorithm against one bound of a card."""
+
+    algorithm: Label
+    theorem: Label
+    bound: Label
+    measure: str | None = None
+
+    @field_validator("algorithm")
+    @classmethod
+    def _label(cls, v, info: ValidationInfo):
+        return _known("algorithm", v, info)
+
+    @model_validator(mode="after")
+    def _measure_of_bound(self):
+        given = "measure" in self.model_fields_set
+        self.measure = self.measure if given else self.bound
+        if self.measure not in MEASURES:
+            raise _field_error("measure" if given else "bound", f"measure must be one of {', '.join(MEASURES)} (give "
+                               f"`measure` when the bound is named otherwise), got {self.measure!r}")
+        return self
+
+
+class Holds(_Bound):
+    kind: Literal["holds"]
+
+
+class Scaling(_Bound):
+    kind: Literal["scaling"]
+    tolerance: Annotated[Finite, Field(gt=0)]
+    variable: Label = "eps"
+
+
+class RatioBounded(_Bound):
+    kind: Literal["ratio-bounded"]
+    c_lo: Annotated[Finite, Field(ge=0)]
+    c_hi: Annotated[Finite, Field(gt=0)]
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.c_hi <= self.c_lo:
+            raise _field_error("c_hi", f"must be > c_lo = {self.c_lo}, got {self.c_hi}")
+        return self
+
+
+class OptimalParameter(_Claim):
+    kind: Literal["optimal-parameter"]
+    algorithm_grid: list[Label]
+    parameter: Label
+    factor: Annotated[Finite, Field(ge=1)]
+    theorem: Label | None = None
+    reference: Label | None = None
+    measure: Annotated[str, one_of(MEASURES)] = "time"
+
+    @field_validator("algorithm_grid")
+    @classmethod
+    def _grid(cls, v, info: ValidationInfo):
+        if len(v) < 2:
+            raise ValueError(f"must be a list of at least 2 algorithm labels, got {v!r}")
+        for j, g in enumerate(v):
+            _known(f"algorithm_grid[{j}]", g, info)
+        if len(set(v)) != len(v):
+            raise ValueError("lists an algorithm twice")
+        return v
+
+    @model_validator(mode="after")
+    def _reference(self):
+        if self.reference is not None and self.reference not in self.algorithm_grid:
+            raise _field_error("reference", f"must be one of algorithm_grid, got {self.reference!r}")
+        return self
+
+
+class Ordering(_Claim):
+    kind: Literal["ordering"]
+    faster: Label
+    slower: Label
+    measure: Annotated[str, one_of(MEASURES)] = "time"
+
+    @field_validator("faster", "slower")
+    @classmethod
+    def _label(cls, v, info: ValidationInfo):
+        return _known(info.field_name, v, info)
+
+    @model_validator(mode="after")
+    def _differ(self):
+        if self.faster == self.slower:
+            raise _field_error("slower", "must differ from faster")
+        return self
+
+
+#: The kinds of claim, by ``kind``.
+MODELS = {"holds": Holds, "scaling": Scaling, "ratio-bounded": RatioBounded, "optimal-parameter": OptimalParameter,
+          "ordering": Ordering}
+KINDS = tuple(MODELS)
+#: A claim: one of the kinds, told apart by ``kind``.
+Claim = Annotated[Union[tuple(MODELS.values())], Field(discriminator="kind")]
+_CLAIM = TypeAdapter(Claim)
+
+
+def _error(claim: dict, where: str, exc: ValidationError) -> SpecError:
+    """The first error of ``exc`` as a :class:`SpecError` naming ``claims[i].field``."""
+    err = exc.errors()[0]
+    kind = claim.get("kind")
+    if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        return SpecError(f"{where}.kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
+    # after the union's tag; a model validator's error names its field itself
+    loc = [err["ctx"]["field"]] if err["type"] == "claim_field" else err["loc"][1:]
+    name = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
+    if err["type"] == "extra_forbidden":
+        allowed = ", ".join(sorted(MODELS[kind].model_fields))
+        return SpecError(f"{where}{name}", f"unknown field for a {kind} claim (allowed: {allowed})")
+    if err["type"] == "missing":
+        return SpecError(f"{where}{name}", f"required for a {kind} claim")
+    if err["type"] == "claim_field":
+        return SpecError(f"{where}{name}", err["msg"])
+    return SpecError(f"{where}{name}", message([e for e in exc.errors() if e["loc"] == err["loc"]]))
 
 
 def validate_claim(claim: Any, index: int, labels=None) -> dict:
@@ -85,79 +190,11 @@ def validate_claim(claim: Any, index: int, labels=None) -> dict:
     where = f"claims[{index}]"
     if not isinstance(claim, dict):
         raise SpecError(where, f"must be a table, got {type(claim).__name__}")
-    kind = claim.get("kind")
-    if kind not in KINDS:
-        raise SpecError(f"{where}.kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
-    unknown = sorted(set(claim) - FIELDS[kind] - COMMON)
-    if unknown:
-        raise SpecError(f"{where}.{unknown[0]}", f"unknown field for a {kind} claim (allowed: {', '.join(sorted(FIELDS[kind] | COMMON))})")
-    for name in REQUIRED[kind]:
-        if name not in claim:
-            raise SpecError(f"{where}.{name}", f"required for a {kind} claim")
-    out: dict[str, Any] = {"kind": kind, "index": index}
-    out["alpha"] = DEFAULT_ALPHA
-    if "alpha" in claim:
-        out["alpha"] = _number(claim, where, "alpha", lo=0.0, lo_open=True)
-        if out["alpha"] >= 0.5:
-            raise SpecError(f"{where}.alpha", f"must be < 0.5, got {claim['alpha']!r}")
-    out["min_seeds"] = DEFAULT_MIN_SEEDS
-    if "min_seeds" in claim:
-        v = claim["min_seeds"]
-        if isinstance(v, bool) or not isinstance(v, int) or v < 2:
-            raise SpecError(f"{where}.min_seeds", f"must be an integer >= 2, got {v!r}")
-        out["min_seeds"] = v
-    out["statistic"] = None
-    if "statistic" in claim:
-        if claim["statistic"] not in STATISTICS:
-            raise SpecError(f"{where}.statistic", f"must be one of {', '.join(STATISTICS)}, got {claim['statistic']!r}")
-        out["statistic"] = claim["statistic"]
-
-    if kind in ("holds", "scaling", "ratio-bounded"):
-        out["algorithm"] = _label(claim, where, "algorithm", labels)
-        out["theorem"] = _text(claim, where, "theorem")
-        out["bound"] = _text(claim, where, "bound")
-        out["measure"] = claim.get("measure", out["bound"])
-        if out["measure"] not in MEASURES:
-            field = "measure" if "measure" in claim else "bound"
-            raise SpecError(f"{where}.{field}", f"measure must be one of {', '.join(MEASURES)} (give `measure` when the bound is named otherwise), got {out['measure']!r}")
-    if kind == "scaling":
-        out["tolerance"] = _number(claim, where, "tolerance", lo=0.0, lo_open=True)
-        out["variable"] = _text(claim, where, "variable") if "variable" in claim else "eps"
-    if kind == "ratio-bounded":
-        out["c_lo"] = _number(claim, where, "c_lo", lo=0.0, lo_open=False)
-        out["c_hi"] = _number(claim, where, "c_hi", lo=0.0, lo_open=True)
-        if out["c_hi"] <= out["c_lo"]:
-            raise SpecError(f"{where}.c_hi", f"must be > c_lo = {out['c_lo']}, got {out['c_hi']}")
-    if kind == "optimal-parameter":
-        grid = claim["algorithm_grid"]
-        if not isinstance(grid, list) or len(grid) < 2:
-            raise SpecError(f"{where}.algorithm_grid", f"must be a list of at least 2 algorithm labels, got {grid!r}")
-        for j, g in enumerate(grid):
-            if not isinstance(g, str) or not g:
-                raise SpecError(f"{where}.algorithm_grid[{j}]", f"must be a non-empty string, got {g!r}")
-            if labels is not None and g not in labels:
-                raise SpecError(f"{where}.algorithm_grid[{j}]", f"unknown algorithm {g!r} (known: {', '.join(sorted(labels))})")
-        if len(set(grid)) != len(grid):
-            raise SpecError(f"{where}.algorithm_grid", "lists an algorithm twice")
-        out["algorithm_grid"] = list(grid)
-        out["parameter"] = _text(claim, where, "parameter")
-        out["factor"] = _number(claim, where, "factor", lo=1.0, lo_open=False)
-        out["theorem"] = _text(claim, where, "theorem") if "theorem" in claim else None
-        out["reference"] = None
-        if "reference" in claim:
-            out["reference"] = _text(claim, where, "reference")
-            if out["reference"] not in grid:
-                raise SpecError(f"{where}.reference", f"must be one of algorithm_grid, got {out['reference']!r}")
-    if kind == "ordering":
-        out["faster"] = _label(claim, where, "faster", labels)
-        out["slower"] = _label(claim, where, "slower", labels)
-        if out["faster"] == out["slower"]:
-            raise SpecError(f"{where}.slower", "must differ from faster")
-    if kind in ("optimal-parameter", "ordering"):
-        out["measure"] = claim.get("measure", "time")
-        if out["measure"] not in MEASURES:
-            raise SpecError(f"{where}.measure", f"must be one of {', '.join(MEASURES)}, got {out['measure']!r}")
-    return out
+    try:
+        model = _CLAIM.validate_python(claim, context={"labels": labels})
+    except ValidationError as exc:
+        raise _error(claim, where, exc) from None
+    return {"kind": model.kind, "index": index} | model.model_dump(exclude={"kind"})
 
 
 def validate_claims(claims: Any, labels=None) -> list[dict]:
