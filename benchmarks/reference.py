@@ -103,3 +103,73 @@ def reference_asgd(lam, x_star, noise_scale, tau, gamma, n_events, seed=0):
         points[i] = x.copy()
         heapq.heappush(heap, (t + tau[i], i))
     return x, t
+
+
+def minimal_compiled_asgd(lam, x_star, noise_scale, tau, gamma, n_events, seed=0):
+    """The limit of a compiled simulator: vanilla ASGD with only the heap, the noise and
+    the update (no statistics, checkpoints, traces or op stream). Returns x and the time.
+
+    Compiled by numba (:func:`_minimal_loop`); the noise is the engine's own counter-based
+    generator (``ratecheck.engine.noise.fill_normals``: Philox + ziggurat), so the
+    engine's events per second over this loop's, measured in the same run, is its
+    distance to the limit: what everything but the noise and the update costs.
+    """
+    from ratecheck.engine.noise import noise_key
+
+    return _minimal_loop()(np.asarray(lam, float), np.asarray(x_star, float), float(noise_scale),
+                           np.asarray(tau, float), float(gamma), int(n_events), noise_key(seed))
+
+
+_LOOP = []
+
+
+def _minimal_loop():
+    """Compile (once) the minimal loop: a binary heap of (finish time, worker), each worker's
+    hand-out copy of x, one noisy gradient and one update per event."""
+    if _LOOP:
+        return _LOOP[0]
+    from numba import njit
+
+    from ratecheck.engine.noise import fill_normals
+
+    @njit
+    def sift_down(ht, hw, j, n):
+        while True:
+            c = 2 * j + 1
+            if c >= n:
+                return
+            if c + 1 < n and (ht[c + 1] < ht[c] or (ht[c + 1] == ht[c] and hw[c + 1] < hw[c])):
+                c += 1
+            if ht[c] < ht[j] or (ht[c] == ht[j] and hw[c] < hw[j]):
+                ht[c], ht[j] = ht[j], ht[c]
+                hw[c], hw[j] = hw[j], hw[c]
+                j = c
+            else:
+                return
+
+    @njit
+    def loop(lam, x_star, s, tau, gamma, n_events, key):
+        n, d = tau.size, lam.size
+        x = np.zeros(d)
+        z = np.empty(d)
+        point = np.zeros((n, d))  # the x each worker computes at
+        k = np.zeros(n, np.int64)  # computation index of each worker
+        ht = tau.copy()  # heap of finish times, ties to the lowest worker index
+        hw = np.arange(n)
+        for i in range(n // 2 - 1, -1, -1):
+            sift_down(ht, hw, i, n)
+        t = 0.0
+        for _ in range(n_events):
+            t, w = ht[0], hw[0]
+            fill_normals(key, w, k[w], z)  # the noise of computation k of worker w
+            k[w] += 1
+            for j in range(d):  # the update with the worker's stochastic gradient
+                x[j] -= gamma * (lam[j] * (point[w, j] - x_star[j]) + s * z[j])
+            for j in range(d):  # hand the worker the new point
+                point[w, j] = x[j]
+            ht[0] = t + tau[w]  # its next finish: replace the root, sift it down
+            sift_down(ht, hw, 0, n)
+        return x, t
+
+    _LOOP.append(loop)
+    return loop

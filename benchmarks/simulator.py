@@ -4,7 +4,9 @@ Run ``python benchmarks/simulator.py`` (single core: ``NUMBA_NUM_THREADS=1``). E
 is timed after a warm-up call (compilation excluded), best of five, and the cases that
 a goal compares are timed in turn (:func:`best_rates`). The floor is the rate at which
 numpy alone draws each event's d Gaussian numbers and performs one d-vector update,
-vectorised over all events.
+vectorised over all events. The *limit* is the minimal compiled loop of
+``reference.minimal_compiled_asgd`` (numba: the heap, the noise and the update, no
+statistics); the engine's events per second over the limit's is its distance to it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from ratecheck.engine.run import simulate
 from ratecheck.problems import make_problem
 
 sys.path.insert(0, os.path.dirname(__file__))
-from reference import reference_asgd  # noqa: E402
+from reference import minimal_compiled_asgd, reference_asgd  # noqa: E402
 
 
 def setup(d, n, sigma2=1.0):
@@ -65,6 +67,14 @@ def reference_case(d, n, events):
     return events, lambda: reference_asgd(p.eigenvalues, p.x_star, p.noise_scale, tau, 0.01, events)
 
 
+def minimal_case(d, n, events):
+    """The minimal compiled loop (heap, noise, update; no statistics): the limit."""
+    p, _ = setup(d, n)
+    tau = np.sqrt(np.arange(1, n + 1))
+    minimal_compiled_asgd(p.eigenvalues, p.x_star, p.noise_scale, tau, 0.01, 1000)  # warm-up / compile
+    return events, lambda: minimal_compiled_asgd(p.eigenvalues, p.x_star, p.noise_scale, tau, 0.01, events, 1)
+
+
 def floor_case(d, events):
     def run():
         rng = np.random.default_rng(0)
@@ -88,11 +98,15 @@ def peak_memory_mb(d, events):
 
 def main():
     rows = []
-    r1, ref = best_rates(ratecheck_case(10, 10, 2_000_000), reference_case(10, 10, 100_000))
+    r1, ref, lim1 = best_rates(ratecheck_case(10, 10, 2_000_000), reference_case(10, 10, 100_000),
+                               minimal_case(10, 10, 2_000_000))
     rows.append(("ASGD d=10 n=10", r1, ref, r1 / ref, None, "ratio >= 30"))
-    r2, ref2, fl = best_rates(ratecheck_case(1000, 100, 50_000), reference_case(1000, 100, 20_000),
-                              floor_case(1000, 50_000))
+    r2, ref2, fl, lim2 = best_rates(ratecheck_case(1000, 100, 50_000), reference_case(1000, 100, 20_000),
+                                    floor_case(1000, 50_000), minimal_case(1000, 100, 50_000))
     rows.append(("ASGD d=1000 n=100", r2, ref2, r2 / ref2, r2 / fl, "floor share >= 0.5"))
+    # distance to the limit: the engine against the minimal compiled loop, timed in turn with it
+    rows.append(("limit: minimal loop d=10 n=10", lim1, None, r1 / lim1, None, "engine / minimal loop"))
+    rows.append(("limit: minimal loop d=1000 n=100", lim2, None, r2 / lim2, None, "engine / minimal loop"))
     single, multi = best_rates(ratecheck_case(10, 10, 1_000_000),
                                ratecheck_case(10, 10, 1_000_000, gammas=tuple(np.geomspace(1e-3, 1e-1, 16))))
     rows.append(("16 stepsizes d=10 (time ratio vs 1)", multi, None, single / multi, None, "time ratio <= 4"))

@@ -6,6 +6,11 @@ error or failed allocation that reaches it — into a one-line message with exit
 (DESIGN.md, output contracts). SIGTERM is handled as Ctrl-C (exit code 130; a check
 then writes a partial report); a closed standard output (``ratecheck … | head -1``)
 ends the command quietly with exit code 141 (128 + SIGPIPE, as a killed pipe writer).
+
+Only the module of the command being run is imported (:data:`COMMANDS` names each
+module's commands and their one-line help, so ``ratecheck --help`` lists them all
+without importing any): a command never pays for another's imports (cvxpy for ``pep``,
+numba for ``falsify``, matplotlib for reports).
 """
 
 from __future__ import annotations
@@ -27,6 +32,33 @@ COMMAND_MODULES = (
     "ratecheck.falsify.commands",
 )
 
+#: The commands each module's ``register`` adds, in its order, with their ``help``: what
+#: ``ratecheck --help`` shows without importing the module. A module of
+#: :data:`COMMAND_MODULES` missing here is imported for every command;
+#: tests/test_cli_imports.py checks this table against ``register``.
+COMMANDS: dict[str, dict[str, str]] = {
+    "ratecheck.check": {
+        "check": "run a check specification and write its report",
+    },
+    "ratecheck.theory.commands": {
+        "theorems": "list the theorem cards with their provenance",
+        "show": "a card: assumptions, formulas (text and LaTeX), derivation status",
+        "bound": "evaluate a card's parameters and bounds",
+        "compare": "several cards side by side on the same inputs",
+        "explain": "a card in plain words, evaluated and run on a small instance",
+        "optimal": "optimal value of a card parameter (symbolic and numeric)",
+    },
+    "ratecheck.problems.commands": {
+        "problems": "list problem families and the provenance of their constants",
+    },
+    "ratecheck.pep.commands": {
+        "pep": "worst cases of delayed gradient descent by performance estimation (SDP)",
+    },
+    "ratecheck.falsify.commands": {
+        "falsify": "search a card's assumptions for the instance with the largest observed/bound",
+    },
+}
+
 
 class Parser(argparse.ArgumentParser):
     """argparse with the one-line errors of every other bad input (exit code 2); the
@@ -36,16 +68,37 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"ratecheck: error: {message} (see {self.prog} --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None, everything: bool = False) -> argparse.ArgumentParser:
+    """The command-line parser for ``argv``: the real subparsers of the module that owns
+    the command ``argv`` names, a listing entry (name and help) for every other command.
+
+    ``argv`` defaults to ``sys.argv[1:]`` (as for ``parse_args``); ``everything``
+    imports and registers every module.
+    """
     parser = Parser(
         prog="ratecheck",
         description="Check theorems about asynchronous SGD against simulation.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
+    command = _command(sys.argv[1:] if argv is None else argv) if not everything else None
     for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+        listed = COMMANDS.get(name)
+        if everything or listed is None or command in listed:
+            importlib.import_module(name).register(sub)
+        else:
+            for cmd, text in listed.items():
+                sub.add_parser(cmd, help=text, add_help=False)
     return parser
+
+
+def _command(argv: list[str]) -> str | None:
+    """The command ``argv`` names: its first argument that is not an option (the top-level
+    parser has no option that takes a value)."""
+    for arg in argv:
+        if arg != "--" and not arg.startswith("-"):
+            return arg
+    return None
 
 
 def _terminate(signum, frame) -> None:
@@ -62,7 +115,9 @@ def _quiet_broken_pipe() -> int:
 def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        args = build_parser().parse_args(argv)  # imports every command: seconds, Ctrl-C may come
+        args = build_parser(argv).parse_args(argv)  # imports the command's module: Ctrl-C may come
+        if not hasattr(args, "func"):  # a listing entry was chosen (argv we could not read ahead)
+            args = build_parser(argv, everything=True).parse_args(argv)
         code = args.func(args)
         sys.stdout.flush()
     except RatecheckError as exc:  # one line, even if a quoted input held line breaks

@@ -1,299 +1,209 @@
-"""The report's figures, drawn from verdicts and RunResults only (never by simulating).
+"""The report's figures, drawn from verdicts and RunResults only (never by simulating),
+and cached by the data they are drawn from.
 
-Figures are built on matplotlib's Agg canvas directly (no pyplot, so no global
-backend or state is touched) inside seaborn's ``whitegrid`` style, and returned as PNG
-bytes. Axes carry units: iterations, virtual seconds, gradients computed.
+Each figure function returns PNG bytes (or None when there is nothing to draw). The
+drawing itself is in :mod:`ratecheck.report.draw` (matplotlib and seaborn, imported on
+the first cache miss only); here a figure is looked up first in a content-addressed
+cache, ``figures/<key>.png`` in :func:`~ratecheck._cache.cache_root`, where ``key`` is
+the SHA-256 of the figure's name, its arguments (every number, label and array of the
+verdicts or runs it draws) and everything else the picture depends on: the sources of
+the drawing code, the versions of matplotlib, seaborn, Pillow and numpy, and the
+user's ``matplotlibrc``. A rerun whose results did not change draws nothing, and
+imports no plotting library; a stored figure is the one drawing would give, byte for
+byte. A figure that fails to draw (a warning, no figure) is not cached. The cache keeps
+the :data:`MAX_CACHED` most recently used figures; an unwritable cache is not used.
 """
 
 from __future__ import annotations
 
-import io
-import warnings
+import dataclasses
+import hashlib
 import math
-from collections import defaultdict
-from functools import wraps
+import os
+import struct
+from functools import lru_cache
+from pathlib import Path
 
-import matplotlib as mpl
 import numpy as np
-import seaborn as sns
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
-from ..verdict.complexity import MEASURES, point_key
-from ..verdict.evidence import sort_key, where
-from .bands import DRAWABLE, drawable, seed_band
+from ..verdict.complexity import point_key
+from ..verdict.evidence import sort_key
 
-PALETTE = sns.color_palette("colorblind", 10)
-STAT_LABELS = {
-    "grad_sq": r"$\|\nabla f(x_k)\|^2$",
-    "avg_grad_sq": r"$\mathrm{avg}_{k\leq K}\,\|\nabla f(x_k)\|^2$",
-    "min_grad_sq": r"$\min_{k\leq K}\|\nabla f(x_k)\|^2$",
-    "fgap": r"$f(x_k) - f^*$",
-    "fgap_avg": r"$f(\bar x_K) - f^*$",
-    "dist_sq": r"$\|x_k - x^*\|^2$",
-}
-DPI = 100
+#: At most this many figures are kept in the cache (the least recently used go first).
+MAX_CACHED = 2000
+
+#: Source files the pictures depend on (the drawing code and what it imports), from ``ratecheck/``.
+_CODE = ("report/draw.py", "report/bands.py", "verdict/complexity.py", "verdict/evidence.py")
+_LIBRARIES = ("matplotlib", "seaborn", "pillow", "numpy")
 
 
-def _axis_label(measure: str) -> str:
-    return {"iterations": "iterations (server updates)", "time": "time (virtual seconds)", "computed": "gradients computed"}[measure]
+def cache_dir() -> Path:
+    """``<cache_root>/figures`` (``$RATECHECK_CACHE_DIR/figures`` when that is set)."""
+    from .._cache import cache_root
+
+    return cache_root() / "figures"
 
 
-def _var_label(var: str) -> str:
-    return r"target $\varepsilon$" if var == "eps" else var
+@lru_cache(maxsize=1)
+def _environment() -> bytes:
+    """What a picture depends on besides its data: drawing code, library versions, matplotlibrc."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    package = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256(b"ratecheck-figure-v1\0")
+    for name in _CODE:
+        h.update(name.encode() + b"\0" + (package / name).read_bytes() + b"\0")
+    for lib in _LIBRARIES:
+        try:
+            h.update(f"{lib}={version(lib)}\0".encode())
+        except PackageNotFoundError:
+            h.update(f"{lib}=?\0".encode())
+    for rc in _matplotlibrc_candidates():
+        try:
+            h.update(str(rc).encode() + b"\0" + rc.read_bytes() + b"\0")
+        except OSError:
+            pass
+    return h.digest()
 
 
-def styled(fn):
-    """Run a figure function in the report's seaborn style and return PNG bytes (or None).
-
-    A figure that matplotlib cannot draw from the numbers it is given (a log axis with
-    no positive data, a singular transform over an extreme range) is left out with a
-    warning: the report is written without it.
-    """
-
-    @wraps(fn)
-    def wrapper(*args, **kwargs) -> bytes | None:
-        rc = {**sns.axes_style("whitegrid"), **sns.plotting_context("notebook", font_scale=0.8)}
-        with mpl.rc_context(rc), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            try:
-                fig = fn(*args, **kwargs)
-                if fig is None:
-                    return None
-                buf = io.BytesIO()
-                FigureCanvasAgg(fig)
-                fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
-            except (ValueError, ArithmeticError) as exc:  # LinAlgError is a ValueError
-                warnings.warn(f"figure {fn.__name__} not drawn: {exc}")
-                return None
-            return buf.getvalue()
-
-    return wrapper
+def _matplotlibrc_candidates() -> list[Path]:
+    """The files matplotlib reads its defaults from, in its search order (``matplotlib_fname``)."""
+    out = []
+    env = os.environ.get("MATPLOTLIBRC")
+    if env:
+        out += [Path(env), Path(env) / "matplotlibrc"]
+    out.append(Path.cwd() / "matplotlibrc")
+    config = os.environ.get("MPLCONFIGDIR") or Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "matplotlib"
+    out.append(Path(config) / "matplotlibrc")
+    return out
 
 
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+class Uncacheable(TypeError):
+    """An argument of a type the key does not know (the figure is then drawn, not cached)."""
 
 
-def _decade(value: float, _pos=None) -> str:
-    """Tick label 10ⁿ in plain text (mathtext labels dominate the drawing time); none
-    for a tick at 0 or beyond the largest float (an axis over values near 1e308)."""
-    if not (0 < value < math.inf):
-        return ""
-    e = math.log10(value)
-    return f"10{str(round(e)).translate(_SUPERSCRIPT)}" if abs(e - round(e)) < 1e-9 else f"{value:.3g}"
+def _feed(h, obj) -> None:
+    """Feed ``obj`` to ``h``, tagged by type, so that different values give different keys."""
+    if obj is None or isinstance(obj, (bool, np.bool_)):
+        h.update(b"N" if obj is None else (b"T" if obj else b"F"))
+    elif isinstance(obj, (int, np.integer)):
+        h.update(b"i" + str(int(obj)).encode() + b";")
+    elif isinstance(obj, (float, np.floating)):
+        h.update(b"f" + struct.pack("<d", float(obj)))
+    elif isinstance(obj, str):
+        b = obj.encode("utf-8", "surrogatepass")
+        h.update(b"s" + str(len(b)).encode() + b":" + b)
+    elif isinstance(obj, np.ndarray):
+        a = np.ascontiguousarray(obj)
+        if a.dtype.hasobject:
+            h.update(b"o" + str(a.shape).encode())
+            for x in a.flat:
+                _feed(h, x)
+            return
+        h.update(b"a" + a.dtype.str.encode() + str(a.shape).encode() + b":")
+        h.update(a.tobytes())
+    elif isinstance(obj, (list, tuple)):
+        h.update((b"l" if isinstance(obj, list) else b"t") + str(len(obj)).encode() + b"[")
+        for x in obj:
+            _feed(h, x)
+        h.update(b"]")
+    elif isinstance(obj, dict):  # in insertion order: a figure may draw in that order
+        h.update(b"d" + str(len(obj)).encode() + b"{")
+        for k, v in obj.items():
+            _feed(h, k)
+            _feed(h, v)
+        h.update(b"}")
+    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        h.update(b"D" + type(obj).__qualname__.encode() + b"(")
+        for f in dataclasses.fields(obj):
+            _feed(h, f.name)
+            _feed(h, getattr(obj, f.name))
+        h.update(b")")
+    else:
+        raise Uncacheable(f"no figure key for a {type(obj).__name__}")
 
 
-def _plain(value: float, _pos=None) -> str:
-    return f"{value:.3g}"
+def figure_key(name: str, args: tuple, kwargs: dict) -> str:
+    """The cache key of figure ``name`` drawn from ``args`` and ``kwargs``."""
+    h = hashlib.sha256(_environment())
+    _feed(h, name)
+    _feed(h, list(args))
+    _feed(h, dict(sorted(kwargs.items())))
+    return h.hexdigest()
 
 
-def _log(ax, x: bool = True) -> None:
-    """Log scales with at most ~6 labelled decades and no minor ticks; call after plotting.
-
-    An axis spanning less than two decades also gets ticks at 2 and 5 times powers of 10.
-    """
-    if x:
-        ax.set_xscale("log")
-    ax.set_yscale("log")
-    for axis, lim in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())) if x else ((ax.yaxis, ax.get_ylim()),):
-        lo, hi = sorted(lim)
-        narrow = lo > 0 and math.log10(hi / lo) < 2
-        axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if narrow else (1.0,), numticks=6))
-        axis.set_major_formatter(FuncFormatter(_plain if narrow else _decade))
-        axis.set_minor_locator(NullLocator())
-
-
-def _legend(ax) -> None:
-    """A legend, if anything drawn on ``ax`` carries a label (all of it may be off the plot)."""
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize="small")
-
-
-def _figure(nrows: int, ncols: int, width: float, height: float, sharey: bool = False):
-    """A figure with fixed margins (in inches; a constrained layout doubles the drawing time)."""
-    fig = Figure(figsize=(width, height))
-    fig.subplots_adjust(left=0.85 / width, right=1 - 0.25 / width, bottom=0.6 / height, top=1 - 0.45 / height,
-                        wspace=0.32, hspace=0.55 * nrows / max(height / 3.0, 1.0))
-    return fig, fig.subplots(nrows, ncols, squeeze=False, sharey="row" if sharey else False)
-
-
-def _finite(a) -> np.ndarray:
-    """``a`` with NaN for what no axis can draw: non-finite values and magnitudes beyond 1e150."""
-    a = np.asarray(a, dtype=float)
-    with np.errstate(invalid="ignore"):
-        return np.where(np.isfinite(a) & (np.abs(a) <= DRAWABLE[1]), a, np.nan)
-
-
-def _groups(points: list[dict], var: str) -> dict[str, list[dict]]:
-    """Evaluated point rows grouped by the coordinates other than ``var``, sorted by ``var``."""
-    out = defaultdict(list)
-    for r in points:
-        if "values" in r and isinstance(r["point"].get(var), (int, float)):
-            out[where({k: v for k, v in r["point"].items() if k != var})].append(r)
-    return {g: sorted(rows, key=lambda r: r["point"][var]) for g, rows in sorted(out.items())}
-
-
-def _swept_variable(points: list[dict]) -> str:
-    keys = sorted({k for r in points for k in r["point"]})
-    return "eps" if "eps" in keys or not keys else keys[0]
-
-
-def _observed_vs_bound(ax, verdict: dict, var: str, band=None) -> bool:
-    """Per-seed complexities, their median and IQR, and the card's bound, over ``var``."""
-    drew = False
-    for gi, (glabel, rows) in enumerate(_groups(verdict["points"], var).items()):
-        color = PALETTE[gi % len(PALETTE)]
-        xs = np.array([r["point"][var] for r in rows], dtype=float)
-        med, q1, q3 = [], [], []
-        for x, r in zip(xs, rows):
-            v, c = np.asarray(r["values"], dtype=float), np.asarray(r["censored"], dtype=bool)
-            ax.scatter(np.full(int((~c).sum()), x), _finite(v[~c]), s=9, color=color, alpha=0.35, linewidths=0)
-            if c.any():
-                ax.scatter(np.full(int(c.sum()), x), _finite(v[c]), marker="^", s=26, facecolors="none", edgecolors=color)
-            open_v = np.where(c, np.inf, v)
-            med.append(np.median(open_v))
-            q1.append(np.quantile(open_v, 0.25, method="inverted_cdf"))
-            q3.append(np.quantile(open_v, 0.75, method="inverted_cdf"))
-        suffix = f" ({glabel})" if glabel else ""
-        ax.fill_between(xs, _finite(q1), _finite(q3), color=color, alpha=0.18, linewidth=0)
-        ax.plot(xs, _finite(med), "-o", color=color, ms=4, label=f"{verdict.get('algorithm', '')} median, IQR{suffix}")
-        bounds = _finite([r["bound"] for r in rows])
-        ax.plot(xs, bounds, "--", color=color, lw=1.6, label=f"card bound{suffix}")
-        if band is not None:
-            ax.fill_between(xs, band[0] * bounds, band[1] * bounds, color=color, alpha=0.08, hatch="//", linewidth=0, label=f"[{band[0]:g}, {band[1]:g}] × bound")
-        drew = True
-    if drew:
-        _log(ax)
-        ax.set_xlabel(_var_label(var))
-        ax.set_ylabel(f"{MEASURES[verdict['measure']][2]} to ε")
-        ax.scatter([], [], marker="^", facecolors="none", edgecolors="0.3", label="censored (ended first)")
-        _legend(ax)
-    return drew
-
-
-@styled
-def bound_figure(verdict: dict):
-    """holds / ratio-bounded / tightness: observed complexity against the card's bound.
-
-    ``holds`` gets a second panel with the decision quantity: the seed-mean of the
-    statistic at the bound, over ε, with its one-sided confidence bounds.
-    """
-    var = _swept_variable(verdict["points"])
-    holds = verdict["kind"] == "holds"
-    fig, axes = _figure(1, 2 if holds else 1, 11 if holds else 6.5, 4.2)
-    band = verdict.get("band") if verdict["kind"] == "ratio-bounded" else None
-    if not _observed_vs_bound(axes[0, 0], verdict, var, band):
+def _load(key: str) -> bytes | None:
+    path = cache_dir() / f"{key}.png"
+    try:
+        data = path.read_bytes()
+        os.utime(path)  # recently used: kept by the pruning
+    except OSError:
         return None
-    axes[0, 0].set_title("observed vs card bound")
-    if holds:
-        ax = axes[0, 1]
-        for gi, (glabel, rows) in enumerate(_groups(verdict["points"], var).items()):
-            xs = np.array([r["point"][var] for r in rows], dtype=float)
-            mean = _finite([r["mean_at_bound"] / r["eps"] for r in rows])
-            lo = _finite([r["mean_at_bound_lcb"] / r["eps"] for r in rows])
-            hi = _finite([r["mean_at_bound_ucb"] / r["eps"] for r in rows])
-            color = PALETTE[gi % len(PALETTE)]
-            ax.errorbar(xs, mean, yerr=[np.nan_to_num(mean - lo), np.nan_to_num(hi - mean)], fmt="o", color=color, capsize=3, label=f"seed-mean, confidence bounds{f' ({glabel})' if glabel else ''}")
-        ax.axhline(1.0, color="k", ls="--", lw=1.2, label="ε (the theorem's claim: ≤ 1)")
-        _log(ax)
-        ax.set_xlabel(_var_label(var))
-        stat = next((r["statistic"] for r in verdict["points"] if "statistic" in r), "")
-        ax.set_ylabel("statistic at the bound / ε")
-        ax.set_title(f"{STAT_LABELS.get(stat, stat)} at the bound (censored = ∞, off the plot)")
-        _legend(ax)
-    return fig
+    return data
 
 
-@styled
-def scaling_figure(verdict: dict):
-    """Log-log fit of complexity against the swept variable, with the card's slope."""
-    var = verdict.get("variable", "eps")
-    fits = [f for f in verdict.get("fits", []) if "observed" in f]
-    if not fits:
-        return None
-    fig, axes = _figure(1, 1, 6.5, 4.4)
-    ax = axes[0, 0]
-    rows_by_group = _groups(verdict["points"], var)
-    for gi, f in enumerate(fits):
-        color = PALETTE[gi % len(PALETTE)]
-        glabel = where(f["group"])
-        rows = rows_by_group.get(glabel, [])
-        xs = np.asarray(f["values"], dtype=float)
-        for r in rows:
-            v, c = np.asarray(r["values"], dtype=float), np.asarray(r["censored"], dtype=bool)
-            ax.scatter(np.full(int((~c).sum()), r["point"][var]), v[~c], s=9, color=color, alpha=0.3, linewidths=0)
-        gm = np.asarray(f["geomean"], dtype=float)
-        lx, ly = np.log(xs), np.log(gm)
-        cx, cy = lx.mean(), ly.mean()
-        grid = np.linspace(lx.min(), lx.max(), 50)
-        lo, hi = f["ci"]
-        suffix = f" ({glabel})" if glabel else ""
-        ax.plot(xs, gm, "o", color=color, ms=5, label=f"geometric mean over seeds{suffix}")
-        ax.plot(np.exp(grid), np.exp(cy + f["observed"] * (grid - cx)), "-", color=color, label=f"fit: slope {f['observed']:.3g} [{lo:.3g}, {hi:.3g}]")
-        lb = np.log([r["bound"] for r in rows]) if rows else lx * f["predicted"]
-        ax.plot(xs, np.exp(lb - lb.mean() + cy), "--", color="k", lw=1.2, label=f"card bound, rescaled: local slope {f['predicted']:.3g}")
-    _log(ax)
-    ax.set_xlabel(_var_label(var))
-    ax.set_ylabel(f"{MEASURES[verdict['measure']][2]} to ε")
-    ax.set_title(f"scaling in {var} (tolerance ± {verdict.get('tolerance', 0):g} on the slope)")
-    _legend(ax)
-    return fig
+def _store(key: str, png: bytes) -> None:
+    folder = cache_dir()
+    tmp = folder / f".{key}.{os.getpid()}.tmp"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(png)
+        os.replace(tmp, folder / f"{key}.png")  # atomic: a reader sees the whole figure or none
+        _prune(folder)
+    except OSError:  # a read-only or full cache: the figure is just not cached
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
-@styled
-def ordering_figure(verdict: dict):
-    """Per-seed ratio T_faster / T_slower at each point, median and interval, line at 1."""
-    rows = [r for r in verdict["points"] if "faster_values" in r]
-    if not rows:
-        return None
-    fig, axes = _figure(1, 1, max(5.0, 1.3 * len(rows) + 2), 4.2)
-    ax = axes[0, 0]
-    for i, r in enumerate(rows):
-        vf = np.where(r["faster_censored"], np.inf, r["faster_values"])
-        vs = np.where(r["slower_censored"], np.inf, r["slower_values"])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ratio = _finite(vf / vs)
-        jitter = np.linspace(-0.15, 0.15, ratio.size) if ratio.size > 1 else np.zeros(1)
-        ax.scatter(i + jitter, ratio, s=10, color=PALETTE[0], alpha=0.45, linewidths=0)
-        lo, hi = r["ratio_ci"]
-        if np.isfinite(r["ratio"]):
-            ax.errorbar([i], [r["ratio"]], yerr=[[max(r["ratio"] - _finite([lo])[0], 0) if np.isfinite(lo) else 0], [max(_finite([hi])[0] - r["ratio"], 0) if np.isfinite(hi) else 0]],
-                        fmt="D", color="k", capsize=4, label="median, interval" if i == 0 else None)
-        if r.get("predicted_ratio"):
-            ax.plot([i], [r["predicted_ratio"]], "x", color=PALETTE[3], ms=9, mew=2, label="ratio of the card bounds" if i == 0 else None)
-        ax.annotate(f"{r['wins']}–{r['losses']}", (i, 1.0), textcoords="offset points", xytext=(8, 6), fontsize="x-small")
-    ax.axhline(1.0, color="0.3", ls="--", lw=1)
-    ax.set_xticks(range(len(rows)), [where(r["point"]) for r in rows], rotation=20, fontsize="small")
-    _log(ax, x=False)
-    ax.set_ylabel(f"{verdict['faster']} / {verdict['slower']}  ({MEASURES[verdict['measure']][2]} to ε)")
-    ax.set_title("paired by seed; annotations: wins–losses of the faster")
-    _legend(ax)
-    return fig
+def _prune(folder: Path) -> None:
+    """Keep the :data:`MAX_CACHED` most recently used figures."""
+    entries = [e for e in os.scandir(folder) if e.name.endswith(".png")]
+    if len(entries) <= MAX_CACHED:
+        return
+    def mtime(e):
+        try:
+            return e.stat().st_mtime
+        except OSError:
+            return math.inf
+    for e in sorted(entries, key=mtime)[: len(entries) - MAX_CACHED * 3 // 4]:
+        try:
+            os.unlink(e.path)
+        except OSError:
+            pass
 
 
-@styled
-def optimal_figure(verdict: dict):
-    """Median complexity over the parameter grid, with the card's choice and its window."""
-    rows = [r for r in verdict["points"] if "medians" in r]
-    if not rows:
-        return None
-    fig, axes = _figure(1, 1, 6.5, 4.2)
-    ax = axes[0, 0]
-    factor = verdict.get("factor", 1.0)
-    for i, r in enumerate(rows):
-        color = PALETTE[i % len(PALETTE)]
-        g = np.asarray(r["grid"], dtype=float)
-        order = np.argsort(g)
-        ax.plot(g[order], _finite(np.asarray(r["medians"])[order]), "-o", color=color, ms=4, label=f"median over seeds ({where(r['point'])})")
-        ax.plot([r["best"]], [_finite([min(r["medians"])])[0]], "*", color=color, ms=13)
-        ax.axvline(r["choice"], color=color, ls="--", lw=1.2, label=f"card's choice {r['choice']:.3g}")
-        ax.axvspan(r["choice"] / factor, r["choice"] * factor, color=color, alpha=0.1)
-    _log(ax)
-    ax.set_xlabel(f"{verdict.get('parameter', 'parameter')} (★ = best; shaded: within ×{factor:g} of the card's choice)")
-    ax.set_ylabel(f"{MEASURES[verdict['measure']][2]} to ε")
-    _legend(ax)
-    return fig
+def _cached(name: str):
+    """Figure function ``name`` of :mod:`.draw`, looked up in the cache before drawing."""
 
+    def figure(*args, **kwargs) -> bytes | None:
+        try:
+            key = figure_key(name, args, kwargs)
+        except Uncacheable:
+            key = None
+        if key is not None:
+            hit = _load(key)
+            if hit is not None:
+                return hit or None  # an empty file: the figure has nothing to draw
+        from . import draw  # matplotlib: only when a figure is drawn
+
+        png, drawn = draw.render(name, *args, **kwargs)
+        if key is not None and drawn:
+            _store(key, png or b"")
+        return png
+
+    figure.__name__ = figure.__qualname__ = name
+    figure.__doc__ = f"PNG bytes of :func:`ratecheck.report.draw.{name}` (cached by its data), or None."
+    return figure
+
+
+bound_figure = _cached("bound_figure")
+scaling_figure = _cached("scaling_figure")
+ordering_figure = _cached("ordering_figure")
+optimal_figure = _cached("optimal_figure")
+curves_figure = _cached("curves_figure")
+delays_figure = _cached("delays_figure")
 
 FIGURES = {
     "holds": bound_figure,
@@ -305,98 +215,6 @@ FIGURES = {
 }
 
 
-@styled
-def curves_figure(runs: list, point: dict, statistics: list[str]):
-    """Statistics against time, gradients computed and iterations: median and IQR over seeds."""
-    by_alg = defaultdict(list)
-    for r in runs:
-        by_alg[r.meta.get("algorithm")].append(r)
-    measures = ("time", "computed", "iterations")
-    fig, axes = _figure(len(statistics), 3, 12, 2.9 * len(statistics) + 0.4, sharey=True)
-    drew = False
-    for i, stat in enumerate(statistics):
-        for j, measure in enumerate(measures):
-            ax = axes[i, j]
-            key = MEASURES[measure][1]
-            for a, (alg, rr) in enumerate(sorted(by_alg.items(), key=lambda kv: str(kv[0]))):
-                band = seed_band([(r.checkpoints.get(key, []), r.checkpoints.get(stat, [])) for r in rr if stat in r.checkpoints and key in r.checkpoints])
-                if band is None:
-                    continue
-                grid, q1, med, q3 = band
-                color = PALETTE[a % len(PALETTE)]
-                ax.fill_between(grid, q1, q3, color=color, alpha=0.2, linewidth=0, step="post")
-                ax.step(grid, med, where="post", color=color, lw=1.4, label=f"{alg} ({len(rr)} seeds)")
-                drew = True
-                _mark_diverged(ax, rr, key, stat, color)
-            if stat in (r.meta.get("statistic") for r in runs) and isinstance(point.get("eps"), (int, float)):
-                ax.axhline(point["eps"], color="k", ls=":", lw=1, label="ε")
-            _log(ax)
-            ax.set_xlabel(_axis_label(measure))
-            if j == 0:
-                ax.set_ylabel(STAT_LABELS.get(stat, stat))
-            else:
-                ax.tick_params(labelleft=False)
-            if i == 0 and j == 0:
-                _legend(ax)
-    if not drew:
-        return None
-    fig.suptitle(f"median and inter-quartile range over seeds at {where(point)}", fontsize="medium")
-    return fig
-
-
-def _mark_diverged(ax, runs: list, key: str, stat: str, color) -> None:
-    """An × at the last finite checkpoint of every diverged run: where its curve stops.
-
-    A diverged run's curve ends at the blow-up cap (:mod:`ratecheck.engine.divergence`),
-    so it never stretches the axis; the marker says why it ends there."""
-    xs, ys = [], []
-    for r in runs:
-        if r.status != "diverged":
-            continue
-        x, y = np.asarray(r.checkpoints.get(key, []), dtype=float), np.asarray(r.checkpoints.get(stat, []), dtype=float)
-        ok = drawable(x) & drawable(y)
-        if ok.any():
-            xs.append(x[ok][-1])
-            ys.append(y[ok][-1])
-    if xs:
-        ax.scatter(xs, ys, marker="x", s=30, color=color, linewidths=1.5, zorder=5, label="diverged (last finite value)")
-
-
-@styled
-def delays_figure(runs: list):
-    """Histogram of applied delays per algorithm (all points and seeds), τ_max and τ_avg marked."""
-    by_alg = defaultdict(list)
-    for r in runs:
-        if np.asarray(r.delay_counts).sum() > 0:
-            by_alg[r.meta.get("algorithm")].append(r)
-    if not by_alg:
-        return None
-    algs = sorted(by_alg, key=str)
-    ncols = min(3, len(algs))
-    nrows = math.ceil(len(algs) / ncols)
-    fig, axes = _figure(nrows, ncols, 4.2 * ncols, 3.2 * nrows)
-    for ax in axes.flat[len(algs):]:
-        ax.set_visible(False)
-    for k, alg in enumerate(algs):
-        ax = axes.flat[k]
-        rr = by_alg[alg]
-        size = max(len(r.delay_counts) for r in rr)
-        counts = np.zeros(size)
-        for r in rr:
-            counts[: len(r.delay_counts)] += np.asarray(r.delay_counts, dtype=float)
-        share = counts / counts.sum()
-        tau_max = max(r.tau_max for r in rr)
-        tau_avg = float((np.arange(size) * counts).sum() / counts.sum())
-        ax.stairs(share, np.arange(size + 1) - 0.5, fill=True, color=PALETTE[k % len(PALETTE)], alpha=0.8)
-        ax.axvline(tau_max, color="k", ls="--", lw=1.2, label=rf"$\tau_{{\max}}$ = {tau_max}")
-        ax.axvline(tau_avg, color=PALETTE[3], ls=":", lw=1.6, label=rf"$\tau_{{\mathrm{{avg}}}}$ = {tau_avg:.3g}")
-        ax.set_title(f"{alg} ({len(rr)} runs, {int(counts.sum())} applied gradients)", fontsize="small")
-        ax.set_xlabel("delay (server updates since hand-out)")
-        ax.set_ylabel("share of applied gradients")
-        _legend(ax)
-    return fig
-
-
 def curve_points(runs: list, limit: int = 3) -> list[dict]:
     """The sweep points to draw curves at: all, or ``limit`` spread evenly over the sweep."""
     points = {point_key(r.meta.get("point", {}) or {}): r.meta.get("point", {}) or {} for r in runs}
@@ -404,3 +222,12 @@ def curve_points(runs: list, limit: int = 3) -> list[dict]:
     if len(keys) > limit:
         keys = [keys[round(i * (len(keys) - 1) / (limit - 1))] for i in range(limit)]
     return [points[k] for k in keys]
+
+
+def __getattr__(name: str):
+    """The drawing helpers (``_decade``, ``STAT_LABELS``, …) of :mod:`.draw`, imported when asked for."""
+    if name.startswith("__"):
+        raise AttributeError(name)
+    from . import draw
+
+    return getattr(draw, name)

@@ -337,11 +337,12 @@ def delay_table(runs: list) -> Table | None:
 
 
 def environment_blocks() -> list[Block]:
-    import matplotlib
-    import scipy
+    # the installed versions, read from the package metadata: a report whose figures are
+    # all cached does not import matplotlib
+    from importlib.metadata import version
 
     return [Paragraph(f"ratecheck {__version__}, Python {platform.python_version()}, numpy {np.__version__}, "
-                      f"scipy {scipy.__version__}, matplotlib {matplotlib.__version__}.", css="note")]
+                      f"scipy {version('scipy')}, matplotlib {version('matplotlib')}.", css="note")]
 
 
 def build(ctx: dict) -> tuple[list[Block], dict[str, bytes]]:
