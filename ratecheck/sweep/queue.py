@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..engine.trace import RunResult
-from .store import LEASE_S, ResultStore
+from .database import LEASE_S
+from .store import ResultStore
 
 if TYPE_CHECKING:
     from .runner import Task

@@ -1,7 +1,7 @@
 """Run a list of tasks through a backend, reusing and filling the results store.
 
 A :class:`Task` is ``(key, fragment)``; ``execute(fragment) -> RunResult`` is a
-picklable top-level function (e.g. ``ratecheck.engine.run.run_fragment``) whose result
+picklable top-level function (e.g. ``ratecheck.execute.run_fragment``) whose result
 depends on the fragment only, so every backend gives bit-identical results.
 
 Semantics of :func:`run_tasks`:
@@ -59,9 +59,10 @@ from tqdm import tqdm
 
 from ..engine.trace import RunResult
 from ..errors import SpecError
+from .database import LEASE_S
 from .keys import run_key
 from .queue import WorkQueue, alive
-from .store import LEASE_S, ResultStore, roundtrip
+from .store import ResultStore, roundtrip
 
 BACKENDS = ("serial", "local", "dask", "dask-local")
 

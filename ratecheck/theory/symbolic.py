@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from . import language as lang
+from . import functions as lang
 
 _N = sp.Symbol("n", positive=True, integer=True)
 
