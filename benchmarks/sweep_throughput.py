@@ -3,7 +3,7 @@
 Run ``python benchmarks/sweep_throughput.py [--runs N] [--iterations K] [--fixture]
 [--sleep S]``.
 
-The sweep is ``--runs`` ASGD runs of ``ratecheck.engine.run.run_fragment`` (quadratic,
+The sweep is ``--runs`` ASGD runs of ``ratecheck.execute.run_fragment`` (quadratic,
 d = 50, 16 workers with √i compute times, ``--iterations`` iterations each, distinct
 seeds), or with ``--fixture`` (or if the engine is absent) the numpy fixture of the
 tests (``tests/sweep_fixture.py``); ``--sleep S`` makes each fixture run sleep S
@@ -31,7 +31,7 @@ from ratecheck.sweep import Task, run_tasks  # noqa: E402
 
 
 def engine_sweep(runs: int, iterations: int):
-    from ratecheck.engine.run import run_fragment
+    from ratecheck.execute import run_fragment
 
     base = {
         "problem": {"family": "quadratic", "d": 50, "L": 1.0, "mu": 0.01, "spectrum": "linear",

@@ -18,7 +18,7 @@ from .spec import load_spec
 
 
 def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True, max_events: float = MAX_EVENTS) -> int:
-    from .engine.run import run_fragment
+    from .execute import run_fragment
     from .partial import partial_verdicts
     from .plan import plan, validate_check, validate_grids
     from .report import write_report

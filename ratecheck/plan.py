@@ -51,7 +51,7 @@ class Fragment:
     statistic: str
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON-able form :func:`ratecheck.engine.run.run_fragment` reads."""
+        """The JSON-able form :func:`ratecheck.execute.run_fragment` reads."""
         return {
             "problem": self.problem, "asynchrony": self.asynchrony, "method": self.method, "params": self.params,
             "seed": self.seed, "horizon": self.horizon, "targets": self.targets, "stop_statistic": self.stop_statistic,

@@ -53,6 +53,18 @@ class Registry(Generic[T]):
             known = ", ".join(sorted(self._items))
             raise SpecError(field or self.kind, f"unknown {self.kind} {name!r} (known: {known})") from None
 
+    def make(self, spec: dict, field: str, key: str, missing: str, check: Callable | None = None):
+        """Build the implementation a spec table names under ``key`` from the table's other
+        entries (``check(entries, field)`` first, where given)."""
+        spec = dict(spec)
+        name = spec.pop(key, None)
+        if name is None:
+            raise SpecError(f"{field}.{key}", f"missing ({missing})")
+        cls = self.get(name, f"{field}.{key}")
+        if check is not None:
+            check(spec, field)
+        return cls.from_spec(spec, field)
+
     def names(self) -> list[str]:
         self.load()
         return sorted(self._items)
@@ -60,3 +72,18 @@ class Registry(Generic[T]):
     def items(self) -> list[tuple[str, T]]:
         self.load()
         return sorted(self._items.items())
+
+
+def construct(cls, spec: dict, field: str):
+    """``cls(**spec)``, each key of the spec table checked against the constructor's
+    keywords so that a misspelt one is named (``field.key``) instead of a TypeError."""
+    import inspect
+
+    allowed = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+    for key in spec:
+        if key not in allowed:
+            raise SpecError(f"{field}.{key}", f"unknown parameter of {cls.registry_name!r} (allowed: {', '.join(allowed)})")
+    try:
+        return cls(**spec)
+    except TypeError as exc:
+        raise SpecError(field, str(exc)) from None

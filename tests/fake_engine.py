@@ -1,4 +1,4 @@
-"""A stand-in for ``ratecheck.engine.run.run_fragment``: instant, deterministic, no numba.
+"""A stand-in for ``ratecheck.execute.run_fragment``: instant, deterministic, no numba.
 
 For the fuzz and kill tests, which drive ``ratecheck check`` end to end without paying
 for kernel compilation: :func:`run_fragment` returns a run of ``sweep_fixture.execute``
@@ -29,6 +29,6 @@ def run_fragment(fragment: dict):
 
 
 def install() -> None:
-    import ratecheck.engine.run
+    import ratecheck.execute
 
-    ratecheck.engine.run.run_fragment = run_fragment
+    ratecheck.execute.run_fragment = run_fragment

@@ -232,7 +232,7 @@ def test_run_delayed_rejects_bad_arguments(kw, field):
 def test_specs_route_delay_sequences_to_the_delayed_engine():
     """A check fragment with a delay-sequence model runs x_{k+1} = x_k − γ g(x_{k−δ_k})
     (the same result as run_delayed), and refuses any method but plain delayed SGD."""
-    from ratecheck.engine.run import run_fragment
+    from ratecheck.execute import run_fragment
 
     problem = {"family": "quadratic", "d": 4, "L": 1.0, "mu": 0.1}
     asyn = {"model": "constant", "tau": 3}

@@ -27,14 +27,14 @@ ROOT = TESTS.parent
 
 @pytest.fixture(autouse=True)
 def sixteen_gib_and_no_simulation(monkeypatch):
-    import ratecheck.engine.run
+    import ratecheck.execute
     import ratecheck.guards
 
     def no_simulation(fragment):
         raise AssertionError("a simulation ran")
 
     monkeypatch.setattr(ratecheck.guards, "machine_memory", lambda: 16.0 * 2**30)
-    monkeypatch.setattr(ratecheck.engine.run, "run_fragment", no_simulation)
+    monkeypatch.setattr(ratecheck.execute, "run_fragment", no_simulation)
 
 
 def cli(capsys, *argv) -> tuple[int, str, str]:
@@ -216,7 +216,7 @@ def test_a_damaged_store_says_what_to_do_and_force_starts_anew(tmp_path, capsys,
     code, err = check(tmp_path, capsys, TINY)
     assert code == 2
     one_line(err, f"--store: {store} is damaged", "delete it, or rerun with --force")
-    monkeypatch.setattr("ratecheck.engine.run.run_fragment", fake_engine.run_fragment)
+    monkeypatch.setattr("ratecheck.execute.run_fragment", fake_engine.run_fragment)
     code, err = check(tmp_path, capsys, TINY, "--force")
     assert code in (0, 1) and "Traceback" not in err
     assert len(ResultStore(store)) == 5 and list(store.parent.glob("results.sqlite.damaged-*"))

@@ -123,14 +123,14 @@ GRID = TINY.replace("seeds = 3", "seeds = 5").split("[[algorithms]]")[0] + "".jo
     kind = "optimal-parameter"
     algorithm_grid = ["g0.0625", "g0.25", "g0.9"]
     parameter = "gamma"
-    factor = 4.0
+    factor = 2.0  # 0.0625 and 0.9 lie outside ×2 of the card's 0.25: the claim can fail
     measure = "iterations"
     """
 
 
 @pytest.mark.slow
 def test_check_flags_violations_optimises_over_a_grid_and_regenerates_without_simulating(tmp_path, monkeypatch, capsys):
-    import ratecheck.engine.run
+    import ratecheck.execute
     from ratecheck.check import run_check
     from ratecheck.sweep.store import ResultStore
 
@@ -140,7 +140,8 @@ def test_check_flags_violations_optimises_over_a_grid_and_regenerates_without_si
     def opts():
         return {"store": ResultStore(tmp_path / "r.sqlite"), "backend": "serial"}
 
-    assert run_check(spec, tmp_path / "a", opts(), progress=False) == 0
+    # the best γ on the grid (0.9) lies outside ×2 of the card's 0.25: the claim fails, exit 1
+    assert run_check(spec, tmp_path / "a", opts(), progress=False) == 1
     first = capsys.readouterr().out
     assert "15 computed, 0 reused" in first
     assert "flagged: g0.9 at {\"eps\": 0.5} ran with gamma = 0.9 > 1/(2*L*R) = 0.5" in first
@@ -148,7 +149,7 @@ def test_check_flags_violations_optimises_over_a_grid_and_regenerates_without_si
     holds, optimal = verdicts[0], verdicts[1]
     assert holds["status"] == "not-applicable" and "g0.9 ran with gamma = 0.9 > 1/(2*L*R) = 0.5" in holds["reason"]
     assert [v["algorithm"] for v in holds["violations"]] == ["g0.9", "g0.9"]
-    assert optimal["predicted"] == 0.25 and optimal["observed"] in (0.0625, 0.25, 0.9)
+    assert optimal["predicted"] == 0.25 and optimal["observed"] == 0.9 and optimal["status"] == "fail"
     assert optimal["points"][0]["grid"] == [0.0625, 0.25, 0.9] and "flagged: g0.9 ran with gamma = 0.9" in optimal["reason"]
     md = (tmp_path / "a" / "report.md").read_text()
     assert "## Flags" in md and "| g0.9 | eps=0.5 | ringmaster-asgd | g0.9 ran with gamma = 0.9 > 1/(2*L*R) = 0.5" in md
@@ -157,8 +158,8 @@ def test_check_flags_violations_optimises_over_a_grid_and_regenerates_without_si
     def no_simulation(fragment):
         raise AssertionError("simulated while regenerating a report")
 
-    monkeypatch.setattr(ratecheck.engine.run, "run_fragment", no_simulation)
-    assert run_check(spec, tmp_path / "b", opts(), progress=False) == 0
+    monkeypatch.setattr(ratecheck.execute, "run_fragment", no_simulation)
+    assert run_check(spec, tmp_path / "b", opts(), progress=False) == 1
     assert "0 computed, 15 reused" in capsys.readouterr().out
     assert (tmp_path / "a" / "verdicts.json").read_bytes() == (tmp_path / "b" / "verdicts.json").read_bytes()
     figs = sorted(p.name for p in (tmp_path / "a" / "figures").glob("*.png"))
@@ -186,7 +187,7 @@ def test_theorem_none_evaluates_no_card(tmp_path):
 def test_errored_runs_make_their_claims_error_and_the_check_exit_3(tmp_path, monkeypatch):
     """One seed's runs raise: the claim that uses them is `error` (not inconclusive), the
     report lists the error with its message and seed, and the check exits 3."""
-    import ratecheck.engine.run as engine_run
+    import ratecheck.execute as engine_run
     from ratecheck.check import run_check
 
     real = engine_run.run_fragment

@@ -89,7 +89,7 @@ def _interrupt_after(k: int):
 def test_an_interrupted_check_writes_a_report_marked_partial(tmp_path, monkeypatch, capsys):
     spec = tmp_path / "spec.toml"
     spec.write_text(SPEC)
-    monkeypatch.setattr("ratecheck.engine.run.run_fragment", _interrupt_after(4))
+    monkeypatch.setattr("ratecheck.execute.run_fragment", _interrupt_after(4))
     code = run_check(spec, tmp_path / "cut", {"store": ResultStore(tmp_path / "cut.sqlite"), "backend": "serial"},
                      progress=False)
     assert code == 130
@@ -105,7 +105,7 @@ def test_an_interrupted_check_writes_a_report_marked_partial(tmp_path, monkeypat
     assert "<title>Partial: Two algorithms</title>" in (tmp_path / "cut" / "report.html").read_text()
 
     # finishing the check: the claim judged early is judged the same, on the same runs
-    monkeypatch.setattr("ratecheck.engine.run.run_fragment", fake_engine.run_fragment)
+    monkeypatch.setattr("ratecheck.execute.run_fragment", fake_engine.run_fragment)
     assert run_check(spec, tmp_path / "cut", {"store": ResultStore(tmp_path / "cut.sqlite"), "backend": "serial"},
                      progress=False) in (0, 1)
     full = json.loads((tmp_path / "cut" / "verdicts.json").read_text())

@@ -162,7 +162,7 @@ TASKS = Param("int", 1, "tasks (gradients) per round B ≥ 1")
 class Allocation(Algorithm):
     """A round-based allocation rule (module docstring); subclasses fix ``rule``."""
 
-    parameters = {"gamma": Algorithm.parameters["gamma"], "B": TASKS}
+    parameters = {"B": TASKS}
     example = {"B": 4}
     rule = -1
     width_name: str | None = None
@@ -225,7 +225,7 @@ class ATAEmpirical(Allocation):
 class GTA(Rennala):
     """Greedy task allocation: Rennala SGD's schedule with S = B (module docstring)."""
 
-    parameters = {"gamma": Algorithm.parameters["gamma"], "B": TASKS}
+    parameters = {"B": TASKS}
     example = {"B": 3}
     theorem = None
 

@@ -93,7 +93,8 @@ class Algorithm:
     """Base class: subclasses declare ``parameters``, ``example``, ``theorem`` and hooks."""
 
     registry_name: ClassVar[str] = "?"
-    #: parameter name → :class:`Param`; every method has the stepsize ``gamma``.
+    #: parameter name → :class:`Param`. Every method has the stepsize ``gamma``: a
+    #: subclass declares only its own parameters and gets ``gamma`` first.
     parameters: ClassVar[dict[str, Param]] = {"gamma": GAMMA}
     #: parameters (other than gamma) of a small example run: the conformance suite's
     example: ClassVar[dict[str, Any]] = {}
@@ -103,6 +104,10 @@ class Algorithm:
     theorem: ClassVar[str | None] = None
     #: what STEP does with the aggregated gradient: one of ``ratecheck.engine.recursion.RULES``
     update: ClassVar[str] = "plain"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.parameters = {"gamma": GAMMA, **cls.parameters}
 
     def __init__(self, params: dict[str, Any], field: str = "algorithm"):
         for key in params:

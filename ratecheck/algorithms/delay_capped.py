@@ -37,7 +37,7 @@ def delay_capped_arrival(c, ops, prog, st, prm, t, w):
 
 @ALGORITHMS.register("delay-capped-asgd")
 class DelayCappedASGD(Algorithm):
-    parameters = {"gamma": Algorithm.parameters["gamma"], "C": Param("float", 1, "delay cap C ≥ 1")}
+    parameters = {"C": Param("float", 1, "delay cap C ≥ 1")}
     example = {"C": 2.0}
     on_arrival = staticmethod(delay_capped_arrival)
 

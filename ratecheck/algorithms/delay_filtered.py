@@ -44,7 +44,6 @@ def delay_filtered_arrival(c, ops, prog, st, prm, t, w):
 @ALGORITHMS.register("delay-filtered-sgd")
 class DelayFilteredSGD(Algorithm):
     parameters = {
-        "gamma": Algorithm.parameters["gamma"],
         "threshold": Param("int", 0, "largest delay applied (δ > threshold is dropped), ≥ 0"),
     }
     example = {"threshold": 2}

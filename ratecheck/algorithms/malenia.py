@@ -127,7 +127,6 @@ def malenia_arrival(c, ops, prog, st, prm, t, w):
 @ALGORITHMS.register("malenia-sgd")
 class MaleniaSGD(Algorithm):
     parameters = {
-        "gamma": Algorithm.parameters["gamma"],
         "S": Param("int", 1, "batch parameter S ≥ 1: stop once (1/n Σ 1/B_i)^{-1} ≥ S/n"),
         "max_local_batch": Param("int", 1, "cap b on each B_i (buffer size n·b; b ≥ S/n)", default=1024),
     }

@@ -40,7 +40,6 @@ def naive_optimal_start(c, ops, prog, st, prm):
 @ALGORITHMS.register("naive-optimal-asgd")
 class NaiveOptimalASGD(Algorithm):
     parameters = {
-        "gamma": Algorithm.parameters["gamma"],
         "m": Param("int", 1, "number of workers used (the m fastest, labels 0…m−1), 1 ≤ m ≤ n"),
     }
     example = {"m": 3}

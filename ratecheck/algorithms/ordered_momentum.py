@@ -60,7 +60,6 @@ def ordered_momentum_arrival(c, ops, prog, st, prm, t, w):
 @ALGORITHMS.register("ordered-momentum-asgd")
 class OrderedMomentumASGD(Algorithm):
     parameters = {
-        "gamma": Algorithm.parameters["gamma"],
         "beta": Fraction(doc="momentum weight β ∈ (0, 1) of the newest gradient", excluded=(0.0, 1.0)),
     }
     example = {"beta": 0.5}

@@ -74,7 +74,7 @@ def ormo_arrival(c, ops, prog, st, prm, t, w):
 
 @ALGORITHMS.register("ormo-asgd")
 class OrMoASGD(Algorithm):
-    parameters = {"gamma": Algorithm.parameters["gamma"], "beta": BETA}
+    parameters = {"beta": BETA}
     example = {"beta": 0.5}
     theorem = "ormo"
     on_arrival = staticmethod(ormo_arrival)

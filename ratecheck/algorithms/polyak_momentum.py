@@ -28,7 +28,6 @@ from .base import Algorithm, Fraction
 @ALGORITHMS.register("polyak-momentum-asgd")
 class PolyakMomentumASGD(Algorithm):
     parameters = {
-        "gamma": Algorithm.parameters["gamma"],
         "beta": Fraction(doc="momentum β ∈ [0, 1)", excluded=(1.0,)),
     }
     example = {"beta": 0.5}

@@ -59,7 +59,6 @@ def rennala_arrival(c, ops, prog, st, prm, t, w):
 @ALGORITHMS.register("rennala-sgd")
 class Rennala(Algorithm):
     parameters = {
-        "gamma": Algorithm.parameters["gamma"],
         "S": Param("int", 1, "batch size S ≥ 1 (gradients collected per step)"),
     }
     example = {"S": 3}

@@ -45,7 +45,7 @@ from ..engine.loop import apply_now, reassign
 from ..engine.status import ITER
 from ..errors import SpecError
 from . import ALGORITHMS
-from .base import GAMMA, Algorithm, Param
+from .base import Algorithm, Param
 
 #: dispatch iterations; per worker, the summed durations and the number of finished computations
 Durations = namedtuple("Durations", "disp total count")
@@ -97,7 +97,6 @@ class RescaledASGD(Algorithm):
     theorem = "rescaled-asgd"
     on_arrival = staticmethod(rescaled_arrival)
     parameters = {
-        "gamma": GAMMA,
         "exponent": Param("float", -math.inf, "p of γ_i = γ (τ̂_i/M_r)^p: 1 proportional (default), -1 the poster's "
                                                "literal exponent, 0 vanilla ASGD", 1.0),
         "mean": ExtendedReal("float", -math.inf, "order r of the power mean M_r of the τ̂: inf the largest "

@@ -101,7 +101,6 @@ def ringmaster_arrival(c, ops, prog, st, prm, t, w):
 @ALGORITHMS.register("ringmaster-asgd")
 class Ringmaster(Algorithm):
     parameters = {
-        "gamma": Algorithm.parameters["gamma"],
         "R": Param("int", 1, "delay threshold R ≥ 1"),
         "stops": Param("int", 0, "1: stop stale computations (Alg. 1); 0: discard on arrival", default=1),
     }

@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..errors import SpecError
+from ..registry import construct
 
 
 class _FromSpec:
@@ -35,16 +35,8 @@ class _FromSpec:
 
     @classmethod
     def from_spec(cls, spec: dict, field: str = "asynchrony"):
-        import inspect
-
-        allowed = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
-        for key in spec:
-            if key not in allowed:
-                raise SpecError(f"{field}.{key}", f"unknown parameter of {cls.registry_name!r} (allowed: {', '.join(allowed)})")
-        try:
-            return cls(**spec)
-        except TypeError as exc:
-            raise SpecError(field, str(exc)) from None
+        """Build from a spec table; unknown keys raise :class:`SpecError`."""
+        return construct(cls, spec, field)
 
 
 class ComputeModel(_FromSpec):

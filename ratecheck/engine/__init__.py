@@ -11,13 +11,11 @@
 * :mod:`.replay` — the replay template, built per problem oracle (compiled, or run as
   Python around a numpy oracle), batched over stepsizes; also the delay-sequence loop.
 * :mod:`.tally` — the statistics: running values, exact first hits, checkpoints.
-* :mod:`.run` — :func:`simulate`, the one entry point, and :func:`run_fragment`.
+* :mod:`.run` — :func:`simulate`, the one entry point (a sweep's fragment reaches it
+  through :mod:`ratecheck.execute`).
 * :mod:`.delayed` — the delay-sequence path x_{k+1} = x_k − γ g(x_{k−δ_k}).
 
-Importing the engine points numba's cache for the package's compiled code at a folder
-keyed by the kernels' sources (:mod:`ratecheck._cache`).
+The compiled modules take ``njit`` from :mod:`ratecheck._jit`, which points numba's cache
+for the package's code at a folder keyed by the kernels' sources; importing the package
+itself (e.g. for :mod:`.trace`) imports no numba.
 """
-
-from .._cache import use_kernel_cache
-
-use_kernel_cache()

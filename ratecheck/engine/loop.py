@@ -33,7 +33,7 @@ from __future__ import annotations
 import types
 from functools import lru_cache
 
-from numba import njit
+from .._jit import njit
 
 from .clock import _peek_time, current_sample, pop, start
 from .ops import emit_assign, emit_bcast, emit_grad, emit_step

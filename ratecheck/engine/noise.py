@@ -28,8 +28,10 @@ import math
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, types, uint64
+from numba import types, uint64
 from numba.extending import intrinsic
+
+from .._jit import njit
 
 _M0 = uint64(0xD2E7470EE14C6C93)
 _M1 = uint64(0xCA5A826395121157)

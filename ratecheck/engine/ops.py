@@ -63,7 +63,7 @@ def new_ops(capacity: int) -> Ops:
 
 
 # --- emitters, called from compiled schedule kernels -------------------------------
-from numba import njit  # noqa: E402
+from .._jit import njit  # noqa: E402
 
 
 @njit(cache=True, _nrt=False, inline="always")

@@ -54,7 +54,7 @@ from __future__ import annotations
 from collections import namedtuple
 
 import numpy as np
-from numba import njit
+from .._jit import njit
 
 # update rules and the rows of the rule state S[b, row, :]
 RULES = ("plain", "heavy-ball", "ema-momentum", "mu2", "ormo")

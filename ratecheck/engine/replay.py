@@ -44,7 +44,7 @@ from collections import namedtuple
 from functools import lru_cache
 
 import numpy as np
-from numba import njit
+from .._jit import njit
 from numba.core.caching import FunctionCache
 
 from .divergence import NONFINITE, blown

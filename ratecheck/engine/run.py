@@ -1,4 +1,4 @@
-"""Run one simulation: :func:`simulate` (objects) and :func:`run_fragment` (a JSON spec).
+"""Run one simulation: :func:`simulate` (a fragment is run by :mod:`ratecheck.execute`).
 
 Paths (see ``benchmarks/README.md`` for which algorithm × model uses which):
 
@@ -9,18 +9,16 @@ Paths (see ``benchmarks/README.md`` for which algorithm × model uses which):
   run as plain Python around the problem's numpy oracle (problems without a fast
   oracle; also an independent cross-check of the compiled oracle);
 * **delay sequences** — :mod:`.delayed` (x_{k+1} = x_k − γ g(x_{k−δ_k}), adversaries);
-  :func:`run_fragment` sends a delay-sequence model there (method ``asgd`` only).
+  :func:`ratecheck.execute.run_fragment` sends a delay-sequence model there (method
+  ``asgd`` only).
 """
 
 from __future__ import annotations
 
-import json
 import math
-from functools import lru_cache
 
 import numpy as np
 
-from ..asynchrony.base import DelayModel
 from ..errors import SpecError
 from . import divergence, rng
 from .clock import worker_time_until
@@ -187,50 +185,3 @@ def _schedule_states(algorithm, model, problem, seed: int, iterations, times) ->
             pass
         out.append({"computed": int(drv.prog[1]), "discarded": int(drv.prog[3]), "worker_time": worker_time_until(drv.clock, t)})
     return out
-
-
-# --- fragments: the unit of work of a sweep ---------------------------------------------
-@lru_cache(maxsize=16)
-def _build(kind: str, spec_json: str):
-    spec = json.loads(spec_json)
-    if kind == "problem":
-        from ..problems import make_problem
-
-        return make_problem(spec)
-    from ..asynchrony import make_model
-
-    return make_model(spec)
-
-
-def run_fragment(fragment: dict) -> RunResult:
-    """Run the simulation a JSON-able fragment fully determines (the sweep's unit).
-
-    Keys: ``problem`` and ``asynchrony`` (spec tables), ``method``, ``params`` (all
-    numbers, ``gamma`` included), ``seed``, ``horizon`` (``iterations``, ``time``),
-    ``targets``, ``stop_statistic``, ``track_avg``, ``worker_time``, ``meta`` (copied into the result).
-    """
-    from ..algorithms import ALGORITHMS
-
-    problem = _build("problem", json.dumps(fragment["problem"], sort_keys=True))
-    model = _build("asynchrony", json.dumps(fragment["asynchrony"], sort_keys=True))
-    params = dict(fragment["params"])
-    gamma = params.pop("gamma")
-    h = fragment.get("horizon", {})
-    if isinstance(model, DelayModel):
-        if fragment["method"] != "asgd" or params:
-            raise SpecError("algorithms.method", f"a delay-sequence model ({fragment['asynchrony'].get('model')!r}) drives "
-                            "x_{k+1} = x_k − γ g(x_{k−δ_k}) only: use method 'asgd' with a stepsize alone")
-        if not math.isfinite(float(h.get("iterations", math.inf))):
-            raise SpecError("horizon.iterations", "a delay-sequence model has no clock: give a number of iterations")
-        from .delayed import run_delayed
-
-        return run_delayed(problem, model, gamma, int(fragment["seed"]), int(h["iterations"]),
-                           targets=fragment.get("targets", ()), stop_statistic=fragment.get("stop_statistic"),
-                           meta=fragment.get("meta"))
-    algorithm = ALGORITHMS.get(fragment["method"])({**params, "gamma": gamma})
-    (res,) = simulate(problem, model, algorithm, [gamma], int(fragment["seed"]),
-                      max_iter=float(h.get("iterations", math.inf)), max_time=float(h.get("time", math.inf)),
-                      targets=fragment.get("targets", ()), stop_statistic=fragment.get("stop_statistic"),
-                      track_avg=bool(fragment.get("track_avg", False)), meta=fragment.get("meta"),
-                      worker_time=bool(fragment.get("worker_time", False)))
-    return res

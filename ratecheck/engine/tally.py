@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import namedtuple
 
 import numpy as np
-from numba import njit
+from .._jit import njit
 
 from .trace import CHECKPOINT_FIELDS, STATISTICS
 

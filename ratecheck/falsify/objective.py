@@ -15,7 +15,7 @@ the theorem does not bound. A run that diverges gives S_K = +∞.
 
 The run itself goes through the same path as ``ratecheck check``: a one-point check spec
 (card parameters ``"theory"``) resolved by :func:`ratecheck.plan.plan`, each seed run by
-:func:`ratecheck.engine.run.run_fragment`. So the card is evaluated at the instance's
+:func:`ratecheck.execute.run_fragment`. So the card is evaluated at the instance's
 constants exactly as a check would; an instance where it cannot be — outside the card's
 assumptions, a constant that is only an estimate or missing, a K above the iteration cap,
 a spec the family refuses — is *skipped* (``Trial.skipped`` says why), not counted.
@@ -30,7 +30,7 @@ import numpy as np
 
 from ..algorithms import ALGORITHMS
 from ..asynchrony.base import DelayModel
-from ..engine.run import run_fragment
+from ..execute import run_fragment
 from ..errors import SpecError
 from ..plan import Fragment, plan
 from ..spec import parse_spec

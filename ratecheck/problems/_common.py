@@ -70,6 +70,18 @@ def positive(field: str, value, *, allow_zero: bool = False) -> float:
     return require_positive(field, value, allow_zero=allow_zero)
 
 
+def curvature_range(L, mu, mu_default: float, d: int, one: str) -> tuple[float, float]:
+    """L > 0 and 0 ≤ μ ≤ L (defaults 1 and ``mu_default``); with d = 1 the spectrum is
+    one eigenvalue, so μ must equal L (``one`` says which eigenvalue, for the message)."""
+    Lv = positive("L", 1.0 if L is None else L)
+    muv = positive("mu", mu_default if mu is None else mu, allow_zero=True)
+    if muv > Lv:
+        raise SpecError("mu", f"must be <= L = {Lv!r}, got {muv!r}")
+    if d == 1 and muv != Lv:
+        raise SpecError("mu", f"with d = 1 {one} is one eigenvalue: mu must equal L = {Lv!r}, got {muv!r}")
+    return Lv, muv
+
+
 def vector(field: str, value, d: int) -> np.ndarray:
     """A finite float vector of length ``d``; a scalar c means c·(1, …, 1)."""
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):

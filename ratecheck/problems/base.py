@@ -31,7 +31,7 @@ from typing import Any, Callable, ClassVar
 import numpy as np
 
 from ..constants import ConstantSet
-from ..errors import SpecError
+from ..registry import construct
 
 
 @dataclass(frozen=True)
@@ -105,17 +105,7 @@ class Problem:
     @classmethod
     def from_spec(cls, spec: dict, field: str = "problem") -> "Problem":
         """Build from a spec table; unknown keys raise :class:`SpecError`."""
-        import inspect
-
-        sig = inspect.signature(cls.__init__)
-        allowed = [p for p in sig.parameters if p != "self"]
-        for key in spec:
-            if key not in allowed:
-                raise SpecError(f"{field}.{key}", f"unknown parameter of {cls.registry_name!r} (allowed: {', '.join(allowed)})")
-        try:
-            return cls(**spec)
-        except TypeError as exc:
-            raise SpecError(field, str(exc)) from None
+        return construct(cls, spec, field)
 
     # --- oracle -------------------------------------------------------------------
     def f(self, x: np.ndarray) -> float:

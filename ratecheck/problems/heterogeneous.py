@@ -41,7 +41,7 @@ from numba import njit
 from ..constants import ConstantSet, exact
 from ..errors import SpecError
 from . import PROBLEMS
-from ._common import SpecProblem, choice, integer, positive, seed as seed_param, vector
+from ._common import SpecProblem, choice, curvature_range, integer, positive, seed as seed_param, vector
 from .base import FastOracle
 from .quadratic import spectrum_values
 
@@ -129,12 +129,7 @@ class HeterogeneousQuadratic(SpecProblem):
             if not np.any(a > 0):
                 raise SpecError("eigenvalues", "at least one must be > 0")
         else:
-            Lv = positive("L", 1.0 if L is None else L)
-            muv = positive("mu", 0.1 if mu is None else mu, allow_zero=True)
-            if muv > Lv:
-                raise SpecError("mu", f"must be <= L = {Lv!r}, got {muv!r}")
-            if d == 1 and muv != Lv:
-                raise SpecError("mu", f"with d = 1 each A_i is one eigenvalue: mu must equal L = {Lv!r}")
+            Lv, muv = curvature_range(L, mu, 0.1, d, "each A_i")
             kind = choice("curvature", "distinct" if curvature is None else curvature, ("distinct", "shared"))
             lam = spectrum_values("linear", d, Lv, muv)
             a = np.tile(lam, (n, 1))

@@ -34,6 +34,7 @@ from numba import njit
 from ..constants import ConstantSet, certified, exact
 from . import PROBLEMS
 from ._common import SpecProblem, integer, positive, seed as seed_param, spectral_norm_upper, vector
+from ._rows import add_row, affine, clear, divide, set_row
 from .base import FastOracle
 
 EPS = np.finfo(float).eps
@@ -43,23 +44,17 @@ EPS = np.finfo(float).eps
 def _value_grad(data, x, out):
     a, b, par = data
     delta = par[0]
-    m, d = a.shape
-    for j in range(d):
-        out[j] = 0.0
+    m = a.shape[0]
+    clear(out)
     v = 0.0
     for i in range(m):
-        r = -b[i]
-        for j in range(d):
-            r += a[i, j] * x[j]
+        r = affine(a, i, x, -b[i])
         if abs(r) <= delta:
             v += 0.5 * r * r
         else:
             v += delta * (abs(r) - 0.5 * delta)
-        p = min(max(r, -delta), delta)
-        for j in range(d):
-            out[j] += p * a[i, j]
-    for j in range(d):
-        out[j] /= m
+        add_row(out, min(max(r, -delta), delta), a, i)
+    divide(out, m)
     return v / m
 
 
@@ -67,12 +62,8 @@ def _value_grad(data, x, out):
 def _stoch_grad(data, y, part, sample, z, out):
     a, b, par = data
     delta = par[0]
-    r = -b[sample]
-    for j in range(y.shape[0]):
-        r += a[sample, j] * y[j]
-    p = min(max(r, -delta), delta)
-    for j in range(y.shape[0]):
-        out[j] = p * a[sample, j]
+    r = affine(a, sample, y, -b[sample])
+    set_row(out, min(max(r, -delta), delta), a, sample)
 
 
 @PROBLEMS.register("huber")

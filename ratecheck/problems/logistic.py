@@ -49,6 +49,7 @@ from ..constants import Constant, ConstantSet, certified, exact
 from ..errors import SpecError
 from . import PROBLEMS
 from ._common import SpecProblem, choice, eigmin_lower, integer, positive, seed as seed_param, spectral_norm_upper, vector
+from ._rows import add_row, affine, clear
 from .base import FastOracle
 
 EPS = np.finfo(float).eps
@@ -68,18 +69,12 @@ def _value_grad(data, x, out):
     a, y, par = data
     lam = par[0]
     m, d = a.shape
-    for j in range(d):
-        out[j] = 0.0
+    clear(out)
     v = 0.0
     for i in range(m):
-        t = 0.0
-        for j in range(d):
-            t += a[i, j] * x[j]
-        t *= y[i]
+        t = affine(a, i, x, 0.0) * y[i]
         v += _log1pexp_neg(t)
-        c = -y[i] / (1.0 + math.exp(t))
-        for j in range(d):
-            out[j] += c * a[i, j]
+        add_row(out, -y[i] / (1.0 + math.exp(t)), a, i)
     xx = 0.0
     for j in range(d):
         out[j] = out[j] / m + lam * x[j]
@@ -92,10 +87,7 @@ def _stoch_grad(data, y, part, sample, z, out):
     a, lab, par = data
     lam = par[0]
     d = y.shape[0]
-    t = 0.0
-    for j in range(d):
-        t += a[sample, j] * y[j]
-    t *= lab[sample]
+    t = affine(a, sample, y, 0.0) * lab[sample]
     c = -lab[sample] / (1.0 + math.exp(t))
     for j in range(d):
         out[j] = c * a[sample, j] + lam * y[j]

@@ -33,14 +33,11 @@ from numba import njit
 from ..constants import ConstantSet, exact
 from ..errors import SpecError
 from . import PROBLEMS
-from ._common import SpecProblem, choice, flag, integer, positive, real, seed as seed_param, vector
+from ._common import SpecProblem, choice, curvature_range, flag, integer, positive, real, seed as seed_param, vector
+from ._noise import GAUSSIAN, NOISES, add_noise, noise_mode, with_noise
 from .base import FastOracle
 
 SPECTRA = ("linear", "geometric", "two-level")
-NOISES = ("gaussian", "scalar")
-
-# noise modes in the compiled oracle
-_NO_NOISE, _GAUSSIAN, _SCALAR = 0, 1, 2
 
 
 def spectrum_values(kind: str, d: int, L: float, mu: float) -> np.ndarray:
@@ -93,18 +90,12 @@ def _stoch_grad(data, y, part, sample, z, out):
     mode = flags[1]
     s = par[1]
     d = y.shape[0]
-    if flags[0] == 0 and mode == 1:  # diagonal, Gaussian noise: one pass
+    if flags[0] == 0 and mode == GAUSSIAN:  # diagonal, Gaussian noise: one pass
         for i in range(d):
             out[i] = lam[i] * (y[i] - xs[i]) + s * z[i]
         return
     _value_grad(data, y, out)
-    if mode == 1:
-        for i in range(d):
-            out[i] += s * z[i]
-    elif mode == 2:
-        e = s * z[0]
-        for i in range(d):
-            out[i] += e
+    add_noise(out, z, s, mode)
 
 
 @PROBLEMS.register("quadratic")
@@ -156,12 +147,7 @@ class Quadratic(SpecProblem):
             spectrum_name = "explicit"
         else:
             spectrum_name = choice("spectrum", "linear" if spectrum is None else spectrum, SPECTRA)
-            Lv = positive("L", 1.0 if L is None else L)
-            muv = positive("mu", 0.0 if mu is None else mu, allow_zero=True)
-            if muv > Lv:
-                raise SpecError("mu", f"must be <= L = {Lv!r}, got {muv!r}")
-            if d == 1 and muv != Lv:
-                raise SpecError("mu", f"with d = 1 the spectrum is one eigenvalue: mu must equal L = {Lv!r}, got {muv!r}")
+            Lv, muv = curvature_range(L, mu, 0.0, d, "the spectrum")
             if spectrum_name == "geometric" and muv == 0:
                 raise SpecError("mu", "a geometric spectrum needs mu > 0")
             lam = spectrum_values(spectrum_name, d, Lv, muv)
@@ -229,16 +215,11 @@ class Quadratic(SpecProblem):
         return 0.5 * float(np.dot(r, self.grad(x))) + self.f_star
 
     def stochastic_grad(self, y, part, sample, z):
-        g = self.grad(y)
-        if self.noise_dim == 0:
-            return g
-        if self.noise == "gaussian":
-            return g + self.noise_scale * np.asarray(z, dtype=float)
-        return g + self.noise_scale * float(z[0])
+        return with_noise(self.grad(y), z, self.noise_scale, self.noise)
 
     def fast_oracle(self) -> FastOracle:
         a = self.A if self.dense else np.zeros((0, 0))
-        mode = _NO_NOISE if self.noise_dim == 0 else (_GAUSSIAN if self.noise == "gaussian" else _SCALAR)
+        mode = noise_mode(self.noise, self.noise_dim)
         data = (self.eigenvalues.copy(), self.x_star.copy(), np.ascontiguousarray(a),
                 np.array([self.f_star, self.noise_scale]), np.array([int(self.dense), mode], dtype=np.int64))
         return FastOracle(data, _stoch_grad, _value_grad)

@@ -38,6 +38,7 @@ from ..constants import ConstantSet, certified, exact
 from ..errors import SpecError
 from . import PROBLEMS
 from ._common import SpecProblem, choice, integer, positive, seed as seed_param, spectral_norm_upper, vector
+from ._rows import add_row, affine, clear, divide, set_row
 from .base import FastOracle
 
 EPS = np.finfo(float).eps
@@ -67,20 +68,14 @@ def _drho(r, c, kind):
 def _value_grad(data, x, out):
     a, b, par = data
     c, kind = par[0], par[1]
-    m, d = a.shape
-    for j in range(d):
-        out[j] = 0.0
+    m = a.shape[0]
+    clear(out)
     v = 0.0
     for i in range(m):
-        r = -b[i]
-        for j in range(d):
-            r += a[i, j] * x[j]
+        r = affine(a, i, x, -b[i])
         v += _rho(r, c, kind)
-        p = _drho(r, c, kind)
-        for j in range(d):
-            out[j] += p * a[i, j]
-    for j in range(d):
-        out[j] /= m
+        add_row(out, _drho(r, c, kind), a, i)
+    divide(out, m)
     return v / m
 
 
@@ -88,12 +83,8 @@ def _value_grad(data, x, out):
 def _stoch_grad(data, y, part, sample, z, out):
     a, b, par = data
     c, kind = par[0], par[1]
-    r = -b[sample]
-    for j in range(y.shape[0]):
-        r += a[sample, j] * y[j]
-    p = _drho(r, c, kind)
-    for j in range(y.shape[0]):
-        out[j] = p * a[sample, j]
+    r = affine(a, sample, y, -b[sample])
+    set_row(out, _drho(r, c, kind), a, sample)
 
 
 @PROBLEMS.register("robust-regression")

@@ -29,6 +29,7 @@ from numba import njit
 from ..constants import ConstantSet, exact
 from . import PROBLEMS
 from ._common import SpecProblem, choice, integer, positive, vector
+from ._noise import add_noise, noise_mode, with_noise
 from .base import FastOracle
 
 
@@ -56,16 +57,7 @@ def _value_grad(data, x, out):
 def _stoch_grad(data, y, part, sample, z, out):
     _value_grad(data, y, out)
     par = data[0]
-    nu = par[1]
-    mode = par[2]
-    d = y.shape[0]
-    if mode == 1.0:
-        for i in range(d):
-            out[i] += nu * z[i]
-    elif mode == 2.0:
-        e = nu * z[0]
-        for i in range(d):
-            out[i] += e
+    add_noise(out, z, par[1], par[2])
 
 
 @PROBLEMS.register("tridiagonal")
@@ -142,15 +134,10 @@ class Tridiagonal(SpecProblem):
         return 0.5 * float(np.dot(x, self.matvec(x))) + (self.scale / 4) * float(x[0])
 
     def stochastic_grad(self, y, part, sample, z):
-        g = self.grad(y)
-        if self.noise_dim == 0:
-            return g
-        if self.noise == "gaussian":
-            return g + self.noise_std * np.asarray(z, dtype=float)
-        return g + self.noise_std * float(z[0])
+        return with_noise(self.grad(y), z, self.noise_std, self.noise)
 
     def fast_oracle(self) -> FastOracle:
-        mode = 0.0 if self.noise_dim == 0 else (2.0 if self.noise == "scalar" else 1.0)
+        mode = float(noise_mode(self.noise, self.noise_dim))
         return FastOracle((np.array([self.scale / 4, self.noise_std, mode]),), _stoch_grad, _value_grad)
 
     def parameters(self):

@@ -49,14 +49,14 @@ def canonical(value: Any, field: str = "fragment") -> Any:
     Raises :class:`SpecError` naming the field (``fragment.a.b``) of a value JSON
     cannot hold.
     """
+    if isinstance(value, np.generic):
+        value = value.item()
     if value is None or isinstance(value, (bool, str)):
         return value
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
+    if isinstance(value, int):
         return int(value)
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
+    if isinstance(value, float):
+        v = value
         if math.isnan(v):
             return {"$float": "nan"}
         if math.isinf(v):

@@ -57,6 +57,16 @@ class Card(Evaluates, Renders):
     def _err(self, fieldname: str, message: str) -> CardError:
         return CardError(self.file, fieldname, message)
 
+    def _table(self, where: str, spec, keys: set, needs: str) -> dict:
+        """``spec`` itself, checked to be a table (``needs`` says what it must hold) whose
+        fields are all among ``keys``."""
+        if not isinstance(spec, dict):
+            raise self._err(where, f"must be a table with {needs}")
+        extra = set(spec) - keys
+        if extra:
+            raise self._err(f"{where}.{sorted(extra)[0]}", f"unknown field (allowed: {', '.join(sorted(keys))})")
+        return spec
+
     def _req(self, data: dict, key: str, typ, where: str = ""):
         full = f"{where}{key}"
         if key not in data:
@@ -140,11 +150,7 @@ class Card(Evaluates, Renders):
         self.conditions = []
         for i, c in enumerate(d.get("conditions", [])):
             where = f"conditions[{i}]"
-            if not isinstance(c, dict):
-                raise self._err(where, "must be a table with relation and provenance")
-            extra = set(c) - _CONDITION_KEYS
-            if extra:
-                raise self._err(f"{where}.{sorted(extra)[0]}", f"unknown field (allowed: {', '.join(sorted(_CONDITION_KEYS))})")
+            self._table(where, c, _CONDITION_KEYS, "relation and provenance")
             rel = self._formula(f"{where}.relation", self._req(c, "relation", str, where + "."), names, relation=True)
             src = sources.parse_condition(self, f"{where}.source", c["source"], names, rel) if "source" in c else None
             self.conditions.append(
@@ -217,11 +223,7 @@ class Card(Evaluates, Renders):
         local = dict(names)
         for name, spec in table.items():
             where = f"{section}.{name}"
-            if not isinstance(spec, dict):
-                raise self._err(where, "must be a table with formula and provenance")
-            extra = set(spec) - _ENTRY_KEYS
-            if extra:
-                raise self._err(f"{where}.{sorted(extra)[0]}", f"unknown field (allowed: {', '.join(sorted(_ENTRY_KEYS))})")
+            self._table(where, spec, _ENTRY_KEYS, "formula and provenance")
             if name in local:
                 raise self._err(where, f"{name!r} is already a symbol, parameter or bound")
             text = self._req(spec, "formula", str, where + ".")

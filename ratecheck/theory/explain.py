@@ -248,7 +248,7 @@ def _describe(ex: Explanation, problem, model, problem_spec: dict, profile: str)
 
 def live_example(spec, card: Card) -> dict:
     """Run the spec's one algorithm for its seeds; the first hits of ε against the bound."""
-    from ..engine.run import run_fragment
+    from ..execute import run_fragment
     from ..plan import plan
     from ..verdict.complexity import RUNNING, observed_complexity
 

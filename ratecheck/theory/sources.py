@@ -63,11 +63,7 @@ class Source:
 
 def parse_entry(card, where: str, entry: str, spec, names: dict) -> Source:
     """The ``source`` table of parameter/bound ``entry``; ``names`` are those its formula may use."""
-    if not isinstance(spec, dict):
-        raise card._err(where, "must be a table with formula, ref and provenance")
-    extra = set(spec) - _KEYS
-    if extra:
-        raise card._err(f"{where}.{sorted(extra)[0]}", f"unknown field (allowed: {', '.join(sorted(_KEYS))})")
+    card._table(where, spec, _KEYS, "formula, ref and provenance")
     text = card._req(spec, "formula", str, where + ".")
     expr = card._formula(f"{where}.formula", text, names)
     ref = card._req(spec, "ref", str, where + ".")
@@ -89,11 +85,7 @@ def parse_entry(card, where: str, entry: str, spec, names: dict) -> Source:
 def parse_condition(card, where: str, spec, names: dict, relation: sp.Basic) -> Source:
     """The ``source`` table of a condition with ``relation``: the relation as the source
     arranges it, with the same comparison."""
-    if not isinstance(spec, dict):
-        raise card._err(where, "must be a table with relation, ref and provenance")
-    extra = set(spec) - _CONDITION_KEYS
-    if extra:
-        raise card._err(f"{where}.{sorted(extra)[0]}", f"unknown field (allowed: {', '.join(sorted(_CONDITION_KEYS))})")
+    card._table(where, spec, _CONDITION_KEYS, "relation, ref and provenance")
     text = card._req(spec, "relation", str, where + ".")
     rel = card._formula(f"{where}.relation", text, names, relation=True)
     if type(rel) is not type(relation):

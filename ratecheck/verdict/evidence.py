@@ -163,6 +163,24 @@ def failures_note(runs: list[RunResult]) -> str:
     return f"; {' and '.join(parts)} (counted as censored)" if parts else ""
 
 
+def closing(skipped: list[dict], runs: list[RunResult], *, card: bool) -> str:
+    """The end of a verdict's reason: the sweep points left out (``card``: where the card
+    does not apply, with the first reason; else where the claim cannot be evaluated), the
+    runs that failed, and the full stop."""
+    out = ""
+    if skipped:
+        pts = f"{len(skipped)} point{'s' * (len(skipped) != 1)}"
+        out = f"; the card does not apply at {pts} ({skipped[0]['reason']})" if card else f"; not evaluable at {pts}"
+    return out + failures_note(runs) + "."
+
+
+def no_points(claim: dict, skipped: list[dict], otherwise: str) -> dict[str, Any]:
+    """The verdict when no sweep point is usable: not-applicable with the first skipped
+    point's reason, or inconclusive because ``otherwise`` (nothing was skipped)."""
+    why = skipped[0]["reason"] if skipped else otherwise
+    return make_verdict(claim, "not-applicable" if skipped else "inconclusive", why + ".", points=skipped)
+
+
 def make_verdict(claim: dict, status: str, reason: str, *, observed=None, predicted=None, ratio=None, ci=None, points=(), **extra) -> dict[str, Any]:
     """A verdict dict in the output contract's field order."""
     v = {

@@ -45,7 +45,7 @@ import numpy as np
 from . import stats
 from .complexity import as_upper_open, value_at
 from .decision import decide
-from .evidence import Evidence, censored_note, failures_note, make_verdict, num, where
+from .evidence import Evidence, censored_note, closing, make_verdict, no_points, num, where
 
 
 def complexity_summary(values, censored, bound, level, statuses=None):
@@ -105,8 +105,7 @@ def evaluate_holds(claim: dict, ev: Evidence) -> dict:
     label, alpha, measure = claim["algorithm"], claim["alpha"], claim["measure"]
     usable, skipped = applicable_points(claim, ev, label, allow_hidden=False)
     if not usable:
-        why = skipped[0]["reason"] if skipped else f"no runs of {label}"
-        return make_verdict(claim, "not-applicable" if skipped else "inconclusive", why + ".", points=skipped)
+        return no_points(claim, skipped, f"no runs of {label}")
     m = len(usable)
     rows, all_runs = [], []
     for j, (pk, point, runs, bound, stat, (seeds, values, censored, _)) in enumerate(usable):
@@ -192,9 +191,7 @@ def evaluate_holds(claim: dict, ev: Evidence) -> dict:
         reason += (f"; the bound is evaluated at an estimated constant, {est[0]['estimated']}: "
                    + (f"the decision changes within its CI at {where(moved[0]['point'])} (bound from {num(moved[0]['bound_range'][0])} to {num(moved[0]['bound_range'][1])})"
                       if moved else "the decision is the same over its CI"))
-    if skipped:
-        reason += f"; the card does not apply at {len(skipped)} point{'s' * (len(skipped) != 1)} ({skipped[0]['reason']})"
-    reason += failures_note(all_runs) + "."
+    reason += closing(skipped, all_runs, card=True)
     return make_verdict(
         claim, status, reason,
         observed=worst["observed"], predicted=worst["bound"], ratio=worst["ratio"], ci=worst["ratio_ci"],

@@ -30,7 +30,7 @@ from ..errors import SpecError
 from . import stats
 from .complexity import as_upper_open
 from .decision import decide
-from .evidence import Evidence, failures_note, make_verdict, num, where
+from .evidence import Evidence, closing, make_verdict, no_points, num, where
 
 
 def within(grid_values, choice: float, factor: float) -> np.ndarray:
@@ -94,9 +94,7 @@ def evaluate_optimal(claim: dict, ev: Evidence) -> dict:
             continue
         usable.append((pk, point, runs, stat, choice, svs, values))
     if not usable:
-        why = skipped[0]["reason"] if skipped else f"the grid {', '.join(grid)} shares no sweep point"
-        return make_verdict(claim, "not-applicable" if skipped else "inconclusive", why + ".", points=skipped)
-    m = len(usable)
+        return no_points(claim, skipped, f"the grid {', '.join(grid)} shares no sweep point")
     rows, all_runs = [], []
     for j, (pk, point, runs, stat, (choice, theorem), svs, values) in enumerate(usable):
         for rr in runs:
@@ -141,9 +139,7 @@ def evaluate_optimal(claim: dict, ev: Evidence) -> dict:
             reason += f"; only {decisive['n_seeds']} seeds (min_seeds = {claim['min_seeds']})"
         if not any(decisive["grid_within"]):
             reason += f"; no grid value lies within ×{factor:g} of the card's choice"
-    if skipped:
-        reason += f"; not evaluable at {len(skipped)} point{'s' * (len(skipped) != 1)}"
-    reason += failures_note(all_runs) + "."
+    reason += closing(skipped, all_runs, card=False)
     return make_verdict(
         claim, status, reason,
         observed=decisive.get("best"), predicted=decisive["choice"], ratio=decisive.get("ratio"), ci=decisive.get("best_range"),

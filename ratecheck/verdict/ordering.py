@@ -28,7 +28,7 @@ import numpy as np
 
 from . import stats
 from .decision import decide, holm_level
-from .evidence import Evidence, failures_note, make_verdict, num, where
+from .evidence import Evidence, closing, make_verdict, no_points, num, where
 
 
 def pair_outcomes(vf, cf, vs, cs) -> np.ndarray:
@@ -78,8 +78,7 @@ def evaluate_ordering(claim: dict, ev: Evidence) -> dict:
             continue
         usable.append((pk, point, rf + rs, stat_f, a, b))
     if not usable:
-        why = skipped[0]["reason"] if skipped else f"{f_lab} and {s_lab} share no sweep point"
-        return make_verdict(claim, "not-applicable" if skipped else "inconclusive", why + ".", points=skipped)
+        return no_points(claim, skipped, f"{f_lab} and {s_lab} share no sweep point")
     m = len(usable)
     rows, all_runs = [], []
     for pk, point, runs, stat, a, b in usable:
@@ -132,9 +131,7 @@ def evaluate_ordering(claim: dict, ev: Evidence) -> dict:
                   f"Holm at α = {alpha:g} needs ≤ {level:.2g} first)")
     bounded = decisive["ratio_is_upper_bound"]
     reason += f"; median {measure} ratio {'≤ ' if bounded else ''}{num(decisive['ratio'])}" + (" (censored seeds count at their horizon)" if bounded else "")
-    if skipped:
-        reason += f"; not evaluable at {len(skipped)} point{'s' * (len(skipped) != 1)}"
-    reason += failures_note(all_runs) + "."
+    reason += closing(skipped, all_runs, card=False)
     return make_verdict(
         claim, status, reason,
         observed=decisive["ratio"], predicted=decisive["predicted_ratio"], ratio=decisive["ratio"], ci=decisive["ratio_ci"],

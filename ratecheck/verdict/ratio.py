@@ -32,7 +32,7 @@ import numpy as np
 from . import stats
 from .complexity import as_upper_open
 from .decision import decide
-from .evidence import Evidence, censored_note, failures_note, make_verdict, num, where
+from .evidence import Evidence, censored_note, closing, make_verdict, no_points, num, where
 from .holds import applicable_points
 
 
@@ -55,8 +55,7 @@ def evaluate_ratio(claim: dict, ev: Evidence) -> dict:
     c_lo, c_hi = claim["c_lo"], claim["c_hi"]
     usable, skipped = applicable_points(claim, ev, label, allow_hidden=True)
     if not usable:
-        why = skipped[0]["reason"] if skipped else f"no runs of {label}"
-        return make_verdict(claim, "not-applicable" if skipped else "inconclusive", why + ".", points=skipped)
+        return no_points(claim, skipped, f"no runs of {label}")
     m = len(usable)
     rows, all_runs = [], []
     for pk, point, runs, bound, stat, (seeds, values, censored, statuses) in usable:
@@ -104,9 +103,7 @@ def evaluate_ratio(claim: dict, ev: Evidence) -> dict:
     est = next((r for r in rows if r.get("bound_range")), None)
     if est:
         reason += f"; the bound is evaluated at an estimated constant, {est['estimated']}, so the band is narrowed to pass and widened to fail over its CI"
-    if skipped:
-        reason += f"; the card does not apply at {len(skipped)} point{'s' * (len(skipped) != 1)} ({skipped[0]['reason']})"
-    reason += failures_note(all_runs) + "."
+    reason += closing(skipped, all_runs, card=True)
     return make_verdict(
         claim, status, reason,
         observed=decisive["observed"], predicted=decisive["bound"], ratio=decisive["ratio"], ci=list(ci),

@@ -35,7 +35,7 @@ from ..errors import SpecError
 from . import stats
 from .complexity import point_key
 from .decision import decide
-from .evidence import Evidence, failures_note, make_verdict, num, where
+from .evidence import Evidence, closing, make_verdict, no_points, num, where
 from .holds import applicable_points
 
 
@@ -140,8 +140,7 @@ def evaluate_scaling(claim: dict, ev: Evidence) -> dict:
         fit.update(group=json_rest(gk), points=rows)
         fits.append(fit)
     if not fits:
-        why = skipped[0]["reason"] if skipped else f"no runs of {label}"
-        return make_verdict(claim, "not-applicable" if skipped else "inconclusive", why + ".", points=skipped)
+        return no_points(claim, skipped, f"no runs of {label}")
     status, per = decide([f["p_pass"] for f in fits], [f["p_fail"] for f in fits], claim["alpha"])
     for f, st in zip(fits, per):
         if f["status"] is None or st != "inconclusive":
@@ -169,9 +168,7 @@ def evaluate_scaling(claim: dict, ev: Evidence) -> dict:
     notes = sorted({n for pk, *_ in usable if (n := ev.estimate_note(label, pk, claim["bound"]))})
     if notes:
         reason += f"; the bound is evaluated at an estimated constant, {notes[0]} (its exponent in {var} may differ at the true value)"
-    if skipped:
-        reason += f"; the card does not apply at {len(skipped)} point{'s' * (len(skipped) != 1)} ({skipped[0]['reason']})"
-    reason += failures_note(all_runs) + "."
+    reason += closing(skipped, all_runs, card=True)
     return make_verdict(
         claim, status, reason,
         observed=decisive.get("observed"), predicted=decisive.get("predicted"), ratio=None, ci=decisive.get("ci"),
