@@ -7,6 +7,7 @@ a report written again from unchanged results takes its figures from the figure 
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -44,11 +45,19 @@ def test_help_imports_no_command_module_and_no_heavy_library():
     assert not [m for m in cli.COMMAND_MODULES if m in mods]
 
 
-def test_theorems_imports_the_cards_but_no_plotting_solver_or_engine():
-    mods = _imported_after(["theorems"])
-    assert "ratecheck.theory.commands" in mods and "sympy" in mods
-    assert not [m for m in HEAVY if m in mods]
-    assert not [m for m in ("ratecheck.check", "ratecheck.pep.commands", "ratecheck.falsify.commands") if m in mods]
+def test_theorems_imports_no_plotting_solver_or_engine_and_no_sympy_once_cached(tmp_path):
+    """The first listing loads (and validates) every card, with sympy; the cards' rows are
+    then cached, and a second listing of the unchanged cards imports no sympy at all."""
+    env = {**os.environ, "RATECHECK_CACHE_DIR": str(tmp_path / "cache")}
+    first = _imported_after(["theorems"], env)
+    assert "ratecheck.theory.commands" in first and "sympy" in first
+    again = _imported_after(["theorems"], env)
+    assert "ratecheck.theory.listing" in again
+    assert not [m for m in again if m == "sympy" or m.startswith("sympy.")]
+    assert not [m for m in ("ratecheck.theory.card", "ratecheck.theory.language", "pydantic") if m in again]
+    for mods in (first, again):
+        assert not [m for m in HEAVY if m in mods]
+        assert not [m for m in ("ratecheck.check", "ratecheck.pep.commands", "ratecheck.falsify.commands") if m in mods]
 
 
 def test_check_help_imports_no_plotting_or_solver():

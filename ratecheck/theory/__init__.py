@@ -10,14 +10,29 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import CardError, SpecError
-from .card import Card, read_card
-from .evaluation import Evaluation
+
+if TYPE_CHECKING:
+    from .card import Card
 
 __all__ = ["Card", "Evaluation", "load_card", "all_cards", "proofs_dir", "read_card", "sibling"]
 
 _CACHE: dict[tuple[str, str], Card] = {}
+
+#: Imported on first use (they import sympy): ``ratecheck theorems`` lists cached cards without them.
+_LAZY = {"Card": ".card", "read_card": ".card", "Evaluation": ".evaluation"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def proofs_dir() -> Path:
@@ -48,6 +63,8 @@ def _cached(path: Path) -> Card:
     """The card at ``path``, cached until its content changes."""
     key = (str(path), hashlib.sha1(path.read_bytes()).hexdigest())
     if key not in _CACHE:
+        from .card import read_card
+
         _CACHE[key] = read_card(path)
     return _CACHE[key]
 
@@ -65,13 +82,20 @@ def sibling(card: Card, card_id: str) -> Card:
 def all_cards() -> list[Card]:
     """Every card, sorted by id; cross-references (``tight.with``) must name existing cards."""
     cards = [load_card(i) for i in card_ids()]
-    ids = {c.id for c in cards}
-    for c in cards:
-        for other in c.tight["with"]:
-            if other not in ids:
-                raise CardError(c.file, "tight.with", f"names unknown card {other!r}")
-        for d in c.derivations:
-            for name, (other, *_) in d.imports.items():
-                if other not in ids:
-                    raise CardError(c.file, f"derivations.{d.name}.cards.{name}", f"names unknown card {other!r}")
+    check_references([(c.file, c.tight["with"], [(d.name, name, other) for d in c.derivations
+                                                 for name, (other, *_) in d.imports.items()]) for c in cards])
     return cards
+
+
+def check_references(cards) -> None:
+    """Raise :class:`CardError` at the first cross-reference to a card not among
+    ``cards``: (file, ``tight.with`` ids, [(derivation, import name, card id), ...]) of
+    each card, in order (``ratecheck theorems`` checks its cached rows with it too)."""
+    ids = {file.removesuffix(".toml") for file, _, _ in cards}
+    for file, tight_with, imports in cards:
+        for other in tight_with:
+            if other not in ids:
+                raise CardError(file, "tight.with", f"names unknown card {other!r}")
+        for derivation, name, other in imports:
+            if other not in ids:
+                raise CardError(file, f"derivations.{derivation}.cards.{name}", f"names unknown card {other!r}")

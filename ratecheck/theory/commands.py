@@ -1,7 +1,9 @@
 """``ratecheck theorems | show | bound | compare | explain | optimal``: theorem cards on the command line.
 
-``theorems --check`` runs every derivation and every source-form check of every card
-and exits 1 when one fails, naming the card and the derivation (0 otherwise).
+``theorems`` lists the cards from the cache of their summary rows (:mod:`.listing`: no
+sympy once the cards are cached). ``theorems --check`` runs every derivation and every
+source-form check of every card and exits 1 when one fails, naming the card and the
+derivation (0 otherwise).
 
 ``bound ID --set NAME=VALUE ... [--tau LIST | --tau-profile PROFILE] --json`` prints the
 JSON contract of DESIGN.md: ``{"theorem", "parameters", "bounds", "provenance",
@@ -17,10 +19,7 @@ import json
 from ..errors import SpecError
 from ..vocabulary import VOCABULARY
 from . import all_cards, load_card
-from .domain import check_evaluation, check_parameters
 from .profiles import PROFILES, tau_list, tau_profile
-from .provenance import LEVELS
-from .symbolic import leading_term
 
 
 def register(sub) -> None:
@@ -125,17 +124,11 @@ def _print_json(obj) -> None:
 
 
 def cmd_theorems(args) -> int:
-    cards = all_cards()
     if args.check:
-        return _check_all(cards, args.json)
-    rows = []
-    for c in cards:
-        levels = sorted({e.provenance.level for e in [*c.parameters.values(), *c.bounds.values()]}, key=LEVELS.index)
-        rows.append({
-            "id": c.id, "kind": c.kind, "statistic": c.statistic,
-            "bounds": {k: e.constants for k, e in c.bounds.items()},
-            "weakest": levels[-1], "provenance": levels, "title": c.title, "citation": c.citation_short(),
-        })
+        return _check_all(all_cards(), args.json)
+    from .listing import rows as listing_rows
+
+    rows = listing_rows()  # the cards' summary rows, from the card cache where unchanged (no sympy)
     if args.json:
         _print_json(rows)
         return 0
@@ -250,6 +243,8 @@ def _card_dict(c, results) -> dict:
 
 
 def cmd_bound(args) -> int:
+    from .domain import check_evaluation, check_parameters
+
     c = load_card(args.theorem)
     values = parse_sets(args.set)
     tau = _tau(args)
@@ -290,6 +285,9 @@ def cmd_bound(args) -> int:
 
 
 def cmd_compare(args) -> int:
+    from .domain import check_evaluation, check_parameters
+    from .symbolic import leading_term
+
     cards = [load_card(i) for i in args.theorems]
     values = parse_sets(args.set)
     known = set().union(*[{*c.symbols, *c.parameters} for c in cards]) | {"n"}
@@ -339,6 +337,7 @@ def cmd_compare(args) -> int:
 
 
 def cmd_optimal(args) -> int:
+    from .domain import check_evaluation, check_parameters
     from .optimal import optimize
 
     c = load_card(args.theorem)
