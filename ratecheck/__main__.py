@@ -1,7 +1,5 @@
 """``python -m ratecheck``: the ``ratecheck`` command line (:mod:`ratecheck.cli`)."""
 
-import sys
+from .cli import run
 
-from .cli import main
-
-sys.exit(main())
+run()

@@ -36,7 +36,8 @@ def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True, m
     check_pool([simulation_bytes(p.d, getattr(m, "n", 1)) for p, m in the_plan.instances.values()], len(tasks), sweep_kwargs)
     outcome = run_tasks(tasks, run_fragment, progress=progress, **sweep_kwargs)
     runs = [outcome.results[t.key] for t in tasks if t.key in outcome.results]
-    partial = {"done": len(runs), "planned": len(tasks)} if outcome.interrupted else None
+    # an interrupt that came after the last run was stored leaves nothing out: a whole report
+    partial = {"done": len(runs), "planned": len(tasks)} if outcome.interrupted and len(runs) < len(tasks) else None
     if partial:
         verdicts = partial_verdicts(spec.claims, fragments, runs, predictions)
     else:

@@ -20,6 +20,7 @@ import importlib
 import os
 import signal
 import sys
+from typing import NoReturn
 
 from .errors import RatecheckError
 
@@ -140,5 +141,15 @@ def main(argv: list[str] | None = None) -> int:
     return int(code or 0)
 
 
+def run(argv: list[str] | None = None) -> NoReturn:
+    """The console entry: :func:`main`, then exit with its code. A SIGTERM that comes
+    after the command has returned (while the interpreter tears down, e.g. a local dask
+    cluster closing) ends the process at once with that same code: the command's work is
+    done and stored, so the exit code must not say it was killed."""
+    code = main(argv)
+    signal.signal(signal.SIGTERM, lambda signum, frame: os._exit(code))
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

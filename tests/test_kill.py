@@ -37,10 +37,10 @@ import sys
 sys.path.insert(0, {str(TESTS)!r})
 import fake_engine
 fake_engine.install()
-from ratecheck.cli import main
+from ratecheck.cli import run
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    run(sys.argv[1:])
 """
 #: Runs of the spec below and the fake engine's seconds per run.
 RUNS, SLEEP = 24, 0.08
