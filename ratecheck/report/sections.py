@@ -125,6 +125,13 @@ def point_table(v: dict) -> list[Block]:
         rows = [[where(p["point"]), p["status"], str(p["wins"]), str(p["losses"]), str(p["ties_or_unknown"]), f"{p['p_faster']:.3g}",
                  f"{p['p_slower']:.3g}", _ratio_text(p), fmt(p.get("predicted_ratio"))] for p in pts]
         blocks.append(Table(["point", "status", "wins", "losses", "ties/unknown", "p (faster)", "p (slower)", "median ratio [CI]", "ratio of bounds"], rows, [p["status"] for p in pts]))
+    elif k == "equivalent" and pts:
+        a, b = v.get("algorithms") or ("A", "B")
+        rows = [[where(p["point"]), p["status"], str(p["below"]), str(p["inside"]), str(p["above"]), str(p["unknown"]),
+                 f"{p['p_equivalent']:.3g}", f"{p['p_outside']:.3g}", _equivalent_ratio(p), fmt(p.get("predicted_ratio"))] for p in pts]
+        c = v.get("factor", 1.0)
+        blocks.append(Table(["point", "status", f"{a}/{b} < 1/{c:g}", "inside", f"> {c:g}", "edge/unknown", "p (equivalent, TOST)",
+                             "p (outside)", "median ratio [CI]", "ratio of bounds"], rows, [p["status"] for p in pts]))
     elif k == "optimal-parameter" and pts:
         rows = [[where(p["point"]), p["status"], fmt(p.get("grid")), fmt(p.get("best")), fmt(p.get("choice")),
                  fmt(p.get("support")), fmt(p.get("best_range")), str(p.get("n_seeds"))] for p in pts]
@@ -151,6 +158,14 @@ def _ratio_text(p: dict) -> str:
     if p.get("ratio") is not None and math.isinf(p["ratio"]):
         return "faster not reached by the horizon or diverged at most seeds"
     return ("≤ " if p.get("ratio_is_upper_bound") else "") + _with_ci(p.get("ratio"), p.get("ratio_ci"))
+
+
+def _equivalent_ratio(p: dict) -> str:
+    """An equivalent row's median T_A / T_B: a range where censored seeds leave it open."""
+    lo, hi = p.get("ratio_range") or (p.get("ratio"), p.get("ratio"))
+    if lo != hi:
+        return f"in [{fmt(lo)}, {fmt(hi)}] (censored seeds) {fmt(p.get('ratio_ci'))}"
+    return _with_ci(p.get("ratio"), p.get("ratio_ci"))
 
 
 def flag_blocks(predictions: dict) -> list[Block]:

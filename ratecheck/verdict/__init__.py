@@ -17,8 +17,8 @@ reason; a claim with a run that errored is ``error`` (:func:`flag_errors`).
 Every verdict lists in ``violations`` the runs of its algorithms whose parameters
 violate their card's ``[[conditions]]`` (e.g. γ above 1/(2RL)): such runs go on and
 are reported, but a card's bound is never compared with them (those points are
-``not-applicable`` for holds, scaling, ratio-bounded and tightness); for ordering and
-optimal-parameter, which do not use a bound, the reason names them.
+``not-applicable`` for holds, scaling, ratio-bounded and tightness); for ordering,
+equivalent and optimal-parameter, which do not use a bound, the reason names them.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from __future__ import annotations
 from ..engine.trace import RunResult
 from .claims import KINDS, validate_claims
 from .complexity import MEASURES, observed_complexity, point_key
+from .equivalent import evaluate_equivalent
 from .evidence import INFO, STATUSES, Evidence, where
 from .holds import evaluate_holds
 from .optimal import evaluate_optimal
@@ -40,6 +41,7 @@ EVALUATORS = {
     "ratio-bounded": evaluate_ratio,
     "optimal-parameter": evaluate_optimal,
     "ordering": evaluate_ordering,
+    "equivalent": evaluate_equivalent,
 }
 
 
@@ -67,7 +69,8 @@ def evaluate_claims(claims: list[dict], runs: list[RunResult], predictions: dict
 
 def claim_labels(claim: dict) -> list[str]:
     """The algorithm labels a claim (or tightness row) is about."""
-    return [claim[k] for k in ("algorithm", "faster", "slower") if claim.get(k)] + list(claim.get("algorithm_grid") or [])
+    return ([claim[k] for k in ("algorithm", "faster", "slower") if claim.get(k)] + list(claim.get("algorithm_grid") or [])
+            + list(claim.get("algorithms") or []))
 
 
 def flag_errors(verdict: dict, claim: dict, ev: Evidence) -> dict:
@@ -97,7 +100,7 @@ def flag_violations(verdict: dict, claim: dict, ev: Evidence) -> dict:
                 found.append({"algorithm": label, "point": ev.points[pk],
                               "theorem": (ev.predictions.get((label, pk)) or {}).get("theorem"), "violation": text})
     verdict["violations"] = found
-    if found and verdict["kind"] in ("ordering", "optimal-parameter"):
+    if found and verdict["kind"] in ("ordering", "equivalent", "optimal-parameter"):
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
         verdict["reason"] = verdict["reason"].rstrip(".") + f"; flagged: {found[0]['violation']} at {where(found[0]['point'])}{more}."
     return verdict

@@ -16,6 +16,8 @@ level, default 0.05, ``min_seeds``, default 5, and ``statistic``, default the ru
                        holds the card's choice), ``theorem``, ``measure`` (default
                        ``"time"``)
 ``ordering``           ``faster*``, ``slower*``, ``measure`` (default ``"time"``)
+``equivalent``         ``algorithms*`` (exactly 2 labels), ``factor*`` (> 1), ``measure``
+                       (default ``"time"``)
 =====================  ==============================================================
 
 ``measure`` is ``iterations``, ``time``, ``computed`` or ``worker_time``; when ``bound`` is not one of
@@ -153,9 +155,29 @@ class Ordering(_Claim):
         return self
 
 
+class Equivalent(_Claim):
+    """Two algorithms within a factor of each other on a measure (:mod:`.equivalent`)."""
+
+    kind: Literal["equivalent"]
+    algorithms: list[Label]
+    factor: Annotated[Finite, Field(gt=1)]
+    measure: Annotated[str, one_of(MEASURES)] = "time"
+
+    @field_validator("algorithms")
+    @classmethod
+    def _pair(cls, v, info: ValidationInfo):
+        if len(v) != 2:
+            raise ValueError(f"must be a list of exactly 2 algorithm labels, got {v!r}")
+        for j, g in enumerate(v):
+            _known(f"algorithms[{j}]", g, info)
+        if v[0] == v[1]:
+            raise _field_error("algorithms[1]", "must differ from algorithms[0]")
+        return v
+
+
 #: The kinds of claim, by ``kind``.
 MODELS = {"holds": Holds, "scaling": Scaling, "ratio-bounded": RatioBounded, "optimal-parameter": OptimalParameter,
-          "ordering": Ordering}
+          "ordering": Ordering, "equivalent": Equivalent}
 KINDS = tuple(MODELS)
 #: A claim: one of the kinds, told apart by ``kind``.
 Claim = Annotated[Union[tuple(MODELS.values())], Field(discriminator="kind")]
@@ -218,4 +240,7 @@ def describe(claim: dict) -> str:
         return f"{claim['algorithm']}: {unit} to ε / {claim['theorem']} {claim['bound']} bound stays in [{claim['c_lo']:g}, {claim['c_hi']:g}]"
     if k == "optimal-parameter":
         return f"best {claim['parameter']} over {', '.join(claim['algorithm_grid'])} ({unit} to ε) lies within ×{claim['factor']:g} of the card's choice"
+    if k == "equivalent":
+        a, b = claim["algorithms"]
+        return f"{a} and {b} reach ε within ×{claim['factor']:g} of each other in {unit} (median paired ratio in [1/{claim['factor']:g}, {claim['factor']:g}])"
     return f"{claim['faster']} reaches ε in fewer {unit} than {claim['slower']}"

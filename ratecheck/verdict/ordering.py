@@ -48,22 +48,26 @@ def min_p(n_seeds: int) -> tuple[float, float]:
     return 0.5**n_seeds, 0.5**n_seeds
 
 
-def _predicted_ratio(ev: Evidence, claim: dict, pk: str):
-    """bound(faster)/bound(slower) when both cards give explicit bounds on the measure."""
-    preds = [ev.predictions.get((lab, pk)) for lab in (claim["faster"], claim["slower"])]
+def predicted_ratio(ev: Evidence, first: str, second: str, measure: str, pk: str):
+    """bound(first)/bound(second) when both cards give explicit bounds on ``measure``."""
+    preds = [ev.predictions.get((lab, pk)) for lab in (first, second)]
     vals = []
     for p in preds:
-        if not p or p.get("missing") or (p.get("constants") or {}).get(claim["measure"]) == "hidden":
+        if not p or p.get("missing") or (p.get("constants") or {}).get(measure) == "hidden":
             return None
-        b = (p.get("bounds") or {}).get(claim["measure"])
+        b = (p.get("bounds") or {}).get(measure)
         if not isinstance(b, (int, float)) or not math.isfinite(b) or b <= 0:
             return None
         vals.append(float(b))
     return vals[0] / vals[1]
 
 
-def evaluate_ordering(claim: dict, ev: Evidence) -> dict:
-    f_lab, s_lab, alpha, measure = claim["faster"], claim["slower"], claim["alpha"], claim["measure"]
+def paired_points(claim: dict, ev: Evidence, f_lab: str, s_lab: str) -> tuple[list[tuple], list[dict]]:
+    """The sweep points both ``f_lab`` and ``s_lab`` ran at, in sweep order, as
+    ``(pk, point, runs, statistic, a, b)`` with ``a``, ``b`` their per-seed
+    :meth:`~ratecheck.verdict.evidence.Evidence.seed_values` on the claim's measure, and
+    the ``not-applicable`` rows of the points that cannot be compared."""
+    measure = claim["measure"]
     keys = [pk for pk in ev.point_keys(f_lab) if pk in set(ev.point_keys(s_lab))]
     usable, skipped = [], []
     for pk in keys:
@@ -77,16 +81,28 @@ def evaluate_ordering(claim: dict, ev: Evidence) -> dict:
             skipped.append({"point": point, "status": "not-applicable", "reason": f"ε = {num(point.get('eps'))} or {stat_f} was not tracked"})
             continue
         usable.append((pk, point, rf + rs, stat_f, a, b))
+    return usable, skipped
+
+
+def paired_seeds(a, b) -> tuple[list, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The seeds both runs of :func:`paired_points` have, sorted, and on them the values and
+    censoring flags of each: ``(seeds, values_a, censored_a, values_b, censored_b)``."""
+    common = sorted(set(a[0]) & set(b[0]), key=lambda s: (s is None, s))
+    ia = [a[0].index(s) for s in common]
+    ib = [b[0].index(s) for s in common]
+    return common, a[1][ia], a[2][ia], b[1][ib], b[2][ib]
+
+
+def evaluate_ordering(claim: dict, ev: Evidence) -> dict:
+    f_lab, s_lab, alpha, measure = claim["faster"], claim["slower"], claim["alpha"], claim["measure"]
+    usable, skipped = paired_points(claim, ev, f_lab, s_lab)
     if not usable:
         return no_points(claim, skipped, f"{f_lab} and {s_lab} share no sweep point")
     m = len(usable)
     rows, all_runs = [], []
     for pk, point, runs, stat, a, b in usable:
         all_runs += runs
-        common = sorted(set(a[0]) & set(b[0]), key=lambda s: (s is None, s))
-        ia = [a[0].index(s) for s in common]
-        ib = [b[0].index(s) for s in common]
-        vf, cf, vs, cs = a[1][ia], a[2][ia], b[1][ib], b[2][ib]
+        common, vf, cf, vs, cs = paired_seeds(a, b)
         outcome = pair_outcomes(vf, cf, vs, cs)
         wins, losses = int((outcome == 1).sum()), int((outcome == -1).sum())
         p_win, p_loss = stats.sign_test(wins, losses), stats.sign_test(losses, wins)
@@ -107,7 +123,7 @@ def evaluate_ordering(claim: dict, ev: Evidence) -> dict:
             "p_faster": p_win, "p_slower": p_loss, "ratio": med, "ratio_ci": ci, "ratio_is_upper_bound": upper,
             "faster_values": vf.tolist(), "faster_censored": cf.tolist(),
             "slower_values": vs.tolist(), "slower_censored": cs.tolist(),
-            "predicted_ratio": _predicted_ratio(ev, claim, pk),
+            "predicted_ratio": predicted_ratio(ev, f_lab, s_lab, measure, pk),
         })
     few = [len(r["seeds"]) < claim["min_seeds"] for r in rows]
     status, per = decide([1.0 if f else r["p_faster"] for r, f in zip(rows, few)],

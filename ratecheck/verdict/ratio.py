@@ -41,13 +41,18 @@ def min_p(n_seeds: int) -> tuple[float, float]:
     return 0.5**n_seeds, min(1.0, 2.0 * 0.5**n_seeds)
 
 
-def _sign_p(r: np.ndarray, lo: float, hi: float) -> tuple[float, float]:
-    """(p_pass, p_fail) of the median of ``r`` against [lo, hi] (module doc)."""
-    above_lo, below_lo = int((r > lo).sum()), int((r < lo).sum())
-    above_hi, below_hi = int((r > hi).sum()), int((r < hi).sum())
+def band_p(above_lo: int, below_lo: int, above_hi: int, below_hi: int) -> tuple[float, float]:
+    """(p_pass, p_fail) of a median against a band [lo, hi] (module doc), from the numbers
+    of seeds known to lie strictly above / below each end (ties and unknowns left out).
+    Also the test of :mod:`.equivalent`, whose band is [1/c, c]."""
     p_pass = max(stats.sign_test(above_lo, below_lo), stats.sign_test(below_hi, above_hi))
     p_fail = min(1.0, 2.0 * min(stats.sign_test(above_hi, below_hi), stats.sign_test(below_lo, above_lo)))
     return p_pass, p_fail
+
+
+def _sign_p(r: np.ndarray, lo: float, hi: float) -> tuple[float, float]:
+    """(p_pass, p_fail) of the median of ``r`` against [lo, hi] (module doc)."""
+    return band_p(int((r > lo).sum()), int((r < lo).sum()), int((r > hi).sum()), int((r < hi).sum()))
 
 
 def evaluate_ratio(claim: dict, ev: Evidence) -> dict:

@@ -10,6 +10,7 @@ kind                   smallest p_pass                  smallest p_fail
 =====================  ===============================  ===============================
 ``ordering``           2^−n (sign test)                 2^−n
 ``ratio-bounded``      2^−n (sign test)                 2^(1−n) (two sides)
+``equivalent``         2^−n (sign tests, TOST)          2^(1−n) (two sides)
 ``holds``              1/(B + 1) (bootstrap)            1/(B + 1)
 ``optimal-parameter``  1/(B + 1), and a grid value      1/(B + 1), and a grid value
                        inside the card's window         outside it
@@ -34,6 +35,7 @@ from .stats import BOOT_MIN_P
 MIN_P = {
     "ordering": ordering_min_p,
     "ratio-bounded": ratio_min_p,
+    "equivalent": ratio_min_p,  # the same band test of a median, on [1/c, c] (.equivalent)
     "holds": lambda n: (BOOT_MIN_P, BOOT_MIN_P),
     "optimal-parameter": lambda n: (BOOT_MIN_P, BOOT_MIN_P),
     "scaling": lambda n: (0.0, 0.0),
