@@ -142,12 +142,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(argv: list[str] | None = None) -> NoReturn:
-    """The console entry: :func:`main`, then exit with its code. A SIGTERM that comes
-    after the command has returned (while the interpreter tears down, e.g. a local dask
-    cluster closing) ends the process at once with that same code: the command's work is
-    done and stored, so the exit code must not say it was killed."""
+    """The console entry: :func:`main`, then exit with its code. A Ctrl-C or SIGTERM that
+    comes after the command has returned (while the interpreter tears down, e.g. a local
+    dask cluster closing) ends the process at once with that same code: the command's
+    work is done and stored, so the exit code must not say it was killed."""
     code = main(argv)
-    signal.signal(signal.SIGTERM, lambda signum, frame: os._exit(code))
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda signum, frame: os._exit(code))
     sys.exit(code)
 
 

@@ -223,18 +223,36 @@ def _ignoring_ctrl_c() -> Iterator[None]:
         signal.signal(signal.SIGINT, old)
 
 
+@contextmanager
+def _no_half_started_cluster() -> Iterator[None]:
+    """A local cluster interrupted while it starts (Ctrl-C, SIGTERM) is left to the
+    process's exit, not to distributed's exit hook, which would try to close it and fail
+    with a traceback (its workers never reached a state it knows how to close)."""
+    from distributed.deploy.spec import SpecCluster
+
+    before = set(SpecCluster._instances)
+    try:
+        yield
+    except BaseException:
+        for half in set(SpecCluster._instances) - before:
+            half.shutdown_on_close = False
+        raise
+
+
 def _dask(queue: WorkQueue, execute: Execute, workers: int, scheduler: str | None) -> Iterator[Finished]:
     from distributed import Client, LocalCluster, wait as dask_wait
 
     cluster = None
     if scheduler is None:
         # dashboard_address ":0": its HTTP server (always started) takes a free port,
-        # not 8787, which another cluster on this machine may hold; its workers log
-        # errors only (stopping them on Ctrl-C is expected, not worth a warning)
-        with _ignoring_ctrl_c():
+        # not 8787, which another cluster on this machine may hold. Its scheduler and
+        # workers log only what is critical: a run that fails is reported by the sweep
+        # (its error is stored with the run), and stopping the cluster on Ctrl-C, or its
+        # workers' heartbeat errors once a killed check's scheduler is gone, is expected
+        with _ignoring_ctrl_c(), _no_half_started_cluster():
             cluster = LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                silence_logs=logging.ERROR,
+                silence_logs=logging.CRITICAL,
             )
         client = Client(cluster)
     else:
