@@ -21,6 +21,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
+from ..verdict.claims import at_text
 from ..verdict.complexity import MEASURES
 from ..verdict.evidence import where
 from .bands import DRAWABLE, drawable, seed_band
@@ -263,7 +264,9 @@ def ordering_figure(verdict: dict):
     ax.axhline(1.0, color="0.3", ls="--", lw=1)
     ax.set_xticks(range(len(rows)), [where(r["point"]) for r in rows], rotation=20, fontsize="small")
     _log(ax, x=False)
-    ax.set_ylabel(f"{verdict['faster']} / {verdict['slower']}  ({MEASURES[verdict['measure']][2]} to ε)")
+    what = (f"{verdict.get('statistic')} {at_text(verdict['at'])}" if verdict.get("at") is not None
+            else f"{MEASURES[verdict['measure']][2]} to ε")
+    ax.set_ylabel(f"{verdict['faster']} / {verdict['slower']}  ({what})")
     ax.set_title("paired by seed; annotations: wins–losses of the faster")
     _legend(ax)
     return fig

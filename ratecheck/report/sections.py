@@ -121,6 +121,13 @@ def point_table(v: dict) -> list[Block]:
     elif k == "tightness" and pts:
         rows = [[where(p["point"]), fmt(p["bound"]), _observed(p), _observed(p, "ratio", "ratio_ci"), _seeds(p)] for p in pts]
         blocks.append(Table(["point", "bound", "median observed [CI]", "observed / bound [CI]", "seeds"], rows))
+    elif k == "ordering" and pts and v.get("at") is not None:
+        a, b = v.get("faster"), v.get("slower")
+        rows = [[where(p["point"]), p["status"], str(p["wins"]), str(p["losses"]), str(p["ties"]) + (f" (+{p['unknown']} unknown)" if p["unknown"] else ""),
+                 f"{p['p_faster']:.3g}", f"{p['p_slower']:.3g}", fmt(p.get("faster_median")), fmt(p.get("slower_median")),
+                 _with_ci(p.get("ratio"), p.get("ratio_ci"))] for p in pts]
+        blocks.append(Table(["point", "status", f"{a} lower", f"{b} lower", "ties", "p (faster)", "p (slower)",
+                             f"median {v.get('statistic')} {a}", f"median {v.get('statistic')} {b}", "median ratio [CI]"], rows, [p["status"] for p in pts]))
     elif k == "ordering" and pts:
         rows = [[where(p["point"]), p["status"], str(p["wins"]), str(p["losses"]), str(p["ties_or_unknown"]), f"{p['p_faster']:.3g}",
                  f"{p['p_slower']:.3g}", _ratio_text(p), fmt(p.get("predicted_ratio"))] for p in pts]
@@ -211,6 +218,9 @@ def _caption(v: dict) -> str:
                 "inter-quartile range over seeds; dashed: the card's bound.")
     if k == "scaling":
         return f"{v['claim']}. Log-log fit of the complexity against {v.get('variable')}; dashed: the card's bound rescaled to the data."
+    if k == "ordering" and v.get("at") is not None:
+        return (f"{v['claim']}. Per-seed ratios of {v.get('statistic')} (common random numbers; a diverged run counts as +∞), "
+                f"median with its interval; below 1 means {v.get('faster')} is lower.")
     if k == "ordering":
         return f"{v['claim']}. Per-seed ratios (common random numbers), median with its interval; below 1 means {v.get('faster')} is faster."
     return f"{v['claim']}. Median complexity over the grid; the shaded window is the card's choice within the factor."

@@ -15,7 +15,10 @@ level, default 0.05, ``min_seeds``, default 5, and ``statistic``, default the ru
                        (≥ 1), ``reference`` (the grid label whose card evaluation
                        holds the card's choice), ``theorem``, ``measure`` (default
                        ``"time"``)
-``ordering``           ``faster*``, ``slower*``, ``measure`` (default ``"time"``)
+``ordering``           ``faster*``, ``slower*``, ``measure`` (default ``"time"``), or
+                       ``at`` (``"horizon"``, ``{ time = T }``, ``{ iterations = K }``:
+                       compare the statistic's value there, :mod:`.horizon`; then no
+                       ``measure``)
 ``equivalent``         ``algorithms*`` (exactly 2 labels), ``factor*`` (> 1), ``measure``
                        (default ``"time"``)
 =====================  ==============================================================
@@ -30,6 +33,7 @@ discriminated union on ``kind``; every error names its field, e.g.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, TypeAdapter, ValidationError, ValidationInfo, field_validator, model_validator
@@ -137,21 +141,60 @@ class OptimalParameter(_Claim):
         return self
 
 
+def parse_at(v: Any) -> str | dict | None:
+    """An ordering's ``at``: ``"horizon"``, ``{"time": T}`` (T > 0) or ``{"iterations": K}``
+    (a whole number ≥ 1), normalised; raises ValueError with the sentence to show."""
+    forms = 'must be "horizon", { time = T } or { iterations = K }'
+    if v is None or v == "horizon":
+        return v
+    if not isinstance(v, dict) or len(v) != 1 or next(iter(v)) not in ("time", "iterations"):
+        raise ValueError(f"{forms}, got {v!r}")
+    (key, x), = v.items()
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x) or x <= 0:
+        raise ValueError(f"{forms}: {key} must be a finite number > 0, got {x!r}")
+    if key == "iterations":
+        if x != int(x):
+            raise ValueError(f"{forms}: iterations must be a whole number, got {x!r}")
+        return {"iterations": int(x)}
+    return {"time": float(x)}
+
+
+def at_text(at: str | dict) -> str:
+    """``at the horizon``, ``at time 100``, ``after 5000 iterations``."""
+    if at == "horizon":
+        return "at the horizon"
+    if "time" in at:
+        return f"at time {at['time']:g}"
+    return f"after {at['iterations']} iterations"
+
+
 class Ordering(_Claim):
+    """``faster`` reaches ε sooner than ``slower`` (:mod:`.ordering`), or, with ``at``, has
+    the lower value of the statistic at the horizon (:mod:`.horizon`)."""
+
     kind: Literal["ordering"]
     faster: Label
     slower: Label
     measure: Annotated[str, one_of(MEASURES)] = "time"
+    at: Any = None
 
     @field_validator("faster", "slower")
     @classmethod
     def _label(cls, v, info: ValidationInfo):
         return _known(info.field_name, v, info)
 
+    @field_validator("at")
+    @classmethod
+    def _at(cls, v):
+        return parse_at(v)
+
     @model_validator(mode="after")
     def _differ(self):
         if self.faster == self.slower:
             raise _field_error("slower", "must differ from faster")
+        if self.at is not None and "measure" in self.model_fields_set:
+            raise _field_error("measure", "not used with `at`: the claim compares the statistic's value "
+                               f"{at_text(self.at)}, not a measure to ε; remove one of them")
         return self
 
 
@@ -243,4 +286,7 @@ def describe(claim: dict) -> str:
     if k == "equivalent":
         a, b = claim["algorithms"]
         return f"{a} and {b} reach ε within ×{claim['factor']:g} of each other in {unit} (median paired ratio in [1/{claim['factor']:g}, {claim['factor']:g}])"
+    if claim.get("at") is not None:
+        stat = claim.get("statistic") or "statistic"
+        return f"{claim['faster']}'s {stat} is below {claim['slower']}'s {at_text(claim['at'])} (paired over seeds)"
     return f"{claim['faster']} reaches ε in fewer {unit} than {claim['slower']}"

@@ -18,6 +18,9 @@ A point with fewer than ``min_seeds`` paired seeds tests nothing (p = 1).
 The effect size is the median over seeds of T_faster/T_slower with its exact
 order-statistic interval (:func:`~ratecheck.verdict.stats.median_interval`); where
 both cards give explicit bounds, their ratio is reported as ``predicted``.
+
+With ``at`` (a horizon) the claim compares the statistic's value there instead of the
+time to ε: :mod:`.horizon`.
 """
 
 from __future__ import annotations
@@ -94,6 +97,10 @@ def paired_seeds(a, b) -> tuple[list, np.ndarray, np.ndarray, np.ndarray, np.nda
 
 
 def evaluate_ordering(claim: dict, ev: Evidence) -> dict:
+    if claim.get("at") is not None:
+        from .horizon import evaluate_at_horizon
+
+        return evaluate_at_horizon(claim, ev)
     f_lab, s_lab, alpha, measure = claim["faster"], claim["slower"], claim["alpha"], claim["measure"]
     usable, skipped = paired_points(claim, ev, f_lab, s_lab)
     if not usable:
