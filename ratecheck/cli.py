@@ -142,13 +142,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(argv: list[str] | None = None) -> NoReturn:
-    """The console entry: :func:`main`, then exit with its code. A Ctrl-C or SIGTERM that
-    comes after the command has returned (while the interpreter tears down, e.g. a local
-    dask cluster closing) ends the process at once with that same code: the command's
-    work is done and stored, so the exit code must not say it was killed."""
+    """The console entry: :func:`main`, then exit with its code. Once the command has
+    returned, its work is done and stored, so a Ctrl-C or SIGTERM while the interpreter
+    tears down (threads, exit hooks, modules) is ignored rather than turning the exit
+    code into "killed by a signal". Python resets the handlers it installed to the
+    default action before the end of its teardown, but leaves an ignored signal ignored,
+    so ignoring is the one way to cover the whole teardown (SIGKILL still stops it)."""
     code = main(argv)
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda signum, frame: os._exit(code))
+        signal.signal(sig, signal.SIG_IGN)
     sys.exit(code)
 
 
