@@ -35,6 +35,24 @@ def cache_root() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ratecheck"
 
 
+def write_entry(path: Path, data: bytes) -> bool:
+    """Write a cache entry whole or not at all (a temporary file renamed over ``path``):
+    a reader sees the old entry, the new one, or none. False when the cache cannot be
+    written (read-only, full): the caller goes on without it."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        return True
+    except OSError:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        return False
+
+
 def kernel_sources(package: Path = PACKAGE) -> list[Path]:
     """The modules whose text compiled code depends on: ``engine/*.py``,
     ``algorithms/*.py`` (kernels and the constants they compile in) and every other

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-import ratecheck.cli as cli
 from ratecheck.errors import CardError
 from ratecheck.theory import all_cards
 from ratecheck.theory import listing
+from test_theory_cli import run  # noqa: F401 (the fixture: this subsystem's commands only)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,18 +33,6 @@ def proofs(tmp_path, monkeypatch):
     shutil.copytree(ROOT / "proofs", dest)
     monkeypatch.setenv("RATECHECK_PROOFS", str(dest))
     return dest
-
-
-@pytest.fixture
-def run(monkeypatch, capsys):
-    monkeypatch.setattr(cli, "COMMAND_MODULES", ("ratecheck.theory.commands",))
-
-    def _run(*argv):
-        code = cli.main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return _run
 
 
 @pytest.fixture

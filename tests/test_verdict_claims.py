@@ -190,6 +190,16 @@ def test_ordering_detects_a_true_ordering_and_its_reverse():
     assert one({**ORDER, "faster": "slow", "slower": "fast"}, runs, {})["status"] == "fail"
 
 
+def test_paired_claims_test_nothing_where_fewer_seeds_than_min_seeds_were_paired():
+    """10 seeds that all win pass; with min_seeds = 12 no point may decide, either way."""
+    runs = sweep("fast", lambda e: 3 / e**2, dt=1.0) + sweep("slow", lambda e: 3.6 / e**2, dt=1.0)
+    for claim in (ORDER, {**ORDER, "faster": "slow", "slower": "fast"},
+                  {"kind": "equivalent", "algorithms": ["fast", "slow"], "factor": 2.0}):
+        assert one(claim, runs, {})["status"] != "inconclusive"
+        v = one({**claim, "min_seeds": 12}, runs, {})
+        assert v["status"] == "inconclusive" and all(p["status"] == "inconclusive" for p in v["points"]), v["reason"]
+
+
 def test_ordering_is_inconclusive_on_ties():
     runs = sweep("fast", lambda e: 3 / e**2) + sweep("slow", lambda e: 3 / e**2)  # identical under CRN
     v = one(ORDER, runs, {})

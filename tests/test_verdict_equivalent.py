@@ -11,6 +11,7 @@ from scipy.stats import binom
 from ratecheck.errors import SpecError
 from ratecheck.verdict import evaluate_claims, validate_claims
 from ratecheck.verdict.reach import undecidable
+from test_interrupt import SPEC as TWO
 from test_verdict_claims import one, sweep
 from test_verdict_synthetic import make_run
 
@@ -204,33 +205,9 @@ def test_seeds_that_can_never_decide_are_refused_with_the_seeds_needed():
     assert "can never pass or fail" in undecidable(_claim({**EQ, "min_seeds": 2}), 4, 1)
 
 
-SPEC = textwrap.dedent("""
-    [check]
-    name = "eq"
-    seeds = SEEDS
-    [problem]
-    family = "quadratic"
-    d = 3
-    L = 1.0
-    mu = 0.2
-    sigma2 = 0.5
-    [asynchrony]
-    model = "fixed"
-    n = 4
-    profile = "sqrt"
-    [sweep]
-    eps = [0.5]
-    [horizon]
-    factor = 1.2
-    stop_at_target = false
-    [[algorithms]]
-    label = "A"
-    method = "ringmaster-asgd"
-    params = { R = "theory", gamma = "theory" }
-    [[algorithms]]
-    label = "B"
-    method = "ringmaster-asgd"
-    params = { R = 2, gamma = "theory" }
+#: test_interrupt's two algorithms (A: Ringmaster with its card's R and γ; B: R = 2), judged
+#: by an equivalent claim; SEEDS is replaced by each test
+SPEC = TWO[: TWO.index("[[claims]]")].replace("seeds = 3", "seeds = SEEDS") + textwrap.dedent("""
     [[claims]]
     kind = "equivalent"
     algorithms = ["A", "B"]

@@ -13,6 +13,7 @@ from scipy.stats import binom
 from ratecheck.errors import SpecError
 from ratecheck.verdict import evaluate_claims, validate_claims
 from ratecheck.verdict.reach import undecidable
+from test_interrupt import SPEC as TWO
 from test_verdict_claims import one
 from test_verdict_synthetic import make_run
 
@@ -170,22 +171,8 @@ def test_too_few_paired_seeds_is_inconclusive():
 
 # --- refusals before anything runs ----------------------------------------------------------
 
-SPEC = textwrap.dedent("""
-    [check]
-    name = "at"
-    seeds = 8
-    [problem]
-    family = "quadratic"
-    d = 3
-    L = 1.0
-    mu = 0.2
-    sigma2 = 0.5
-    [asynchrony]
-    model = "fixed"
-    n = 4
-    profile = "sqrt"
-    [sweep]
-    eps = [0.5]
+#: test_interrupt's problem, model and sweep (8 seeds), then the horizon and two methods
+SPEC = TWO[: TWO.index("[horizon]")].replace("seeds = 3", "seeds = 8") + textwrap.dedent("""
     [horizon]
     HORIZON
     [[algorithms]]

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._cache import cache_root, write_entry
 from ..verdict.complexity import point_key
 from ..verdict.evidence import sort_key
 
@@ -39,8 +40,6 @@ _LIBRARIES = ("matplotlib", "seaborn", "pillow", "numpy")
 
 def cache_dir() -> Path:
     """``<cache_root>/figures`` (``$RATECHECK_CACHE_DIR/figures`` when that is set)."""
-    from .._cache import cache_root
-
     return cache_root() / "figures"
 
 
@@ -143,16 +142,11 @@ def _load(key: str) -> bytes | None:
 
 
 def _store(key: str, png: bytes) -> None:
+    """Cache a figure (a read-only or full cache: it is just not cached)."""
     folder = cache_dir()
-    tmp = folder / f".{key}.{os.getpid()}.tmp"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(png)
-        os.replace(tmp, folder / f"{key}.png")  # atomic: a reader sees the whole figure or none
-        _prune(folder)
-    except OSError:  # a read-only or full cache: the figure is just not cached
+    if write_entry(folder / f"{key}.png", png):
         try:
-            tmp.unlink(missing_ok=True)
+            _prune(folder)
         except OSError:
             pass
 

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
 
+from .._cache import cache_root, write_entry
 from . import card_ids, check_references, load_card, proofs_dir
 from .provenance import BUILTIN_NOTES, LEVELS
 
@@ -42,8 +42,6 @@ _LIBRARIES = (("sympy", "release.py"), ("pydantic", "version.py"))
 
 def cache_dir() -> Path:
     """``<cache_root>/cards``."""
-    from .._cache import cache_root
-
     return cache_root() / "cards"
 
 
@@ -108,17 +106,7 @@ def _read(key: str) -> dict | None:
 
 
 def _write(key: str, entry: dict) -> None:
-    folder = cache_dir()
-    tmp = folder / f".{key}.{os.getpid()}.tmp"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, folder / f"{key}.json")
-    except OSError:
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
+    write_entry(cache_dir() / f"{key}.json", json.dumps(entry, ensure_ascii=False).encode("utf-8"))
 
 
 def rows() -> list[dict]:

@@ -66,7 +66,7 @@ import math
 import numpy as np
 
 from . import stats
-from .decision import decide, holm_level
+from .decision import decide_rows, holm_level
 from .evidence import Evidence, closing, make_verdict, no_points, num, where
 from .ordering import pair_outcomes, paired_points, paired_seeds, predicted_ratio
 from .ratio import band_p
@@ -134,11 +134,7 @@ def evaluate_equivalent(claim: dict, ev: Evidence) -> dict:
             "a_values": va.tolist(), "a_censored": ca.tolist(), "b_values": vb.tolist(), "b_censored": cb.tolist(),
             "predicted_ratio": predicted_ratio(ev, a_lab, b_lab, measure, pk),
         })
-    few = [r["n_pairs"] < claim["min_seeds"] for r in rows]
-    status, per = decide([1.0 if f else r["p_equivalent"] for r, f in zip(rows, few)],
-                         [1.0 if f else r["p_outside"] for r, f in zip(rows, few)], alpha)
-    for r, st in zip(rows, per):
-        r["status"] = st
+    status = decide_rows(rows, "p_equivalent", "p_outside", alpha, claim["min_seeds"])
     level = holm_level(m, alpha)
     band = f"[1/{c:g}, {c:g}]"
     if status == "fail":

@@ -43,8 +43,9 @@ import numpy as np
 from ..errors import SpecError
 from . import stats
 from .claims import at_text
-from .decision import decide, holm_level
+from .decision import decide_rows, holm_level
 from .evidence import Evidence, make_verdict, no_points, num, where
+from .ordering import paired_points
 
 
 # --- refusals before anything runs ----------------------------------------------------------
@@ -202,29 +203,20 @@ def _ending(skipped: list[dict], runs) -> str:
 
 def evaluate_at_horizon(claim: dict, ev: Evidence) -> dict:
     f_lab, s_lab, alpha, at = claim["faster"], claim["slower"], claim["alpha"], claim["at"]
-    keys = [pk for pk in ev.point_keys(f_lab) if pk in set(ev.point_keys(s_lab))]
-    rows, skipped, all_runs = [], [], []
-    for pk in keys:
-        point, rf, rs = ev.points[pk], ev.runs(f_lab, pk), ev.runs(s_lab, pk)
-        stat_f, stat_s = ev.statistic(claim, rf), ev.statistic(claim, rs)
-        if stat_f is None or stat_f != stat_s:
-            skipped.append({"point": point, "status": "not-applicable", "reason": f"The two algorithms' runs track different statistics ({stat_f}, {stat_s}); give `statistic`"})
-            continue
-        why = not_at_horizon(rf + rs, stat_f, at)
-        if why:
-            skipped.append({"point": point, "status": "not-applicable", "reason": f"No exact value {at_text(at)}: {why}"})
-            continue
-        all_runs += rf + rs
-        df, ds = ({r.meta.get("seed"): r for r in runs} for runs in (rf, rs))
-        rows.append({"point": point, "statistic": stat_f, "at": at, **compare_point(df, ds, stat_f, alpha)})
+
+    def by_seed(rf, rs, stat, point):
+        why = not_at_horizon(rf + rs, stat, at)
+        return f"No exact value {at_text(at)}: {why}" if why else tuple({r.meta.get("seed"): r for r in runs} for runs in (rf, rs))
+
+    usable, skipped = paired_points(claim, ev, f_lab, s_lab, by_seed)
+    rows, all_runs = [], []
+    for _, point, runs, stat, df, ds in usable:
+        all_runs += runs
+        rows.append({"point": point, "statistic": stat, "at": at, **compare_point(df, ds, stat, alpha)})
     if not rows:
         return no_points(claim, skipped, f"{f_lab} and {s_lab} share no sweep point")
     m = len(rows)
-    few = [r["n_pairs"] < claim["min_seeds"] for r in rows]
-    status, per = decide([1.0 if f else r["p_faster"] for r, f in zip(rows, few)],
-                         [1.0 if f else r["p_slower"] for r, f in zip(rows, few)], alpha)
-    for r, st in zip(rows, per):
-        r["status"] = st
+    status = decide_rows(rows, "p_faster", "p_slower", alpha, claim["min_seeds"])
     level, when = holm_level(m, alpha), at_text(at)
     decisive = next((r for r in rows if r["status"] == status), None) or max(rows, key=lambda r: r["p_faster"])
     stat = decisive["statistic"]

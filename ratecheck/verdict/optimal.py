@@ -29,7 +29,7 @@ import numpy as np
 from ..errors import SpecError
 from . import stats
 from .complexity import as_upper_open
-from .decision import decide
+from .decision import decide_rows
 from .evidence import Evidence, closing, make_verdict, no_points, num, where
 
 
@@ -123,9 +123,7 @@ def evaluate_optimal(claim: dict, ev: Evidence) -> dict:
             "support": support, "best_range": [float(stats.quantile(bv, alpha / 2)), float(stats.quantile(bv, 1 - alpha / 2))],
             "grid_within": inside_grid.tolist(),
         })
-    status, per = decide([r["p_pass"] for r in rows], [r["p_fail"] for r in rows], alpha)
-    for r, st in zip(rows, per):
-        r["status"] = st
+    status = decide_rows(rows, "p_pass", "p_fail", alpha)
     decisive = next((r for r in rows if r["status"] == status), rows[0])
     if "best" not in decisive:
         reason = f"No seed was run by every arm at {where(decisive['point'])}"

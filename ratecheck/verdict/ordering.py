@@ -30,7 +30,7 @@ import math
 import numpy as np
 
 from . import stats
-from .decision import decide, holm_level
+from .decision import decide_rows, holm_level
 from .evidence import Evidence, closing, make_verdict, no_points, num, where
 
 
@@ -65,12 +65,18 @@ def predicted_ratio(ev: Evidence, first: str, second: str, measure: str, pk: str
     return vals[0] / vals[1]
 
 
-def paired_points(claim: dict, ev: Evidence, f_lab: str, s_lab: str) -> tuple[list[tuple], list[dict]]:
+def paired_points(claim: dict, ev: Evidence, f_lab: str, s_lab: str, read=None) -> tuple[list[tuple], list[dict]]:
     """The sweep points both ``f_lab`` and ``s_lab`` ran at, in sweep order, as
-    ``(pk, point, runs, statistic, a, b)`` with ``a``, ``b`` their per-seed
-    :meth:`~ratecheck.verdict.evidence.Evidence.seed_values` on the claim's measure, and
-    the ``not-applicable`` rows of the points that cannot be compared."""
-    measure = claim["measure"]
+    ``(pk, point, runs, statistic, a, b)``, and the ``not-applicable`` rows of the points
+    that cannot be compared. ``read(runs_f, runs_s, statistic, point)`` gives ``(a, b)``,
+    what the claim compares, or the reason a point cannot be compared; by default each
+    one's per-seed :meth:`~ratecheck.verdict.evidence.Evidence.seed_values` on the
+    claim's measure."""
+    def seed_values(rf, rs, stat, point):
+        a, b = (ev.seed_values(r, stat, point, claim["measure"]) for r in (rf, rs))
+        return (a, b) if a is not None and b is not None else f"ε = {num(point.get('eps'))} or {stat} was not tracked"
+
+    read = read or seed_values
     keys = [pk for pk in ev.point_keys(f_lab) if pk in set(ev.point_keys(s_lab))]
     usable, skipped = [], []
     for pk in keys:
@@ -79,11 +85,11 @@ def paired_points(claim: dict, ev: Evidence, f_lab: str, s_lab: str) -> tuple[li
         if stat_f is None or stat_f != stat_s:
             skipped.append({"point": point, "status": "not-applicable", "reason": f"The two algorithms' runs track different statistics ({stat_f}, {stat_s}); give `statistic`"})
             continue
-        a, b = ev.seed_values(rf, stat_f, point, measure), ev.seed_values(rs, stat_f, point, measure)
-        if a is None or b is None:
-            skipped.append({"point": point, "status": "not-applicable", "reason": f"ε = {num(point.get('eps'))} or {stat_f} was not tracked"})
+        got = read(rf, rs, stat_f, point)
+        if isinstance(got, str):
+            skipped.append({"point": point, "status": "not-applicable", "reason": got})
             continue
-        usable.append((pk, point, rf + rs, stat_f, a, b))
+        usable.append((pk, point, rf + rs, stat_f, *got))
     return usable, skipped
 
 
@@ -132,11 +138,7 @@ def evaluate_ordering(claim: dict, ev: Evidence) -> dict:
             "slower_values": vs.tolist(), "slower_censored": cs.tolist(),
             "predicted_ratio": predicted_ratio(ev, f_lab, s_lab, measure, pk),
         })
-    few = [len(r["seeds"]) < claim["min_seeds"] for r in rows]
-    status, per = decide([1.0 if f else r["p_faster"] for r, f in zip(rows, few)],
-                         [1.0 if f else r["p_slower"] for r, f in zip(rows, few)], alpha)
-    for r, st in zip(rows, per):
-        r["status"] = st
+    status = decide_rows(rows, "p_faster", "p_slower", alpha, claim["min_seeds"])
     level = holm_level(m, alpha)
     decisive = next((r for r in rows if r["status"] == status), None) or max(rows, key=lambda r: r["p_faster"])
     if status == "pass":

@@ -31,7 +31,7 @@ import numpy as np
 
 from . import stats
 from .complexity import as_upper_open
-from .decision import decide
+from .decision import decide_rows
 from .evidence import Evidence, censored_note, closing, make_verdict, no_points, num, where
 from .holds import applicable_points
 
@@ -87,9 +87,7 @@ def evaluate_ratio(claim: dict, ev: Evidence) -> dict:
             rows[-1]["observed_note"] = note
         if b_range:
             rows[-1].update(bound_range=b_range, estimated=ev.estimate_note(label, pk, claim["bound"]))
-    status, per = decide([r["p_pass"] for r in rows], [r["p_fail"] for r in rows], alpha)
-    for r, st in zip(rows, per):
-        r["status"] = st
+    status = decide_rows(rows, "p_pass", "p_fail", alpha)
     # the decisive point: the one farthest outside the band (or closest to its edge)
     decisive = max(rows, key=lambda r: max(r["ratio"] / c_hi, c_lo / r["ratio"] if r["ratio"] > 0 else float("inf")))
     ci = decisive["ratio_ci"]
