@@ -75,14 +75,9 @@ class Registry(Generic[T]):
 
 
 def construct(cls, spec: dict, field: str):
-    """``cls(**spec)``, each key of the spec table checked against the constructor's
-    keywords so that a misspelt one is named (``field.key``) instead of a TypeError."""
-    import inspect
-
-    allowed = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
-    for key in spec:
-        if key not in allowed:
-            raise SpecError(f"{field}.{key}", f"unknown parameter of {cls.registry_name!r} (allowed: {', '.join(allowed)})")
+    """``cls(**spec)``. A constructor declared with :func:`ratecheck.strict.validated` names
+    a misspelt, missing or invalid parameter itself (``SpecError`` at ``key``); any other
+    constructor's TypeError (an unexpected keyword) becomes a SpecError at ``field``."""
     try:
         return cls(**spec)
     except TypeError as exc:

@@ -6,15 +6,24 @@ strict mode (no string → number, number → bool, bool → number or float →
 coercion), built on :class:`Strict` and the shared field types below;
 :func:`first_error` turns the first error into
 ``("algorithms[0].params.gamma", "must be a valid number or …, got true")``.
+
+Problem families (:mod:`ratecheck.problems`) declare their parameters once, in the
+annotated signature of their constructor, which :func:`validated` checks with pydantic's
+``validate_call`` in the same strict mode; :func:`declared` reads those declarations back
+(type, default, description) for ``ratecheck problems``.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import math
+import typing
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+import numpy as np
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError, validate_call
 
 from .errors import SpecError
 
@@ -53,19 +62,101 @@ def one_of(options) -> AfterValidator:
     return AfterValidator(check)
 
 
+def _python(v):
+    """A numpy scalar or array, or a tuple, as the Python value TOML would give
+    (``np.float64(2.0)`` → 2.0, ``np.bool_(True)`` → True, arrays and tuples → lists)."""
+    if isinstance(v, (np.generic, np.ndarray)):
+        return v.tolist()
+    return [_python(x) for x in v] if isinstance(v, (list, tuple)) else v
+
+
+def _integral(v):
+    """An integral float as the integer it is (``4.0`` → 4; TOML numbers and swept values are
+    floats); anything else, ``4.5`` or ``True`` included, is left to the integer check."""
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
 #: A finite real number (an integer is one; a boolean or a string is not).
 Finite = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+#: A finite number > 0.
+Positive = Annotated[Finite, Field(gt=0)]
+#: A finite number ≥ 0.
+NonNegative = Annotated[Finite, Field(ge=0)]
+#: An integer ≥ 1 (a dimension, a count); an integral float such as ``4.0`` is one.
+Count = Annotated[int, Field(strict=True, ge=1), BeforeValidator(_integral)]
+#: An integer ≥ 0 (a seed); an integral float such as ``4.0`` is one.
+Index = Annotated[int, Field(strict=True, ge=0), BeforeValidator(_integral)]
+#: A number c (meaning c·(1, …, 1)) or a list of numbers; its length is the caller's check.
+Vector = Finite | list[Finite]
 #: A non-empty string (a label, a name).
 Label = Annotated[str, AfterValidator(_non_empty)]
 
 
+def validated(fn):
+    """``fn`` with its arguments validated against its annotated signature (pydantic's
+    ``validate_call``, strict as :class:`Strict`): each parameter is declared once, there,
+    as ``name: Annotated[type, Field(description=…)] = default``. Python callers may pass
+    numpy scalars and arrays or tuples (read as the numbers and lists a spec table holds).
+    The first invalid, missing or unknown argument raises
+    :class:`~ratecheck.errors.SpecError` naming it."""
+    call = validate_call(config=Strict.model_config)(fn)
+    names = list(inspect.signature(fn).parameters)
+
+    @functools.wraps(fn)
+    def checked(*args, **kwargs):
+        args = [_python(a) for a in args]
+        kwargs = {k: _python(v) for k, v in kwargs.items()}
+        try:
+            return call(*args, **kwargs)
+        except ValidationError as exc:
+            errors = [_named(e, names) for e in exc.errors()]
+            if errors[0]["type"] == "unexpected_keyword_argument":
+                allowed = ", ".join(n for n in names if n not in ("self", "cls"))
+                raise SpecError(str(errors[0]["loc"][0]), f"unknown parameter (allowed: {allowed})") from None
+            raise SpecError(*_first(dict(zip(names, args)) | kwargs, errors)) from None
+
+    return checked
+
+
+def _named(err: dict, names: list[str]) -> dict:
+    """A ``validate_call`` error with a positional argument's index replaced by its name."""
+    head = err["loc"][0] if err["loc"] else None
+    if isinstance(head, int) and head < len(names):
+        return {**err, "loc": (names[head], *err["loc"][1:])}
+    return err
+
+
+def declared(fn) -> dict[str, dict]:
+    """The parameters a :func:`validated` function declares (``self`` left out): name →
+    ``{"schema": JSON schema of its type, "default": …, "required": bool, "description": …}``."""
+    hints = typing.get_type_hints(fn, include_extras=True)
+    out = {}
+    for name, p in inspect.signature(fn).parameters.items():
+        if name in ("self", "cls"):
+            continue
+        schema = TypeAdapter(hints[name]).json_schema()
+        out[name] = {"schema": schema, "default": None if p.default is p.empty else p.default,
+                     "required": p.default is p.empty, "description": schema.pop("description", "")}
+    return out
+
+
 def first_error(raw: Any, exc: ValidationError) -> tuple[str, str]:
     """The field of the first error and one sentence saying what is wrong there."""
-    errors = exc.errors()
+    return _first(raw, exc.errors())
+
+
+def _first(raw: Any, errors: list[dict]) -> tuple[str, str]:
+    """As :func:`first_error`, from pydantic's list of errors. Where a union member got
+    further into the value (``x0 = [1, "a"]``: a number or a list of numbers), its error
+    inside the first error's field is the one reported (``x0[1]``, not ``x0``)."""
     where = _field(raw, errors[0])
+    inside = [e for e in errors if _field(raw, e).startswith((f"{where}[", f"{where}."))]
+    if inside:
+        where = _field(raw, inside[0])
+        errors = inside
     if errors[0]["type"] == "extra_forbidden":
         return where, "unknown key (misspelled?)"
-    if errors[0]["type"] == "missing":
+    if errors[0]["type"] in ("missing", "missing_argument"):
         return where, "missing"
     # a union (``seeds``: integer or list) gives one error per member: say them all
     return where, message([e for e in errors if _field(raw, e) == where])
@@ -74,12 +165,15 @@ def first_error(raw: Any, exc: ValidationError) -> tuple[str, str]:
 def _field(raw: Any, err: dict) -> str:
     """The field of a pydantic error, e.g. ``algorithms[0].params.gamma``: its
     location up to the first part that is not in the data (a union member's tag such as
-    ``int`` or ``list[int]``), or the key a ``missing`` error names."""
+    ``int`` or ``list[int]``; the tag is passed over when the data there is a list, so
+    ``x0[1]`` is named inside a list of numbers), or the key a ``missing`` error names."""
     loc, node = "", raw
     for i, part in enumerate(err["loc"]):
+        if isinstance(node, list) and isinstance(part, str):  # the tag of the union member a list matched
+            continue
         present = (isinstance(node, dict) and part in node) or (
             isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node))
-        if not present and not (err["type"] == "missing" and i == len(err["loc"]) - 1):
+        if not present and not (err["type"] in ("missing", "missing_argument") and i == len(err["loc"]) - 1):
             break
         loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
         node = node[part] if present else None

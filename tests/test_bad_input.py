@@ -70,7 +70,14 @@ def check(tmp_path, capsys, text: str | bytes, *extra) -> tuple[int, str]:
     ("factor = 1.2", 'factor = 1.2\niterations = "5000"', "horizon.iterations", 'got "5000"'),
     ("eps = [0.5]", 'eps = ["0.1"]', "sweep.eps[0]", 'got "0.1"'),
     ('gamma = "theory"', "gamma = true", "algorithms[0].params.gamma", "got true"),
-    ("L = 1.0", 'L = "1.0"', "problem.L", "must be a number"),
+    ("L = 1.0", 'L = "1.0"', "problem.L", 'must be a valid number, got "1.0"'),
+    ("d = 3", "d = 3.5", "problem.d", "must be a valid integer, got 3.5"),
+    ("d = 3", "d = true", "problem.d", "must be a valid integer, got true"),
+    ("L = 1.0", "L = nan", "problem.L", "must be a finite number"),
+    ("mu = 0.2", "mu = -0.2", "problem.mu", "must be greater than or equal to 0, got -0.2"),
+    ("L = 1.0", "L = 1.0\nx0 = [0, 0]", "problem.x0", "must have length d = 3, got 2 numbers"),
+    ("L = 1.0", 'L = 1.0\nx0 = [0, "a", 0]', "problem.x0[1]", 'must be a valid number, got "a"'),
+    ("L = 1.0", "L = 1.0\nLL = 2.0", "problem.LL", "unknown parameter (allowed: d, L, mu, spectrum,"),
     ("n = 4", "n = true", "asynchrony.n", "must be an integer"),
     ("factor = 1.2", "factor = inf", "horizon.factor", "must be a finite number"),
     ("eps = [0.5]", "eps = [nan]", "sweep.eps[0]", "must be a finite number"),
@@ -106,6 +113,15 @@ def test_a_spec_parameter_that_makes_the_card_meaningless_is_refused_before_any_
     code, err = check(tmp_path, capsys, TINY.replace("L = 1.0", "L = 1e300").replace("eps = [0.5]", "eps = [1e-300]"))
     assert code == 2
     one_line(err, "algorithms[0] at", "must be finite and > 0")
+
+
+def test_integral_floats_are_integers_on_the_command_line(capsys):
+    """``--set d=4.0`` (and a TOML ``d = 4.0``, or a swept value) is the integer 4; 4.5 is not an integer."""
+    code, out, _ = cli(capsys, "problems", "quadratic", "--set", "d=4.0", "--json")
+    assert code == 0 and '"d": 4,' in out
+    code, out, err = cli(capsys, "problems", "quadratic", "--set", "d=4.5")
+    assert code == 2 and not out
+    one_line(err, "problem.d: must be a valid integer, got 4.5")
 
 
 # --- 5. resource guards --------------------------------------------------------------------

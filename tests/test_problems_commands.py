@@ -63,6 +63,25 @@ def test_listing_json_has_every_family_with_provenance(capsys):
     assert entries["zero-chain"]["instance"]["constants"]["Delta"]["provenance"] == "exact"
 
 
+@pytest.mark.parametrize("family", FAMILIES)
+def test_every_parameter_is_declared_with_a_type_and_a_description(family):
+    entry = commands.describe_family(family)
+    assert entry["parameters"] and entry["required"] == [n for n in entry["parameters"] if n in entry["required"]]
+    for name, p in entry["parameters"].items():
+        assert p["type"] and p["description"], (family, name)
+
+
+def test_the_listing_shows_each_parameter_as_declared(capsys):
+    assert cli(["problems", "quadratic"]) == 0
+    out = capsys.readouterr().out
+    assert "    d: int ≥ 1 (required) — dimension\n" in out
+    assert "    sigma2: float ≥ 0 (default 0.0) — E‖g − ∇f‖², the same at every point\n" in out
+    assert '    noise: "gaussian" | "scalar" (default \'gaussian\')' in out
+    assert cli(["problems", "logistic", "--json"]) == 0
+    rare = json.loads(capsys.readouterr().out)["parameters"]["rare"]
+    assert rare == {"type": "float > 0, < 1", "default": 0.02, "description": "with cost = rare: the fraction of costly samples"}
+
+
 def test_one_family_with_parameters(capsys):
     assert cli(["problems", "tridiagonal", "--set", "d=1729", "--set", "noise=scalar"]) == 0
     out = capsys.readouterr().out

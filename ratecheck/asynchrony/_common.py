@@ -1,16 +1,20 @@
 """Validation, spec plumbing and model statistics shared by the asynchrony models.
 
 Every check raises :class:`~ratecheck.errors.SpecError` naming the parameter; nothing
-is clipped. :class:`SpecModel` prefixes the parameter with the spec field
-(``asynchrony.tau``) when a model is built from a spec table.
+is clipped or silently coerced (a float count such as ``3.5`` is an error, not 3; a
+string such as ``"1"`` or a boolean is not a number). :class:`SpecModel` prefixes the
+parameter with the spec field (``asynchrony.tau``) when a model is built from a spec table.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from ..constants import require_positive
 from ..errors import FileError, SpecError
-from ..problems._common import choice, integer, positive, real, seed
+from ..strict import finite
 
 __all__ = ["FileError", "SpecModel", "tau_statistics", "positive_vector", "choice", "integer", "positive", "real", "seed"]
 
@@ -71,3 +75,47 @@ def positive_vector(field: str, value, n: int | None = None) -> np.ndarray:
     if n is not None and out.size != n:
         raise SpecError(field, f"must have n = {n} entries, got {out.size}")
     return out
+
+
+def integer(field: str, value, minimum: int = 1) -> int:
+    """An integer ≥ ``minimum`` (integral floats such as ``4.0`` are accepted, ``4.5`` is not)."""
+    if isinstance(value, bool):
+        raise SpecError(field, f"must be an integer, got {value!r}")
+    if isinstance(value, (int, np.integer)):
+        v = int(value)
+    elif isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer():
+        v = int(value)
+    else:
+        raise SpecError(field, f"must be an integer, got {value!r}")
+    if v < minimum:
+        raise SpecError(field, f"must be >= {minimum}, got {value!r}")
+    return v
+
+
+def _not_a_number(value) -> bool:
+    """True for values a spec must not use as numbers: booleans, strings, bytes."""
+    return isinstance(value, (bool, np.bool_, str, bytes))
+
+
+def real(field: str, value) -> float:
+    """A finite real number."""
+    if _not_a_number(value):
+        raise SpecError(field, f"must be a number, got {value!r}")
+    return finite(field, value)
+
+
+def positive(field: str, value, *, allow_zero: bool = False) -> float:
+    """A finite number > 0 (or ≥ 0 with ``allow_zero``)."""
+    if _not_a_number(value):
+        raise SpecError(field, f"must be a number, got {value!r}")
+    return require_positive(field, value, allow_zero=allow_zero)
+
+
+def choice(field: str, value, options) -> str:
+    if value not in options:
+        raise SpecError(field, f"must be one of {', '.join(map(repr, options))}, got {value!r}")
+    return value
+
+
+def seed(field: str, value) -> int:
+    return integer(field, value, minimum=0)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import MODELS
+from ..strict import validated
 from ._common import SpecModel, integer, positive
 from .base import ComputeModel
 from .fixed import per_worker
@@ -45,6 +46,7 @@ class DataDependent(SpecModel, ComputeModel):
     random = False
     properties = frozenset({"data-dependent-delays", "worker-induced-delays"})
 
+    @validated
     def __init__(self, n=None, base=0.0, scale=1.0):
         n = None if n is None else integer("n", n)
         b = per_worker("base", base, n, allow_zero=True)

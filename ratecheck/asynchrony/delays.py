@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from . import MODELS
+from ..strict import validated
 from ._common import FileError, SpecModel, choice, integer, positive
 from .base import DelayModel
 from ..errors import SpecError
@@ -48,6 +49,7 @@ class ConstantDelay(_Delays):
 
     properties = frozenset({"delay-sequence", "bounded-delay", "times-independent-of-samples"})
 
+    @validated
     def __init__(self, tau):
         self.tau_max = integer("tau", tau, minimum=0)
         self._params = {"tau": self.tau_max}
@@ -65,6 +67,7 @@ class UniformDelay(_Delays):
 
     properties = frozenset({"delay-sequence", "bounded-delay", "times-independent-of-samples"})
 
+    @validated
     def __init__(self, tau_max):
         self.tau_max = integer("tau_max", tau_max, minimum=0)
         self._params = {"tau_max": self.tau_max}
@@ -110,6 +113,7 @@ class SequenceDelay(_Delays):
 
     properties = frozenset({"delay-sequence", "bounded-delay", "times-independent-of-samples"})
 
+    @validated
     def __init__(self, values=None, file=None, bound=None, when_exhausted="error"):
         b = None if bound is None else integer("bound", bound, minimum=0)
         if (values is None) == (file is None):
@@ -164,6 +168,7 @@ class AdversarialDelay(_Delays):
     properties = frozenset({"delay-sequence", "bounded-delay", "adversarial-delay"})
     adaptive = True
 
+    @validated
     def __init__(self, tau_max, budget=None, objective="f"):
         self.tau_max = integer("tau_max", tau_max, minimum=0)
         self.budget = None if budget is None else positive("budget", budget, allow_zero=True)

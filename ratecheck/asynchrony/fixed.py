@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import MODELS
+from ..strict import validated
 from ._common import SpecModel, choice, integer, positive, positive_vector, seed
 from .base import ComputeModel
 from ..errors import SpecError
@@ -116,6 +117,7 @@ class FixedModel(SpecModel, ComputeModel):
     properties = frozenset({"fixed-computation", "times-independent-of-samples", "worker-induced-delays"})
     random = False
 
+    @validated
     def __init__(self, n=None, profile=None, tau=None, scale=1.0, spread=None, fraction=None, order="sorted", shuffle_seed=None):
         if profile is None:
             profile = "list" if tau is not None else "equal"

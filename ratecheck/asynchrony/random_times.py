@@ -41,6 +41,7 @@ import numpy as np
 from scipy import special
 
 from . import MODELS
+from ..strict import validated
 from ._common import SpecModel, choice, integer, positive, positive_vector, seed
 from .base import ComputeModel
 from .fixed import per_worker
@@ -142,6 +143,7 @@ class RandomTimes(SpecModel, ComputeModel):
     kind = "duration"
     random = True
 
+    @validated
     def __init__(self, n=None, family="half-normal", base=0.0, noise=1.0, base_scale=1.0, noise_scale=1.0,
                  shape=None, bound=None, order="given", shuffle_seed=None):
         self.family = choice("family", family, FAMILIES)

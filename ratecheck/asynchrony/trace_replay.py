@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from . import MODELS
+from ..strict import validated
 from ._common import FileError, SpecModel, integer
 from .base import ComputeModel
 from ..errors import SpecError
@@ -90,6 +91,7 @@ class TraceReplay(SpecModel, ComputeModel):
     random = True
     properties = frozenset({"fixed-computation", "times-independent-of-samples", "worker-induced-delays"})
 
+    @validated
     def __init__(self, file, n=None):
         if not isinstance(file, (str, Path)):
             raise SpecError("file", f"must be a path, got {file!r}")

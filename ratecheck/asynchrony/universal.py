@@ -30,6 +30,7 @@ import math
 import numpy as np
 
 from . import MODELS
+from ..strict import validated
 from ._common import SpecModel, integer, positive, real
 from .base import ComputeModel
 from .fixed import tau_profile
@@ -124,6 +125,7 @@ class Universal(SpecModel, ComputeModel):
     kind = "rate"
     random = False
 
+    @validated
     def __init__(self, n=None, rate=None, profile=None, tau=None, scale=None, spread=None, fraction=None,
                  breaks=None, rates=None, pieces=None, outages=None, period=None):
         rows = self._base_rows(n, rate, profile, tau, scale, spread, fraction, breaks, rates)

@@ -1,20 +1,20 @@
-"""Input validation and the spec-building base class shared by the problem families.
+"""The spec-building base class and the cross-parameter checks shared by the problem families.
 
-Every check raises :class:`~ratecheck.errors.SpecError` naming the parameter; nothing
-is clipped or silently coerced (a float dimension such as ``3.5`` is an error, not 3;
-a string such as ``"1"`` or a boolean is not a number).
+Each family declares its parameters once, in its constructor's annotated signature
+checked by :func:`ratecheck.strict.validated` (types and ranges: nothing is clipped or
+silently coerced, a dimension such as ``3.5`` is an error, not 3; a string such as
+``"1"`` or a boolean is not a number). What involves several parameters (μ ≤ L, a
+vector of length d) is checked here; every check raises
+:class:`~ratecheck.errors.SpecError` naming the parameter.
 """
 
 from __future__ import annotations
 
-import math
 from typing import ClassVar
 
 import numpy as np
 
-from ..constants import require_positive
 from ..errors import SpecError
-from ..strict import finite
 from .base import Problem
 
 
@@ -36,45 +36,11 @@ class SpecProblem(Problem):
             raise SpecError(f"{field}.{exc.field}", str(exc)[len(exc.field) + 2 :]) from None
 
 
-def integer(field: str, value, minimum: int = 1) -> int:
-    """An integer ≥ ``minimum`` (integral floats such as ``4.0`` are accepted, ``4.5`` is not)."""
-    if isinstance(value, bool):
-        raise SpecError(field, f"must be an integer, got {value!r}")
-    if isinstance(value, (int, np.integer)):
-        v = int(value)
-    elif isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer():
-        v = int(value)
-    else:
-        raise SpecError(field, f"must be an integer, got {value!r}")
-    if v < minimum:
-        raise SpecError(field, f"must be >= {minimum}, got {value!r}")
-    return v
-
-
-def _not_a_number(value) -> bool:
-    """True for values a spec must not use as numbers: booleans, strings, bytes."""
-    return isinstance(value, (bool, np.bool_, str, bytes))
-
-
-def real(field: str, value) -> float:
-    """A finite real number."""
-    if _not_a_number(value):
-        raise SpecError(field, f"must be a number, got {value!r}")
-    return finite(field, value)
-
-
-def positive(field: str, value, *, allow_zero: bool = False) -> float:
-    """A finite number > 0 (or ≥ 0 with ``allow_zero``)."""
-    if _not_a_number(value):
-        raise SpecError(field, f"must be a number, got {value!r}")
-    return require_positive(field, value, allow_zero=allow_zero)
-
-
 def curvature_range(L, mu, mu_default: float, d: int, one: str) -> tuple[float, float]:
-    """L > 0 and 0 ≤ μ ≤ L (defaults 1 and ``mu_default``); with d = 1 the spectrum is
-    one eigenvalue, so μ must equal L (``one`` says which eigenvalue, for the message)."""
-    Lv = positive("L", 1.0 if L is None else L)
-    muv = positive("mu", mu_default if mu is None else mu, allow_zero=True)
+    """L and μ (declared > 0 and ≥ 0; defaults 1 and ``mu_default``) with μ ≤ L; with d = 1 the
+    spectrum is one eigenvalue, so μ must equal L (``one`` says which eigenvalue, for the message)."""
+    Lv = 1.0 if L is None else L
+    muv = mu_default if mu is None else mu
     if muv > Lv:
         raise SpecError("mu", f"must be <= L = {Lv!r}, got {muv!r}")
     if d == 1 and muv != Lv:
@@ -83,36 +49,14 @@ def curvature_range(L, mu, mu_default: float, d: int, one: str) -> tuple[float, 
 
 
 def vector(field: str, value, d: int) -> np.ndarray:
-    """A finite float vector of length ``d``; a scalar c means c·(1, …, 1)."""
-    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        return np.full(d, real(field, value))
-    if _not_a_number(value) or any(_not_a_number(v) for v in np.ravel(np.asarray(value, dtype=object))):
-        raise SpecError(field, f"must be a number or a list of {d} numbers")
-    try:
-        v = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise SpecError(field, f"must be a number or a list of {d} numbers") from None
+    """A declared :data:`~ratecheck.strict.Vector` as a float array of length ``d``; a number c
+    means c·(1, …, 1)."""
+    if not isinstance(value, list):
+        return np.full(d, float(value))
+    v = np.array(value, dtype=float)
     if v.shape != (d,):
-        raise SpecError(field, f"must have length d = {d}, got shape {v.shape}")
-    if not np.all(np.isfinite(v)):
-        raise SpecError(field, "must be finite")
-    return v.copy()
-
-
-def choice(field: str, value, options) -> str:
-    if value not in options:
-        raise SpecError(field, f"must be one of {', '.join(map(repr, options))}, got {value!r}")
-    return value
-
-
-def flag(field: str, value) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise SpecError(field, f"must be true or false, got {value!r}")
-    return bool(value)
-
-
-def seed(field: str, value) -> int:
-    return integer(field, value, minimum=0)
+        raise SpecError(field, f"must have length d = {d}, got {v.size} numbers")
+    return v
 
 
 def spectral_norm_upper(a: np.ndarray) -> float:

@@ -1,7 +1,8 @@
 """``ratecheck problems``: the problem families, their parameters and the provenance of each constant.
 
-* ``ratecheck problems`` lists every family with its parameters (and defaults) and, for a
-  small example instance, each constant with its provenance.
+* ``ratecheck problems`` lists every family with its parameters (type, default and
+  description, as the family's constructor declares them) and, for a small example
+  instance, each constant with its provenance.
 * ``ratecheck problems FAMILY --set NAME=VALUE ...`` builds that instance and shows its
   constants, their provenance and notes, and its declared properties.
 * ``--json`` prints the same as JSON.
@@ -13,6 +14,7 @@ import inspect
 import json
 
 from ..errors import RatecheckError, SpecError
+from ..strict import declared
 from . import PROBLEMS, make_problem
 
 
@@ -38,15 +40,27 @@ def _summary(cls) -> str:
     return doc.splitlines()[0] if doc else ""
 
 
+def _type(schema: dict) -> str:
+    """A parameter's type, from the JSON schema of its declaration: ``int ≥ 1``,
+    ``float > 0 | none``, ``"linear" | "geometric"``, ``float | list of float``."""
+    if "anyOf" in schema:
+        return " | ".join(_type(s) for s in schema["anyOf"])
+    if "enum" in schema:
+        return " | ".join(json.dumps(v) for v in schema["enum"])
+    if "const" in schema:
+        return json.dumps(schema["const"])
+    if schema.get("type") == "array":
+        return f"list of {_type(schema['items'])}"
+    name = {"integer": "int", "number": "float", "boolean": "bool", "string": "str", "null": "none"}[schema["type"]]
+    bounds = [f"{op} {schema[key]}" for key, op in (("exclusiveMinimum", ">"), ("minimum", "≥"), ("exclusiveMaximum", "<"),
+                                                    ("maximum", "≤")) if key in schema]
+    return " ".join([name, ", ".join(bounds)]) if bounds else name
+
+
 def _parameters(cls) -> dict:
-    sig = inspect.signature(cls.__init__)
-    return {name: (None if p.default is inspect.Parameter.empty else p.default)
-            for name, p in sig.parameters.items() if name != "self"}
-
-
-def _required(cls) -> list[str]:
-    sig = inspect.signature(cls.__init__)
-    return [n for n, p in sig.parameters.items() if n != "self" and p.default is inspect.Parameter.empty]
+    """name → type, default and description, as the family's constructor declares them."""
+    return {name: {"type": _type(p["schema"]), "default": p["default"], "description": p["description"]}
+            for name, p in declared(cls.__init__).items()}
 
 
 def describe_family(name: str, overrides: dict | None = None) -> dict:
@@ -58,7 +72,7 @@ def describe_family(name: str, overrides: dict | None = None) -> dict:
         "family": name,
         "summary": _summary(cls),
         "parameters": _parameters(cls),
-        "required": _required(cls),
+        "required": [name for name, p in declared(cls.__init__).items() if p["required"]],
     }
     try:
         prob = make_problem({"family": name, **spec})
@@ -71,14 +85,12 @@ def describe_family(name: str, overrides: dict | None = None) -> dict:
     return entry
 
 
-def _fmt_param(name, default, required):
-    return name if name in required else f"{name}={default!r}"
-
-
 def _print_entry(e: dict, verbose: bool) -> None:
     print(f"{e['family']} — {e['summary']}")
-    params = ", ".join(_fmt_param(k, v, e["required"]) for k, v in e["parameters"].items())
-    print(f"  parameters: {params}")
+    print("  parameters:")
+    for name, p in e["parameters"].items():
+        default = "required" if name in e["required"] else f"default {p['default']!r}"
+        print(f"    {name}: {p['type']} ({default}){' — ' + p['description'] if p['description'] else ''}")
     inst = e.get("instance")
     if inst is None:
         print(f"  (no example instance: {e.get('instance_error', '')})")

@@ -34,14 +34,17 @@ ASGD abstract; theory note §6.1, [inferred] weights w_i ∝ 1/τ_i).
 from __future__ import annotations
 
 import math
+from typing import Annotated, Literal
 
 import numpy as np
 from numba import njit
+from pydantic import Field
 
 from ..constants import ConstantSet, exact
 from ..errors import SpecError
 from . import PROBLEMS
-from ._common import SpecProblem, choice, curvature_range, integer, positive, seed as seed_param, vector
+from ..strict import Count, Finite, Index, NonNegative, Positive, Vector, validated
+from ._common import SpecProblem, curvature_range, vector
 from .base import FastOracle
 from .quadratic import spectrum_values
 
@@ -73,72 +76,62 @@ def _stoch_grad(data, y, part, sample, z, out):
 
 
 def _matrix(field, value, n, d):
-    try:
-        m = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise SpecError(field, f"must be an n × d = {n} × {d} table of numbers") from None
-    if m.shape != (n, d):
-        raise SpecError(field, f"must have shape n × d = ({n}, {d}), got {m.shape}")
-    if not np.all(np.isfinite(m)):
-        raise SpecError(field, "must be finite")
-    return m.copy()
+    """A declared table (a list of rows of numbers) as an n × d array."""
+    lengths = sorted({len(row) for row in value})
+    if len(value) != n or lengths != [d]:
+        raise SpecError(field, f"must have shape n × d = ({n}, {d}), got {len(value)} rows of length "
+                               f"{' or '.join(map(str, lengths)) or '0'}")
+    return np.array(value, dtype=float)
 
 
 @PROBLEMS.register("heterogeneous-quadratic")
 class HeterogeneousQuadratic(SpecProblem):
-    """f = (1/n) Σ_i ½ (x − c_i)ᵀ A_i (x − c_i) with diagonal A_i.
-
-    Parameters
-    ----------
-    n, d : int
-    L, mu : float
-        Per-worker spectrum: λ_i from μ to L, linear (defaults 1 and 0.1).
-    curvature : {"distinct", "shared"}
-        ``shared``: A_i = diag(λ) for all i (then ζ² is finite); ``distinct``: A_i =
-        diag(π_i λ) with a seeded random permutation π_i per worker.
-    eigenvalues : n × d table ≥ 0, optional
-        Explicit diagonals of the A_i (instead of L, mu, curvature).
-    centers : n × d table, optional
-        The c_i (default: seeded, c_i ~ spread·N(0, I_d)).
-    spread : float ≥ 0
-    sigma2 : float ≥ 0
-        Variance of every worker's oracle.
-    rho : float, optional
-        ρ of the (ζ², ρ) bound (default √2·max a_ij/ā_j).
-    x0 : number or list
-        Start (default 0).
-    seed : int
-    """
+    """f = (1/n) Σ_i ½ (x − c_i)ᵀ A_i (x − c_i) with diagonal A_i."""
 
     example = {"n": 4, "d": 10}
 
-    def __init__(self, n, d, L=None, mu=None, curvature=None, eigenvalues=None, centers=None, spread=1.0,
-                 sigma2=0.0, rho=None, x0=0.0, seed=0):
-        self.n_parts = n = integer("n", n)
-        self.d = d = integer("d", d)
-        seed_v = seed_param("seed", seed)
-        spread_v = positive("spread", spread, allow_zero=True)
-        rng = np.random.default_rng(seed_v)
+    @validated
+    def __init__(
+        self,
+        n: Annotated[Count, Field(description="parts (workers)")],
+        d: Annotated[Count, Field(description="dimension")],
+        L: Annotated[Positive | None, Field(description="per-worker spectrum: λ_i from mu to L, linear "
+                                                        "(default 1)")] = None,
+        mu: Annotated[NonNegative | None, Field(description="as L (default 0.1)")] = None,
+        curvature: Annotated[Literal["distinct", "shared"] | None, Field(
+            description="shared: A_i = diag(λ) for all i (then ζ² is finite); distinct (default): A_i = diag(π_i λ) "
+                        "with a seeded random permutation π_i per worker")] = None,
+        eigenvalues: Annotated[list[list[NonNegative]] | None, Field(
+            description="n × d table: explicit diagonals of the A_i, one > 0 (instead of L, mu, curvature)")] = None,
+        centers: Annotated[list[list[Finite]] | None, Field(description="n × d table: the c_i (default seeded, "
+                                                           "c_i ~ spread·N(0, I_d))")] = None,
+        spread: Annotated[NonNegative, Field(description="scale of the seeded centres")] = 1.0,
+        sigma2: Annotated[NonNegative, Field(description="variance of every worker's oracle")] = 0.0,
+        rho: Annotated[Positive | None, Field(description="ρ of the (ζ², ρ) bound, > max a_ij/ā_j "
+                                                          "(default √2·max a_ij/ā_j)")] = None,
+        x0: Annotated[Vector, Field(description="start")] = 0.0,
+        seed: Annotated[Index, Field(description="seed of the permutations and centres")] = 0,
+    ):
+        self.n_parts = n
+        self.d = d
+        rng = np.random.default_rng(seed)
         if eigenvalues is not None:
             for name, v in (("L", L), ("mu", mu), ("curvature", curvature)):
                 if v is not None:
                     raise SpecError(name, "give either eigenvalues or L/mu/curvature, not both")
             a = _matrix("eigenvalues", eigenvalues, n, d)
-            if np.any(a < 0):
-                raise SpecError("eigenvalues", "must be >= 0 (each f_i convex)")
             if not np.any(a > 0):
                 raise SpecError("eigenvalues", "at least one must be > 0")
         else:
             Lv, muv = curvature_range(L, mu, 0.1, d, "each A_i")
-            kind = choice("curvature", "distinct" if curvature is None else curvature, ("distinct", "shared"))
             lam = spectrum_values("linear", d, Lv, muv)
             a = np.tile(lam, (n, 1))
-            if kind == "distinct":
+            if curvature != "shared":
                 a = np.array([lam[rng.permutation(d)] for _ in range(n)])
-        cen = _matrix("centers", centers, n, d) if centers is not None else spread_v * rng.standard_normal((n, d))
+        cen = _matrix("centers", centers, n, d) if centers is not None else spread * rng.standard_normal((n, d))
         self.A = a
         self.centers = cen
-        self.sigma2 = positive("sigma2", sigma2, allow_zero=True)
+        self.sigma2 = sigma2
         self.x0 = vector("x0", x0, d)
         self._given = {k: (np.asarray(v, dtype=float).tolist() if isinstance(v, (list, tuple, np.ndarray)) else v)
                        for k, v in dict(n=n, d=d, L=L, mu=mu, curvature=curvature, eigenvalues=eigenvalues,
@@ -163,7 +156,7 @@ class HeterogeneousQuadratic(SpecProblem):
         if rho is None:
             rho_v = math.sqrt(2.0) * m_max
         else:
-            rho_v = positive("rho", rho)
+            rho_v = rho
             if rho_v <= m_max:
                 raise SpecError("rho", f"must exceed max_ij a_ij/ā_j = {m_max!r} (else ζ² is infinite), got {rho!r}")
         zeta2_rho = float(np.max(np.sum(v**2 * rho_v**2 / (rho_v**2 - m**2), axis=1)))
@@ -216,7 +209,8 @@ class HeterogeneousQuadratic(SpecProblem):
         return FastOracle(data, _stoch_grad, _value_grad)
 
     # --- helpers --------------------------------------------------------------------
-    def weighted_minimizer(self, w) -> np.ndarray:
+    @validated
+    def weighted_minimizer(self, w: Vector) -> np.ndarray:
         """argmin_x Σ_i w_i f_i(x) = (Σ w_i A_i)⁻¹ Σ w_i A_i c_i (flat coordinates: x0_j).
 
         With w_i ∝ 1/τ_i this is the point vanilla ASGD drifts to in the fixed computation

@@ -28,12 +28,16 @@ Data (seeded): a_j ~ N(0, I_d), x_true ~ N(0, I_d), b_j = a_jᵀx_true + noise·
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import numpy as np
 from numba import njit
+from pydantic import Field
 
 from ..constants import ConstantSet, certified, exact
 from . import PROBLEMS
-from ._common import SpecProblem, integer, positive, seed as seed_param, spectral_norm_upper, vector
+from ..strict import Count, Index, NonNegative, Positive, Vector, validated
+from ._common import SpecProblem, spectral_norm_upper, vector
 from ._rows import add_row, affine, clear, divide, set_row
 from .base import FastOracle
 
@@ -68,37 +72,32 @@ def _stoch_grad(data, y, part, sample, z, out):
 
 @PROBLEMS.register("huber")
 class HuberRegression(SpecProblem):
-    """Huber regression with exact L, μ = 0 and a certified variance bound.
-
-    Parameters
-    ----------
-    m, d : int
-        Samples and dimension.
-    delta : float > 0
-        Huber threshold δ.
-    noise : float ≥ 0
-        Std of the Gaussian label noise.
-    x0 : number or list
-        Start (default 0).
-    seed : int
-    """
+    """Huber regression with exact L, μ = 0 and a certified variance bound."""
 
     example = {"m": 100, "d": 5}
 
-    def __init__(self, m=200, d=10, delta=1.0, noise=0.1, x0=0.0, seed=0):
-        self.n_samples = m = integer("m", m)
-        self.d = d = integer("d", d)
-        self.delta = delta_v = positive("delta", delta)
-        noise_v = positive("noise", noise, allow_zero=True)
+    @validated
+    def __init__(
+        self,
+        m: Annotated[Count, Field(description="samples")] = 200,
+        d: Annotated[Count, Field(description="dimension")] = 10,
+        delta: Annotated[Positive, Field(description="Huber threshold δ")] = 1.0,
+        noise: Annotated[NonNegative, Field(description="std of the Gaussian label noise")] = 0.1,
+        x0: Annotated[Vector, Field(description="start")] = 0.0,
+        seed: Annotated[Index, Field(description="seed of the data")] = 0,
+    ):
+        self.n_samples = m
+        self.d = d
+        self.delta = delta_v = delta
         self.x0 = vector("x0", x0, d)
-        rng = np.random.default_rng(seed_param("seed", seed))
+        rng = np.random.default_rng(seed)
         self._given = dict(m=m, d=d, delta=delta, noise=noise, x0=np.asarray(x0, dtype=float).tolist(), seed=seed)
 
         self.A = a = rng.standard_normal((m, d))
         self.x_true = rng.standard_normal(d)
-        self.b = a @ self.x_true + noise_v * rng.standard_normal(m)
+        self.b = a @ self.x_true + noise * rng.standard_normal(m)
         self.f_star = 0.0
-        self.x_star = self.x_true.copy() if noise_v == 0 else None
+        self.x_star = self.x_true.copy() if noise == 0 else None
         inside = float(np.max(np.abs(self.residuals(self.x_true)))) < delta_v
         L = spectral_norm_upper(a) ** 2 / m
         L_note = "λ_max(AᵀA)/m: 0 ≤ h'' ≤ 1, " + ("attained at x_true (every residual inside (−δ, δ))" if inside
@@ -110,7 +109,7 @@ class HuberRegression(SpecProblem):
             "sigma2": certified(delta_v**2 * float(np.mean(np.sum(a**2, axis=1))) * (1 + 4 * m * EPS),
                                 "δ²·(1/m)Σ‖a_j‖² ≥ sup_x E‖∇f_ξ(x) − ∇f(x)‖² (|h'| ≤ δ)"),
             "Delta": certified(f0, "f(x0) − 0 (f ≥ 0)"),
-            "f_star": (exact(0.0, "f ≥ 0 = f(x_true): no label noise") if noise_v == 0
+            "f_star": (exact(0.0, "f ≥ 0 = f(x_true): no label noise") if noise == 0
                        else certified(0.0, "lower bound: f ≥ 0")),
         })
         self.properties = frozenset({"smooth", "lower-bounded", "convex", "bounded-variance", "unbiased",

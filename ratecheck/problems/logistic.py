@@ -39,16 +39,19 @@ while the mean cost stays 1); normalised to mean 1.
 from __future__ import annotations
 
 import math
+from typing import Annotated, Literal
 
 import numpy as np
 from numba import njit
+from pydantic import Field
 from scipy.optimize import minimize
 from scipy.special import expit
 
 from ..constants import Constant, ConstantSet, certified, exact
 from ..errors import SpecError
 from . import PROBLEMS
-from ._common import SpecProblem, choice, eigmin_lower, integer, positive, seed as seed_param, spectral_norm_upper, vector
+from ..strict import Count, Finite, Index, NonNegative, Vector, validated
+from ._common import SpecProblem, eigmin_lower, spectral_norm_upper, vector
 from ._rows import add_row, affine, clear
 from .base import FastOracle
 
@@ -95,50 +98,41 @@ def _stoch_grad(data, y, part, sample, z, out):
 
 @PROBLEMS.register("logistic")
 class Logistic(SpecProblem):
-    """Logistic regression on seeded synthetic data with certified constants.
+    """Logistic regression on seeded synthetic data with certified constants."""
 
-    Parameters
-    ----------
-    m, d : int
-        Samples and features.
-    lam : float ≥ 0
-        ℓ2 weight λ.
-    signal : float ≥ 0
-        Norm of the planted weight vector (larger: cleaner labels).
-    cost : {"uniform", "norm", "gradient", "rare"}
-        Per-sample compute cost for data-dependent delay models.
-    rare : float in (0, 1)
-        With ``cost = "rare"``: the fraction of costly samples (default 0.02).
-    rare_ratio : float ≥ 1
-        With ``cost = "rare"``: their cost over the others' (default 10).
-    x0 : number or list
-        Start (default 0).
-    seed : int
-    """
-
-    def __init__(self, m=200, d=10, lam=0.0, signal=2.0, cost="uniform", x0=0.0, seed=0, rare=0.02, rare_ratio=10.0):
-        self.n_samples = m = integer("m", m)
-        self.d = d = integer("d", d)
-        self.lam = lam_v = positive("lam", lam, allow_zero=True)
-        signal_v = positive("signal", signal, allow_zero=True)
-        self.cost = choice("cost", cost, COSTS)
-        self.rare = positive("rare", rare)
-        if self.rare >= 1:
-            raise SpecError("rare", f"must be a fraction in (0, 1), got {rare!r}")
-        self.rare_ratio = positive("rare_ratio", rare_ratio)
-        if self.rare_ratio < 1:
-            raise SpecError("rare_ratio", f"must be ≥ 1, got {rare_ratio!r}")
+    @validated
+    def __init__(
+        self,
+        m: Annotated[Count, Field(description="samples")] = 200,
+        d: Annotated[Count, Field(description="features")] = 10,
+        lam: Annotated[NonNegative, Field(description="ℓ2 weight λ")] = 0.0,
+        signal: Annotated[NonNegative, Field(description="norm of the planted weight vector "
+                                                         "(larger: cleaner labels)")] = 2.0,
+        cost: Annotated[Literal[COSTS], Field(description="per-sample compute cost for data-dependent "
+                                                          "delay models")] = "uniform",
+        x0: Annotated[Vector, Field(description="start")] = 0.0,
+        seed: Annotated[Index, Field(description="seed of the data")] = 0,
+        rare: Annotated[Finite, Field(gt=0, lt=1, description="with cost = rare: the fraction of "
+                                                              "costly samples")] = 0.02,
+        rare_ratio: Annotated[Finite, Field(ge=1, description="with cost = rare: their cost over "
+                                                              "the others'")] = 10.0,
+    ):
+        self.n_samples = m
+        self.d = d
+        self.lam = lam_v = lam
+        self.cost = cost
+        self.rare = rare
+        self.rare_ratio = rare_ratio
         self.x0 = vector("x0", x0, d)
-        seed_v = seed_param("seed", seed)
         self._given = dict(m=m, d=d, lam=lam, signal=signal, cost=cost,
                            x0=np.asarray(x0, dtype=float).tolist(), seed=seed)
         if self.cost == "rare":
             self._given.update(rare=rare, rare_ratio=rare_ratio)
 
-        rng = np.random.default_rng(seed_v)
+        rng = np.random.default_rng(seed)
         a = rng.standard_normal((m, d))
         w = rng.standard_normal(d)
-        w *= signal_v / np.linalg.norm(w)
+        w *= signal / np.linalg.norm(w)
         y = np.where(rng.random(m) < expit(a @ w), 1.0, -1.0)
         self.A, self.y = a, y
         self.row_norms = np.linalg.norm(a, axis=1)

@@ -26,14 +26,17 @@ x0 = x* − D·1/√d. With σ² = 0 the oracle is exact and consumes no normals
 from __future__ import annotations
 
 import math
+from typing import Annotated, Literal
 
 import numpy as np
 from numba import njit
+from pydantic import Field
 
 from ..constants import ConstantSet, exact
 from ..errors import SpecError
 from . import PROBLEMS
-from ._common import SpecProblem, choice, curvature_range, flag, integer, positive, real, seed as seed_param, vector
+from ..strict import Count, Finite, Index, NonNegative, Positive, Vector, validated
+from ._common import SpecProblem, curvature_range, vector
 from ._noise import GAUSSIAN, NOISES, add_noise, noise_mode, with_noise
 from .base import FastOracle
 
@@ -100,53 +103,46 @@ def _stoch_grad(data, y, part, sample, z, out):
 
 @PROBLEMS.register("quadratic")
 class Quadratic(SpecProblem):
-    """f(x) = ½ (x − x*)ᵀ A (x − x*) + f* with a prescribed spectrum.
-
-    Parameters
-    ----------
-    d : int
-    L, mu : float
-        Largest and smallest eigenvalue (defaults 1 and 0). With ``eigenvalues`` they
-        are read off the list (and, if given, must match it).
-    spectrum : {"linear", "geometric", "two-level"}
-    eigenvalues : list of d numbers ≥ 0, optional
-    x_star : number or list, optional
-        Minimiser (default all ones).
-    x0 : number or list, optional
-        Start (default zeros); exclusive with ``D``.
-    D : float, optional
-        ‖x0 − x*‖; x0 = x* − D·1/√d.
-    f_star : float
-    sigma2 : float ≥ 0
-        E‖g − ∇f‖², the same at every point.
-    noise : {"gaussian", "scalar"}
-    dense : bool
-        Rotate A by a seeded random orthogonal matrix (A is then a full matrix).
-    seed : int
-        Seed of the rotation.
-    """
+    """f(x) = ½ (x − x*)ᵀ A (x − x*) + f* with a prescribed spectrum."""
 
     example = {"d": 10}
 
-    def __init__(self, d, L=None, mu=None, spectrum=None, eigenvalues=None, x_star=None, x0=None,
-                 D=None, f_star=0.0, sigma2=0.0, noise="gaussian", dense=False, seed=0):
-        d = integer("d", d)
+    @validated
+    def __init__(
+        self,
+        d: Annotated[Count, Field(description="dimension")],
+        L: Annotated[Positive | None, Field(description="largest eigenvalue (default 1); with eigenvalues, read off "
+                                                        "the list (and, if given, must match it)")] = None,
+        mu: Annotated[NonNegative | None, Field(description="smallest eigenvalue (default 0), as L")] = None,
+        spectrum: Annotated[Literal[SPECTRA] | None, Field(description="the eigenvalues from mu to L "
+                                                                       "(default linear)")] = None,
+        eigenvalues: Annotated[NonNegative | list[NonNegative] | None, Field(description="d eigenvalues, one > 0 "
+                                                                                          "(instead of spectrum)")] = None,
+        x_star: Annotated[Vector | None, Field(description="minimiser (default all ones)")] = None,
+        x0: Annotated[Vector | None, Field(description="start (default zeros); exclusive with D")] = None,
+        D: Annotated[NonNegative | None, Field(description="‖x0 − x*‖: x0 = x* − D·1/√d")] = None,
+        f_star: Annotated[Finite, Field(description="f(x*)")] = 0.0,
+        sigma2: Annotated[NonNegative, Field(description="E‖g − ∇f‖², the same at every point")] = 0.0,
+        noise: Annotated[Literal[NOISES], Field(description="additive noise, per coordinate or one "
+                                                            "scalar on all")] = "gaussian",
+        dense: Annotated[bool, Field(description="rotate A by a seeded random orthogonal matrix "
+                                                 "(A is then a full matrix)")] = False,
+        seed: Annotated[Index, Field(description="seed of the rotation")] = 0,
+    ):
         self.d = d
         if eigenvalues is not None:
             if spectrum is not None:
                 raise SpecError("spectrum", "give either spectrum or eigenvalues, not both")
             lam = vector("eigenvalues", eigenvalues, d)
-            if np.any(lam < 0):
-                raise SpecError("eigenvalues", f"must be >= 0 (convex quadratic), got min {lam.min()!r}")
             if lam.max() <= 0:
                 raise SpecError("eigenvalues", "at least one must be > 0")
             for name, given, actual in (("L", L, lam.max()), ("mu", mu, lam.min())):
-                if given is not None and real(name, given) != actual:
+                if given is not None and given != actual:
                     raise SpecError(name, f"= {given!r} contradicts eigenvalues (which give {actual!r})")
             self.L_value, self.mu_value = float(lam.max()), float(lam.min())
             spectrum_name = "explicit"
         else:
-            spectrum_name = choice("spectrum", "linear" if spectrum is None else spectrum, SPECTRA)
+            spectrum_name = "linear" if spectrum is None else spectrum
             Lv, muv = curvature_range(L, mu, 0.0, d, "the spectrum")
             if spectrum_name == "geometric" and muv == 0:
                 raise SpecError("mu", "a geometric spectrum needs mu > 0")
@@ -159,18 +155,17 @@ class Quadratic(SpecProblem):
         if x0 is not None and D is not None:
             raise SpecError("D", "give either x0 or D, not both")
         if D is not None:
-            Dv = positive("D", D, allow_zero=True)
-            self.x0 = self.x_star - Dv / math.sqrt(d)
+            self.x0 = self.x_star - D / math.sqrt(d)
         else:
             self.x0 = np.zeros(d) if x0 is None else vector("x0", x0, d)
-        self.f_star = real("f_star", f_star)
-        self.sigma2 = positive("sigma2", sigma2, allow_zero=True)
-        self.noise = choice("noise", noise, NOISES)
-        self.dense = flag("dense", dense)
-        self.seed = seed_value = seed_param("seed", seed)
+        self.f_star = f_star
+        self.sigma2 = sigma2
+        self.noise = noise
+        self.dense = dense
+        self.seed = seed
 
         if self.dense:
-            q = random_orthogonal(d, seed_value)
+            q = random_orthogonal(d, seed)
             a = (q * lam) @ q.T
             self.A = 0.5 * (a + a.T)
             self.Q = q

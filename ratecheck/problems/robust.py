@@ -29,15 +29,17 @@ samples that pull hardest at x̂ are slow, as logistic's ``gradient`` cost).
 from __future__ import annotations
 
 import math
+from typing import Annotated, Literal
 
 import numpy as np
 from numba import njit
+from pydantic import Field
 from scipy.optimize import minimize
 
 from ..constants import ConstantSet, certified, exact
-from ..errors import SpecError
 from . import PROBLEMS
-from ._common import SpecProblem, choice, integer, positive, seed as seed_param, spectral_norm_upper, vector
+from ..strict import Count, Finite, Index, NonNegative, Positive, Vector, validated
+from ._common import SpecProblem, spectral_norm_upper, vector
 from ._rows import add_row, affine, clear, divide, set_row
 from .base import FastOracle
 
@@ -89,51 +91,41 @@ def _stoch_grad(data, y, part, sample, z, out):
 
 @PROBLEMS.register("robust-regression")
 class RobustRegression(SpecProblem):
-    """Non-convex robust regression (Cauchy or Geman–McClure loss) with certified constants.
+    """Non-convex robust regression (Cauchy or Geman–McClure loss) with certified constants."""
 
-    Parameters
-    ----------
-    m, d : int
-    loss : {"cauchy", "geman-mcclure"}
-    c : float > 0
-        Loss scale.
-    noise : float ≥ 0
-        Std of the Gaussian label noise.
-    outliers : float in [0, 1]
-        Fraction of labels replaced by outliers.
-    outlier_scale : float ≥ 0
-    cost : {"uniform", "gradient"}
-        Per-sample compute cost for data-dependent delay models.
-    x0 : number or list
-        Start (default 0).
-    seed : int
-    """
-
-    def __init__(self, m=200, d=10, loss="cauchy", c=1.0, noise=0.1, outliers=0.1, outlier_scale=10.0,
-                 x0=0.0, seed=0, cost="uniform"):
-        self.n_samples = m = integer("m", m)
-        self.d = d = integer("d", d)
-        self.loss = choice("loss", loss, LOSSES)
-        self.c = c_v = positive("c", c)
-        noise_v = positive("noise", noise, allow_zero=True)
-        frac = positive("outliers", outliers, allow_zero=True)
-        if frac > 1:
-            raise SpecError("outliers", f"must be a fraction in [0, 1], got {outliers!r}")
-        oscale = positive("outlier_scale", outlier_scale, allow_zero=True)
-        self.cost = choice("cost", cost, COSTS)
+    @validated
+    def __init__(
+        self,
+        m: Annotated[Count, Field(description="samples")] = 200,
+        d: Annotated[Count, Field(description="dimension")] = 10,
+        loss: Annotated[Literal[LOSSES], Field(description="the redescending loss ρ")] = "cauchy",
+        c: Annotated[Positive, Field(description="loss scale")] = 1.0,
+        noise: Annotated[NonNegative, Field(description="std of the Gaussian label noise")] = 0.1,
+        outliers: Annotated[Finite, Field(ge=0, le=1, description="fraction of labels replaced by "
+                                                                  "outliers")] = 0.1,
+        outlier_scale: Annotated[NonNegative, Field(description="std of the outlier labels")] = 10.0,
+        x0: Annotated[Vector, Field(description="start")] = 0.0,
+        seed: Annotated[Index, Field(description="seed of the data")] = 0,
+        cost: Annotated[Literal[COSTS], Field(description="per-sample compute cost for data-dependent "
+                                                          "delay models")] = "uniform",
+    ):
+        self.n_samples = m
+        self.d = d
+        self.loss = loss
+        self.c = c_v = c
+        self.cost = cost
         self.x0 = vector("x0", x0, d)
-        seed_v = seed_param("seed", seed)
         self._given = dict(m=m, d=d, loss=loss, c=c, noise=noise, outliers=outliers, outlier_scale=outlier_scale,
                            x0=np.asarray(x0, dtype=float).tolist(), seed=seed)
         if self.cost != "uniform":
             self._given["cost"] = cost
 
-        rng = np.random.default_rng(seed_v)
+        rng = np.random.default_rng(seed)
         a = rng.standard_normal((m, d))
         self.x_true = rng.standard_normal(d)
-        b = a @ self.x_true + noise_v * rng.standard_normal(m)
-        bad = rng.permutation(m)[: int(round(frac * m))]
-        b[bad] = oscale * rng.standard_normal(bad.size)
+        b = a @ self.x_true + noise * rng.standard_normal(m)
+        bad = rng.permutation(m)[: int(round(outliers * m))]
+        b[bad] = outlier_scale * rng.standard_normal(bad.size)
         self.A, self.b = a, b
         self._kind = 0.0 if self.loss == "cauchy" else 1.0
 
@@ -145,7 +137,7 @@ class RobustRegression(SpecProblem):
         self.sample_cost = (w / w.mean()).reshape(1, m)
         self.x_star = None
         self.f_star = 0.0
-        exact_zero = noise_v == 0 and bad.size == 0
+        exact_zero = noise == 0 and bad.size == 0
         if exact_zero:
             self.x_star = self.x_true.copy()
         row_sq = np.sum(a**2, axis=1)

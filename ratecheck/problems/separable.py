@@ -17,13 +17,16 @@ Oracle: g(y; z) = ∇f(y) + √(σ²/d) z, z ~ N(0, I_d), so E‖g − ∇f‖²
 from __future__ import annotations
 
 import math
+from typing import Annotated
 
 import numpy as np
 from numba import njit
+from pydantic import Field
 
 from ..constants import ConstantSet, exact
 from . import PROBLEMS
-from ._common import SpecProblem, integer, positive, vector
+from ..strict import Count, NonNegative, Positive, Vector, validated
+from ._common import SpecProblem, vector
 from .base import FastOracle
 
 
@@ -51,25 +54,24 @@ def _stoch_grad(data, y, part, sample, z, out):
 
 @PROBLEMS.register("separable-nonconvex")
 class SeparableNonconvex(SpecProblem):
-    """f(x) = a Σ_j x_j²/(1 + x_j²) + (b/2)‖x‖² with additive Gaussian noise.
-
-    Parameters
-    ----------
-    d : int
-    a : float > 0
-    b : float ≥ 0
-    sigma2 : float ≥ 0
-    x0 : number or list
-        Start (default 2·(1, …, 1): every coordinate in the concave region |t| > 1/√3).
-    """
+    """f(x) = a Σ_j x_j²/(1 + x_j²) + (b/2)‖x‖² with additive Gaussian noise."""
 
     example = {"d": 10}
 
-    def __init__(self, d, a=1.0, b=0.0, sigma2=0.0, x0=2.0):
-        self.d = d = integer("d", d)
-        self.a = a_ = positive("a", a)
-        self.b = b_ = positive("b", b, allow_zero=True)
-        self.sigma2 = positive("sigma2", sigma2, allow_zero=True)
+    @validated
+    def __init__(
+        self,
+        d: Annotated[Count, Field(description="dimension")],
+        a: Annotated[Positive, Field(description="weight of the non-convex sum")] = 1.0,
+        b: Annotated[NonNegative, Field(description="weight of (1/2)‖x‖²")] = 0.0,
+        sigma2: Annotated[NonNegative, Field(description="E‖g − ∇f‖², the same at every point")] = 0.0,
+        x0: Annotated[Vector, Field(description="start (default 2·(1, …, 1): every coordinate in the "
+                                                "concave region |t| > 1/√3)")] = 2.0,
+    ):
+        self.d = d
+        self.a = a_ = a
+        self.b = b_ = b
+        self.sigma2 = sigma2
         self.x0 = vector("x0", x0, d)
         self.x_star = np.zeros(d)
         self.f_star = 0.0

@@ -22,13 +22,16 @@ note's numbers). Noise: ``noise = "scalar"`` (the experiment's) adds ν ζ 1 wit
 from __future__ import annotations
 
 import math
+from typing import Annotated, Literal
 
 import numpy as np
 from numba import njit
+from pydantic import Field
 
 from ..constants import ConstantSet, exact
 from . import PROBLEMS
-from ._common import SpecProblem, choice, integer, positive, vector
+from ..strict import Count, NonNegative, Positive, Vector, validated
+from ._common import SpecProblem, vector
 from ._noise import add_noise, noise_mode, with_noise
 from .base import FastOracle
 
@@ -62,27 +65,24 @@ def _stoch_grad(data, y, part, sample, z, out):
 
 @PROBLEMS.register("tridiagonal")
 class Tridiagonal(SpecProblem):
-    """Worst-case quadratic ½xᵀAx − bᵀx, A = (s/4)·tridiag(−1, 2, −1), b = −(s/4)e₁.
-
-    Parameters
-    ----------
-    d : int
-    scale : float
-        s; λ_max(A) = s·cos²(π/(2(d+1))) < s.
-    noise_std : float ≥ 0
-        ν; σ² = d ν².
-    noise : {"scalar", "gaussian"}
-    x0 : list, optional
-        Start (default √d·e₁).
-    """
+    """Worst-case quadratic ½xᵀAx − bᵀx, A = (s/4)·tridiag(−1, 2, −1), b = −(s/4)e₁."""
 
     example = {"d": 100}
 
-    def __init__(self, d, scale=1.0, noise_std=0.01, noise="scalar", x0=None):
-        self.d = d = integer("d", d)
-        self.scale = s = positive("scale", scale)
-        self.noise_std = nu = positive("noise_std", noise_std, allow_zero=True)
-        self.noise = choice("noise", noise, ("scalar", "gaussian"))
+    @validated
+    def __init__(
+        self,
+        d: Annotated[Count, Field(description="dimension")],
+        scale: Annotated[Positive, Field(description="s; λ_max(A) = s·cos²(π/(2(d+1))) < s")] = 1.0,
+        noise_std: Annotated[NonNegative, Field(description="ν; σ² = d ν²")] = 0.01,
+        noise: Annotated[Literal["scalar", "gaussian"], Field(description="additive noise, one scalar on "
+                                                                          "all coordinates or per coordinate")] = "scalar",
+        x0: Annotated[Vector | None, Field(description="start (default √d·e₁)")] = None,
+    ):
+        self.d = d
+        self.scale = s = scale
+        self.noise_std = nu = noise_std
+        self.noise = noise
         if x0 is None:
             self.x0 = np.zeros(d)
             self.x0[0] = math.sqrt(d)

@@ -39,14 +39,17 @@ and p = c²/(c² + σ²), c = Lλ G_∞/ℓ_T, makes that bound exactly the requ
 from __future__ import annotations
 
 import math
+from typing import Annotated
 
 import numpy as np
 from numba import njit
+from pydantic import Field
 from scipy.special import ndtr, ndtri
 
 from ..constants import ConstantSet, certified, exact
 from . import PROBLEMS
-from ._common import SpecProblem, integer, positive
+from ..strict import Count, NonNegative, Positive, validated
+from ._common import SpecProblem
 from .base import FastOracle
 
 E = math.e
@@ -136,31 +139,25 @@ def _stoch_grad(data, y, part, sample, z, out):
 
 @PROBLEMS.register("zero-chain")
 class ZeroChain(SpecProblem):
-    """Carmon et al.'s zero-chain function in dimension T = d, scaled to L and Δ.
-
-    Parameters
-    ----------
-    d : int
-        Chain length T.
-    L : float > 0
-        Smoothness (certified: the true constant is at most L).
-    Delta : float > 0
-        f(0) − inf f (exact).
-    sigma2 : float ≥ 0
-        Variance bound of the Bernoulli oracle (0: exact gradients).
-    """
+    """Carmon et al.'s zero-chain function in dimension T = d, scaled to L and Δ."""
 
     example = {"d": 10}
 
-    def __init__(self, d, L=1.0, Delta=1.0, sigma2=0.0):
-        self.d = T = integer("d", d)
-        Lv = positive("L", L)
-        Dv = positive("Delta", Delta)
-        self.sigma2 = s2 = positive("sigma2", sigma2, allow_zero=True)
+    @validated
+    def __init__(
+        self,
+        d: Annotated[Count, Field(description="chain length T")],
+        L: Annotated[Positive, Field(description="smoothness (certified: the true constant is at most L)")] = 1.0,
+        Delta: Annotated[Positive, Field(description="f(0) − inf f (exact)")] = 1.0,
+        sigma2: Annotated[NonNegative, Field(description="variance bound of the Bernoulli oracle "
+                                                         "(0: exact gradients)")] = 0.0,
+    ):
+        self.d = T = d
+        self.sigma2 = s2 = sigma2
         self._given = dict(d=T, L=L, Delta=Delta, sigma2=sigma2)
-        self.lam = lam = math.sqrt(Dv * ELL_T / (Lv * delta_T(T)))
-        self.scale = Lv * lam**2 / ELL_T
-        self.gscale = Lv * lam / ELL_T
+        self.lam = lam = math.sqrt(Delta * ELL_T / (L * delta_T(T)))
+        self.scale = L * lam**2 / ELL_T
+        self.gscale = L * lam / ELL_T
         self.grad_floor = self.gscale
         c = self.gscale * G_INF
         self.p = c**2 / (c**2 + s2)
@@ -170,7 +167,7 @@ class ZeroChain(SpecProblem):
         self.x_star = None
         self.f_star = self.scale * inf_FT(T)
         self.constants = ConstantSet({
-            "L": certified(Lv, f"(L/ℓ_T)·sup‖∇²F_T‖ with Gershgorin bound ℓ_T = {ELL_T:.4f} ≥ sup‖∇²F_T‖"),
+            "L": certified(L, f"(L/ℓ_T)·sup‖∇²F_T‖ with Gershgorin bound ℓ_T = {ELL_T:.4f} ≥ sup‖∇²F_T‖"),
             "Delta": exact(self.f(self.x0) - self.f_star, "(Lλ²/ℓ_T)(F_T(0) − inf F_T), inf F_T = −√(2πe)(1 + (T−1)e)"),
             "f_star": exact(self.f_star, "(Lλ²/ℓ_T)·inf F_T (approached as x → +∞, not attained)"),
             "sigma2": certified(s2, f"(Lλ G_∞/ℓ_T)²(1 − p)/p, G_∞ = {G_INF:.4f} ≥ ‖∇F_T‖_∞, p = {self.p:.6g}"),
