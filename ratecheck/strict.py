@@ -128,13 +128,14 @@ def _named(err: dict, names: list[str]) -> dict:
 
 def declared(fn) -> dict[str, dict]:
     """The parameters a :func:`validated` function declares (``self`` left out): name →
-    ``{"schema": JSON schema of its type, "default": …, "required": bool, "description": …}``."""
+    ``{"schema": JSON schema of its type (``{}``: unannotated), "default": …, "required": bool,
+    "description": …}``."""
     hints = typing.get_type_hints(fn, include_extras=True)
     out = {}
     for name, p in inspect.signature(fn).parameters.items():
         if name in ("self", "cls"):
             continue
-        schema = TypeAdapter(hints[name]).json_schema()
+        schema = TypeAdapter(hints.get(name, Any)).json_schema()
         out[name] = {"schema": schema, "default": None if p.default is p.empty else p.default,
                      "required": p.default is p.empty, "description": schema.pop("description", "")}
     return out

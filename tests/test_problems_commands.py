@@ -10,6 +10,7 @@ import pytest
 from ratecheck.constants import PROVENANCES
 from ratecheck.errors import SpecError
 from ratecheck.problems import PROBLEMS, commands, make_problem
+from ratecheck.problems._common import SpecProblem
 from ratecheck.testing import check_problem
 from ratecheck.vocabulary import PROBLEM_PROPERTIES
 
@@ -80,6 +81,24 @@ def test_the_listing_shows_each_parameter_as_declared(capsys):
     assert cli(["problems", "logistic", "--json"]) == 0
     rare = json.loads(capsys.readouterr().out)["parameters"]["rare"]
     assert rare == {"type": "float > 0, < 1", "default": 0.02, "description": "with cost = rare: the fraction of costly samples"}
+
+
+def test_a_user_family_without_declarations_is_listed_and_its_errors_are_spec_errors(monkeypatch):
+    class Plain(SpecProblem):
+        """A user's family whose constructor declares no types."""
+
+        def __init__(self, d, scale=1.0):
+            self.d = d
+
+    monkeypatch.setitem(PROBLEMS._items, "plain", Plain)
+    monkeypatch.setattr(Plain, "registry_name", "plain", raising=False)
+    entry = commands.describe_family("plain")
+    assert entry["parameters"] == {"d": {"type": "any", "default": None, "description": ""},
+                                   "scale": {"type": "any", "default": 1.0, "description": ""}}
+    assert entry["required"] == ["d"] and "missing 1 required positional argument: 'd'" in entry["instance_error"]
+    with pytest.raises(SpecError) as info:
+        make_problem({"family": "plain", "d": 2, "colour": "red"})
+    assert info.value.field == "problem" and "colour" in str(info.value)
 
 
 def test_one_family_with_parameters(capsys):

@@ -42,7 +42,8 @@ def _summary(cls) -> str:
 
 def _type(schema: dict) -> str:
     """A parameter's type, from the JSON schema of its declaration: ``int ≥ 1``,
-    ``float > 0 | none``, ``"linear" | "geometric"``, ``float | list of float``."""
+    ``float > 0 | none``, ``"linear" | "geometric"``, ``float | list of float`` (``any``
+    where a user family's constructor leaves it unannotated)."""
     if "anyOf" in schema:
         return " | ".join(_type(s) for s in schema["anyOf"])
     if "enum" in schema:
@@ -51,28 +52,25 @@ def _type(schema: dict) -> str:
         return json.dumps(schema["const"])
     if schema.get("type") == "array":
         return f"list of {_type(schema['items'])}"
-    name = {"integer": "int", "number": "float", "boolean": "bool", "string": "str", "null": "none"}[schema["type"]]
+    name = {"integer": "int", "number": "float", "boolean": "bool", "string": "str", "null": "none"}.get(schema.get("type"), "any")
     bounds = [f"{op} {schema[key]}" for key, op in (("exclusiveMinimum", ">"), ("minimum", "≥"), ("exclusiveMaximum", "<"),
                                                     ("maximum", "≤")) if key in schema]
     return " ".join([name, ", ".join(bounds)]) if bounds else name
 
 
-def _parameters(cls) -> dict:
-    """name → type, default and description, as the family's constructor declares them."""
-    return {name: {"type": _type(p["schema"]), "default": p["default"], "description": p["description"]}
-            for name, p in declared(cls.__init__).items()}
-
-
 def describe_family(name: str, overrides: dict | None = None) -> dict:
-    """Parameters of a family and the constants of one instance (``example`` when no overrides)."""
+    """Parameters of a family (as its constructor declares them) and the constants of one
+    instance (``example`` when no overrides)."""
     cls = PROBLEMS.get(name, "family")
     spec = dict(getattr(cls, "example", {}))
     spec.update(overrides or {})
+    params = declared(cls.__init__)
     entry = {
         "family": name,
         "summary": _summary(cls),
-        "parameters": _parameters(cls),
-        "required": [name for name, p in declared(cls.__init__).items() if p["required"]],
+        "parameters": {k: {"type": _type(p["schema"]), "default": p["default"], "description": p["description"]}
+                       for k, p in params.items()},
+        "required": [k for k, p in params.items() if p["required"]],
     }
     try:
         prob = make_problem({"family": name, **spec})
