@@ -76,6 +76,7 @@ def test_the_listing_shows_each_parameter_as_declared(capsys):
     assert cli(["problems", "quadratic"]) == 0
     out = capsys.readouterr().out
     assert "    d: int ≥ 1 (required) — dimension\n" in out
+    assert "    D: float ≥ 0 | none (optional) — ‖x0 − x*‖: x0 = x* − D·1/√d\n" in out
     assert "    sigma2: float ≥ 0 (default 0.0) — E‖g − ∇f‖², the same at every point\n" in out
     assert '    noise: "gaussian" | "scalar" (default \'gaussian\')' in out
     assert cli(["problems", "logistic", "--json"]) == 0

@@ -87,7 +87,8 @@ def _print_entry(e: dict, verbose: bool) -> None:
     print(f"{e['family']} — {e['summary']}")
     print("  parameters:")
     for name, p in e["parameters"].items():
-        default = "required" if name in e["required"] else f"default {p['default']!r}"
+        default = ("required" if name in e["required"] else "optional" if p["default"] is None
+                   else f"default {p['default']!r}")
         print(f"    {name}: {p['type']} ({default}){' — ' + p['description'] if p['description'] else ''}")
     inst = e.get("instance")
     if inst is None:
