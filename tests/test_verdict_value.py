@@ -13,7 +13,7 @@ import pytest
 from scipy.stats import binom
 
 from ratecheck.errors import SpecError
-from ratecheck.verdict import evaluate_claims, validate_claims
+from ratecheck.verdict import validate_claims
 from ratecheck.verdict.reach import undecidable
 from test_verdict_claims import one
 from test_verdict_ordering_horizon import SPEC as ORDERING_SPEC, _run
