@@ -253,3 +253,17 @@ def test_ratecheck_check_passes_asgd_to_its_biased_limit_and_fails_it_to_x_star(
     assert v["status"] == "fail" and v["points"][0]["above"] == SEEDS and v["observed"] > 0.5, v["reason"]
     res = _check(tmp_path, SPEC.replace("POINT", "x_w"), "bad")
     assert res.returncode == 2 and "claims[0].point" in res.stderr and "Traceback" not in res.stderr, res.stderr
+
+
+def test_the_bundled_heterogeneous_check_states_its_limits():
+    """problems/heterogeneous-bias.toml: vanilla ASGD → x_w = −0.72, the other four → x* = 0,
+    all to the horizon; its gallery report has them all passing."""
+    from ratecheck.spec import load_spec
+
+    text = (ROOT / "problems" / "heterogeneous-bias.toml").read_text()
+    refs = _validate(text)
+    claims = load_spec(ROOT / "problems" / "heterogeneous-bias.toml").claims
+    assert [(c["algorithm"], c["point"]) for c in claims][:2] == [("ASGD", "frequency-weighted"), ("Malenia SGD", "x_star")]
+    assert [x for i in range(len(claims)) for x in refs[(i, '{"eps": 0.02}')]] == pytest.approx([-0.72, 0, 0, 0, 0], abs=1e-15)
+    gallery = json.loads((ROOT / "reports" / "gallery" / "heterogeneous-bias" / "verdicts.json").read_text())
+    assert [(v["kind"], v["status"]) for v in gallery if v["kind"] != "tightness"] == [("limit", "pass")] * 5
