@@ -124,8 +124,10 @@ def test_a_run_without_a_usable_final_iterate_is_not_read(x, words):
 
 
 def test_too_few_seeds_is_inconclusive():
-    v = one(LIM, _runs([0.0] * 4), {})
-    assert v["status"] == "inconclusive" and "fewer than min_seeds = 5" in v["reason"]
+    """5 seeds all at the point would pass (p = 1/32) but for min_seeds = 6."""
+    assert one(LIM, _runs([0.0] * 5), {})["status"] == "pass"
+    v = one({**LIM, "min_seeds": 6}, _runs([0.0] * 5), {})
+    assert v["status"] == "inconclusive" and "fewer than min_seeds = 6" in v["reason"]
 
 
 # --- the points an instance names -----------------------------------------------------------------

@@ -134,8 +134,10 @@ def test_holm_over_points_needs_every_point_to_pass():
 
 
 def test_too_few_seeds_is_inconclusive():
-    v = one(LE, _runs([0.1] * 4), {})
-    assert v["status"] == "inconclusive" and "fewer than min_seeds = 5" in v["reason"]
+    """5 seeds all below r would pass (p = 1/32) but for min_seeds = 6."""
+    assert one(LE, _runs([0.1] * 5), {})["status"] == "pass"
+    v = one({**LE, "min_seeds": 6}, _runs([0.1] * 5), {})
+    assert v["status"] == "inconclusive" and "fewer than min_seeds = 6" in v["reason"]
 
 
 # --- divergence, errors, values not at the horizon ------------------------------------------------
@@ -211,9 +213,15 @@ def test_a_formula_of_a_certified_constant_is_refused():
 
 
 def test_a_formula_needing_compute_times_under_a_delay_model_is_refused():
+    """A delay-sequence model has no workers: no τ names to parse, and τ functions (which
+    parse) cannot be evaluated."""
+    delays = {"problem": {"family": "quadratic", "d": 2}, "model": {"model": "constant", "tau": 3}}
     with pytest.raises(SpecError) as e:
-        _reference("tau_max", problem={"family": "quadratic", "d": 2}, model={"model": "constant", "tau": 3})
-    assert e.value.field == "claims[3].reference", str(e.value)
+        _reference("tau_max", **delays)
+    assert e.value.field == "claims[3].reference" and "undefined symbol(s) tau_max" in str(e.value), str(e.value)
+    with pytest.raises(SpecError) as e:
+        _reference("tau(1)", **delays)
+    assert e.value.field == "claims[3].reference" and "cannot evaluate 'tau(1)'" in str(e.value), str(e.value)
 
 
 # --- refusals before anything runs ------------------------------------------------------------
