@@ -24,7 +24,8 @@ def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True, m
     from .report import write_report
     from .sweep.keys import run_key
     from .sweep.runner import Task, run_tasks
-    from .verdict import evaluate_claims, resolve_references
+    from .references import resolve_references
+    from .verdict import evaluate_claims
 
     spec = load_spec(spec_path)
     claims = validate_check(spec)

@@ -25,7 +25,7 @@ def partial_verdicts(claims: list[dict], fragments: list[dict], runs: list, pred
                      references: dict | None = None) -> list[dict]:
     """Verdicts of an interrupted check (module docstring). ``fragments``: every planned
     run (``meta.algorithm`` names its label); ``runs``: the results there are;
-    ``references``: :func:`~ratecheck.verdict.resolve_references` of the claims."""
+    ``references``: :func:`~ratecheck.references.resolve_references` of the claims."""
     planned = Counter(f["meta"]["algorithm"] for f in fragments)
     have = Counter(r.meta.get("algorithm") for r in runs)
     complete = {label for label, n in planned.items() if have[label] >= n}

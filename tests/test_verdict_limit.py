@@ -140,9 +140,9 @@ FIXED = {"model": "fixed", "n": 4, "profile": "linear"}
 def _point(point, problem=HET, model=FIXED):
     from ratecheck.asynchrony import make_model
     from ratecheck.problems import make_problem
-    from ratecheck.verdict.limit import resolve_point
+    from ratecheck.references import limit_point
 
-    return resolve_point({**_claim({**LIM, "point": point}), "index": 2}, make_problem(problem), make_model(model), {"eps": 0.1})
+    return limit_point({**_claim({**LIM, "point": point}), "index": 2}, make_problem(problem), make_model(model), {"eps": 0.1})
 
 
 def test_named_points_of_the_heterogeneous_quadratic():
@@ -209,7 +209,7 @@ SPEC = textwrap.dedent("""
 def _validate(text):
     from ratecheck.plan import plan, validate_check, validate_grids
     from ratecheck.spec import parse_spec
-    from ratecheck.verdict import resolve_references
+    from ratecheck.references import resolve_references
 
     spec = parse_spec(tomllib.loads(text))
     claims = validate_check(spec)

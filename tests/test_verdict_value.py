@@ -175,10 +175,10 @@ FIXED = {"model": "fixed", "n": 4, "profile": "linear"}
 def _reference(text, problem=HET, model=FIXED, eps=0.1, **extra):
     from ratecheck.asynchrony import make_model
     from ratecheck.problems import make_problem
-    from ratecheck.verdict.value import reference
+    from ratecheck.references import value_reference
 
     c = {**_claim({**LE, "reference": text, **extra}), "index": 3}
-    return reference(c, make_problem(problem), make_model(model), {"eps": eps})
+    return value_reference(c, make_problem(problem), make_model(model), {"eps": eps})
 
 
 def test_a_formula_is_evaluated_at_the_instance():
@@ -248,7 +248,7 @@ def _spec(horizon="iterations = 200\nstop_at_target = false", at='"horizon"', re
 def _validate(text):
     from ratecheck.plan import plan, validate_check, validate_grids
     from ratecheck.spec import parse_spec
-    from ratecheck.verdict import resolve_references
+    from ratecheck.references import resolve_references
 
     spec = parse_spec(tomllib.loads(text))
     claims = validate_check(spec)

@@ -22,9 +22,9 @@ equivalent, optimal-parameter, value and limit, which do not use a bound, the re
 names them.
 
 What a ``value`` claim's formula or a ``limit`` claim's named point stands for depends on
-the instance at each sweep point, which only the plan holds: :func:`resolve_references`
-evaluates them before anything runs (a bad one is a
-:class:`~ratecheck.errors.SpecError`), and :func:`evaluate_claims` reads them.
+the instance at each sweep point, which only the plan holds: they are resolved before
+anything runs (:func:`ratecheck.references.resolve_references`) and
+:func:`evaluate_claims` reads them.
 """
 
 from __future__ import annotations
@@ -54,26 +54,6 @@ EVALUATORS = {
     "limit": limit.evaluate_limit,
 }
 
-#: kind → (claim, problem, model, point → what the claim compares with there), for the
-#: kinds whose reference the instance fixes.
-REFERENCES = {"value": value.reference, "limit": limit.resolve_point}
-
-
-def resolve_references(claims: list[dict], planned) -> dict[tuple[int, str], object]:
-    """``{(claim index, point key): value}`` of every claim (validated) whose reference the
-    instance fixes (:data:`REFERENCES`), at every sweep point of ``planned``
-    (:class:`~ratecheck.plan.Plan`). Raises :class:`SpecError` naming the claim's field."""
-    points = {point_key(f.point): f.point for f in planned.fragments}
-    out = {}
-    for c in claims:
-        if c["kind"] not in REFERENCES:
-            continue
-        resolve = REFERENCES[c["kind"]]
-        for pk, point in points.items():
-            problem, model = planned.instances[point_key({k: v for k, v in point.items() if k != "eps"})]
-            out[(c["index"], pk)] = resolve(c, problem, model, point)
-    return out
-
 
 def horizon_refusal(claim: dict, horizon_table) -> SpecError | None:
     """Why the spec's ``[horizon]`` cannot give ``claim`` (validated) what it reads where the
@@ -97,7 +77,7 @@ def evaluate_claims(claims: list[dict], runs: list[RunResult], predictions: dict
     runs : every :class:`~ratecheck.engine.trace.RunResult` of the check, failed ones
         included.
     predictions : ``{(algorithm label, point_key(point)): card evaluation dict}``.
-    references : :func:`resolve_references` of the claims (a claim whose reference is a
+    references : :func:`ratecheck.references.resolve_references` of the claims (a claim whose reference is a
         literal number or list of numbers needs none).
 
     Returns
@@ -152,5 +132,5 @@ def flag_violations(verdict: dict, claim: dict, ev: Evidence) -> dict:
 
 __all__ = [
     "INFO", "KINDS", "MEASURES", "STATUSES", "evaluate_claims", "horizon_refusal",
-    "observed_complexity", "point_key", "resolve_references", "validate_claims",
+    "observed_complexity", "point_key", "validate_claims",
 ]

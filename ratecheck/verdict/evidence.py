@@ -1,5 +1,5 @@
 """What a claim is judged on: the runs grouped by (algorithm, point), the card evaluations
-and the references the instance fixes (:func:`ratecheck.verdict.resolve_references`).
+and the references the instance fixes (:func:`ratecheck.references.resolve_references`).
 
 Also the shape of a verdict (DESIGN.md output contract): ``claim``, ``theorem``,
 ``kind``, ``status``, ``observed``, ``predicted``, ``ratio``, ``ci``, plus ``reason``
@@ -141,7 +141,7 @@ class Evidence:
 
     def reference(self, claim: dict, field: str, pk: str):
         """What ``claim[field]`` stands for at point ``pk``: its value resolved from the
-        instance there, else the literal the claim gives (a number, a list of numbers),
+        instance there (:mod:`ratecheck.references`), else the literal the claim gives (a number, a list of numbers),
         else None (a name or formula that was not resolved)."""
         if (claim["index"], pk) in self.references:
             return self.references[(claim["index"], pk)]

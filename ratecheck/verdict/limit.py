@@ -6,8 +6,8 @@ Claim. ``algorithm`` A, ``point`` p and ``tolerance`` ρ > 0. The point is ``"x_
 heterogeneous quadratic's ``"frequency-weighted"``: argmin Σ_i w_i f_i with w_i ∝ 1/τ_i,
 where vanilla ASGD drifts under fixed compute times), or a list of d numbers. A named point
 depends on the instance (and the asynchrony model), so it is resolved at every sweep point
-before anything runs (:func:`resolve_point`; errors name ``claims[i].point``, or the
-model's field where the model does not determine the point).
+before anything runs (:func:`ratecheck.references.limit_point`; errors name
+``claims[i].point``, or the model's field where the model does not determine the point).
 
 Per seed: d_s = ‖x_final − p‖₂, the Euclidean distance (not squared: ρ is in the units of
 x) from the iterate the run ends at (:attr:`RunResult.x_final
@@ -57,26 +57,6 @@ def spec_refusal(claim: dict, horizon) -> SpecError | None:
                          "but runs that stop at their target ε end where they first reach it, not at the horizon; set "
                          "stop_at_target = false")
     return None
-
-
-def resolve_point(claim: dict, problem, model, point: dict) -> list[float]:
-    """The claim's point at a sweep point (module doc), as d numbers."""
-    field, p = f"claims[{claim['index']}].point", claim["point"]
-    family = getattr(problem, "registry_name", "?")
-    if isinstance(p, list):
-        x = np.asarray(p, dtype=float)
-        if x.size != problem.d:
-            raise SpecError(field, f"has {x.size} coordinate{'s' * (x.size != 1)}, the problem has d = {problem.d}")
-    elif p == "x_star":
-        if problem.x_star is None:
-            raise SpecError(field, f"the {family} problem knows no minimiser x_star here; give the point as a list of numbers")
-        x = np.asarray(problem.x_star, dtype=float)
-    elif p in problem.named_points:
-        x = np.asarray(problem.named_point(p, model, field), dtype=float)
-    else:
-        known = ", ".join(["x_star", *problem.named_points])
-        raise SpecError(field, f"unknown point {p!r} of the {family} problem (known: {known}; or a list of numbers)")
-    return x.tolist()
 
 
 def _distance(r, p: np.ndarray) -> tuple[float, str | None]:

@@ -45,7 +45,8 @@ Reference: a number, or a formula in the cards' language (:mod:`ratecheck.theory
 over the instance's **exact** constants (``L``, ``mu``, ``sigma2``, ``Delta``, ``D``,
 ``f_star``…, as the problem family declares them), ``n``, ``eps`` and the compute-time
 names of the model (``tau_max``, ``tau_avg``, ``tau(i)``, ``H(m)``…), evaluated at every
-sweep point before anything runs (:func:`reference`; errors name ``claims[i].reference``).
+sweep point before anything runs (:func:`ratecheck.references.value_reference`; errors name
+``claims[i].reference``).
 A certified or estimated constant is refused: a one-sided or uncertain number is not a
 reference to test against.
 """
@@ -56,7 +57,6 @@ import math
 
 import numpy as np
 
-from ..errors import SpecError
 from . import stats
 from .claims import at_text, reference_text
 from .decision import decide_rows, holm_level
@@ -105,47 +105,6 @@ def median_row(v: np.ndarray, lo: float, hi: float, alpha: float) -> dict:
     below, above = int((v < lo).sum()), int((v > hi).sum())
     return {"band": [lo, hi], "below": below, "inside": int(v.size) - below - above, "above": above,
             "p_pass": p_pass, "p_fail": p_fail, "median": med, "median_ci": ci}
-
-
-# --- the reference, before anything runs ------------------------------------------------------
-
-def reference(claim: dict, problem, model, point: dict) -> float:
-    """The claim's reference at a sweep point (module doc); raises :class:`SpecError` naming
-    ``claims[i].reference`` (or ``.rtol`` where a relative band would be empty)."""
-    where_ = f"claims[{claim['index']}]"
-    r = claim["reference"]
-    if isinstance(r, str):
-        r = formula_value(r, problem, model, point, f"{where_}.reference")
-    if claim.get("rtol") is not None and r == 0:
-        raise SpecError(f"{where_}.rtol", f"the reference is 0 at {where(point)}, where a relative tolerance gives an "
-                        "empty band; give atol instead")
-    return r
-
-
-def formula_value(text: str, problem, model, point: dict, field: str) -> float:
-    """``text`` evaluated at the instance's exact constants, ``n``, ``eps`` and compute times."""
-    from ..prediction import _values
-    from ..theory import language as lang
-
-    env, tau = _values(problem, model, point)
-    names = {k: lang.symbol(k, "real") for k in env} | (lang.tau_symbols() if tau is not None else {})
-    try:
-        expr = lang.parse(text, names)
-    except lang.FormulaError as exc:
-        raise SpecError(field, f"{exc} (names here: {', '.join(sorted(names))})") from None
-    consts = problem.constants.values
-    loose = sorted(s.name for s in expr.free_symbols if s.name in consts and consts[s.name].provenance != "exact")
-    if loose:
-        kinds = ", ".join(f"{k} ({consts[k].provenance})" for k in loose)
-        raise SpecError(field, f"uses {kinds}: a reference is built from exact constants only (a certified value is a "
-                        "one-sided bound and an estimate has an interval, neither is a number to test against)")
-    try:
-        value = lang.evaluate(expr, env, lang.TauStats(tau) if tau is not None else None)
-    except lang.FormulaError as exc:
-        raise SpecError(field, f"cannot evaluate {text!r} at {where(point)}: {exc}") from None
-    if np.ndim(value) != 0 or not math.isfinite(float(value)):
-        raise SpecError(field, f"{text!r} is {value!r} at {where(point)}, not a finite number")
-    return float(value)
 
 
 # --- the verdict ------------------------------------------------------------------------------
