@@ -110,7 +110,7 @@ def median_row(v: np.ndarray, lo: float, hi: float, alpha: float) -> dict:
 # --- the verdict ------------------------------------------------------------------------------
 
 def _counts(row: dict, relation: str) -> str:
-    """``7 of 8 seeds below 0.5, 1 above`` (one-sided) or with the band's three parts."""
+    """``7 of 8 seeds ≤ 0.5, 1 above`` (one-sided) or the counts in and on either side of the band."""
     lo, hi = row["band"]
     n = row["n_seeds"]
     if relation == "<=":
