@@ -24,12 +24,14 @@ def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True, m
     from .report import write_report
     from .sweep.keys import run_key
     from .sweep.runner import Task, run_tasks
+    from .references import resolve_references
     from .verdict import evaluate_claims
 
     spec = load_spec(spec_path)
     claims = validate_check(spec)
     the_plan = plan(spec, max_events)
     validate_grids(spec, claims, the_plan)
+    references = resolve_references(claims, the_plan)
     fragments = [f.to_dict() for f in the_plan.fragments]
     predictions = the_plan.prediction_dicts()
     tasks = [Task(run_key(f), f) for f in fragments]
@@ -39,9 +41,9 @@ def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True, m
     # an interrupt that came after the last run was stored leaves nothing out: a whole report
     partial = {"done": len(runs), "planned": len(tasks)} if outcome.interrupted and len(runs) < len(tasks) else None
     if partial:
-        verdicts = partial_verdicts(spec.claims, fragments, runs, predictions)
+        verdicts = partial_verdicts(spec.claims, fragments, runs, predictions, references)
     else:
-        verdicts = evaluate_claims(spec.claims, runs, predictions)
+        verdicts = evaluate_claims(spec.claims, runs, predictions, references)
     problem, model = next(iter(the_plan.instances.values()))
     write_report(out, {
         "spec": spec.model_dump(),

@@ -21,15 +21,17 @@ from .verdict.tightness import tightness_rows
 PARTIAL = "partial"
 
 
-def partial_verdicts(claims: list[dict], fragments: list[dict], runs: list, predictions: dict) -> list[dict]:
+def partial_verdicts(claims: list[dict], fragments: list[dict], runs: list, predictions: dict,
+                     references: dict | None = None) -> list[dict]:
     """Verdicts of an interrupted check (module docstring). ``fragments``: every planned
-    run (``meta.algorithm`` names its label); ``runs``: the results there are."""
+    run (``meta.algorithm`` names its label); ``runs``: the results there are;
+    ``references``: :func:`~ratecheck.references.resolve_references` of the claims."""
     planned = Counter(f["meta"]["algorithm"] for f in fragments)
     have = Counter(r.meta.get("algorithm") for r in runs)
     complete = {label for label, n in planned.items() if have[label] >= n}
     # as evaluate_claims does, on the runs of complete algorithms only; each claim keeps
     # its index in the spec, hence its bootstrap seeds
-    ev = Evidence([r for r in runs if r.meta.get("algorithm") in complete], predictions)
+    ev = Evidence([r for r in runs if r.meta.get("algorithm") in complete], predictions, references)
     out = []
     for c in validate_claims(claims):
         if set(claim_labels(c)) <= complete:

@@ -178,12 +178,13 @@ def validate_check(spec: CheckSpec) -> list[dict]:
     Raises :class:`SpecError` naming ``claims[i].field`` (or the algorithm's field) for
     an unknown card or bound, a card that does not bound the method it would judge
     (``applies_to``; a parameter may still be taken from it with ``"theory:ID"``), a
-    ``holds`` claim on runs that stop at their target, an ``ordering`` ``at`` a horizon
-    where the runs do not end (:func:`ratecheck.verdict.horizon.spec_refusal`), and a
-    claim that the spec's seeds can never decide (:func:`ratecheck.verdict.reach.undecidable`).
+    ``holds`` claim on runs that stop at their target, an ``ordering`` or ``value`` ``at`` a
+    horizon where the runs do not end and a ``limit`` on runs that stop at their target
+    (:func:`ratecheck.verdict.horizon_refusal`), and a claim that the spec's seeds can never
+    decide (:func:`ratecheck.verdict.reach.undecidable`).
     """
+    from .verdict import horizon_refusal
     from .verdict.claims import validate_claims
-    from .verdict.horizon import spec_refusal
     from .verdict.reach import undecidable
 
     claims = validate_claims(spec.claims, [a.label for a in spec.algorithms])
@@ -222,10 +223,9 @@ def validate_check(spec: CheckSpec) -> list[dict]:
                                 "first hit of ε: runs that stop at their target never get there; set stop_at_target = false")
         elif c["kind"] == "optimal-parameter" and c.get("theorem"):
             _card(c["theorem"], f"{where}.theorem")
-        if c["kind"] == "ordering" and c.get("at") is not None:
-            refused = spec_refusal(c, spec.horizon)
-            if refused:
-                raise refused
+        refused = horizon_refusal(c, spec.horizon)
+        if refused:
+            raise refused
         m = len(points)
         if c["kind"] == "scaling":
             if c["variable"] not in spec.sweep:
@@ -245,15 +245,15 @@ def validate_check(spec: CheckSpec) -> list[dict]:
 def validate_grids(spec: CheckSpec, claims: list[dict], planned: Plan) -> None:
     """Refuse an ``optimal-parameter`` claim (of ``claims``, from :func:`validate_check`)
     whose grid can never pass (no value within the factor of the card's choice) or never
-    fail (every value within) at some point, and an ``ordering`` ``at`` a horizon that a
-    card's iteration bound would stop runs before (:func:`ratecheck.verdict.horizon.plan_refusal`)."""
+    fail (every value within) at some point, and an ``ordering`` or ``value`` ``at`` a horizon
+    that a card's iteration bound would stop runs before (:func:`ratecheck.verdict.horizon.plan_refusal`)."""
     from .verdict.horizon import plan_refusal
     from .verdict.optimal import grid_decidable
 
     ran = {(f.label, point_key(f.point)): f.params for f in planned.fragments}
     cards = {k: p.card_parameters for k, p in planned.predictions.items()}
     for c in claims:
-        if c["kind"] == "ordering" and c.get("at") is not None:
+        if c.get("at") is not None:
             refused = plan_refusal(c, spec.horizon, planned)
             if refused:
                 raise refused

@@ -195,4 +195,5 @@ def _result(model, gamma, seed, meta, path, status, ds, where) -> RunResult:
         delay_counts=ds.counts[: nz[-1] + 1].copy() if nz.size else np.zeros(1, np.int64),
         final={"iteration": it, "time": math.nan, "computed": it, "applied": it, "discarded": 0, "events": it,
                "worker_time": math.nan, **({"diverged": where} if where else {})},
+        x_final=ds.x.copy(),
     )

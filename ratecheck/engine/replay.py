@@ -63,7 +63,7 @@ Counters.__doc__ = ("One-element int64 arrays: updates replayed, gradients appli
                     "whether acc holds gradients (a GRAD since the last STEP), the chunk index of the last STEP.")
 
 ReplayState = namedtuple("ReplayState", "gam key z parts f_star x_star caps track_avg stop its upd ACC XS astamp "
-                                        "gbuf ctr alive done div tally")
+                                        "gbuf ctr alive done div tally XF")
 ReplayState.__doc__ = """Everything the replay reads and updates, for B members.
 
 Run constants: stepsizes gam (B), the noise key and buffer z (noise_dim), each
@@ -72,8 +72,8 @@ track_avg (evaluate f(x̄_k)), stop (the statistic whose targets end a member; �
 State: iterate versions its (:class:`~.recursion.Iterates`), rule state upd
 (:class:`~.recursion.Update`), the gradient accumulator ACC (B, d), Σ_k x_k XS (B, d),
 each worker's assignment stamp astamp (n), scratch rows gbuf (2, d), :class:`Counters`
-ctr, alive and done flags (B), :class:`~.tally.Diverged` div and the statistics
-:class:`~.tally.Tally` tally."""
+ctr, alive and done flags (B), :class:`~.tally.Diverged` div, the statistics
+:class:`~.tally.Tally` tally, and XF (B, d): the iterate at which a member diverged."""
 
 DelayedState = namedtuple("DelayedState", "x buf xs delays parts samples Z gamma counts it max_delay f_star "
                                           "x_star caps div g tmp tally stop")
@@ -134,6 +134,8 @@ def build(stoch_grad, value_grad, jit):
             if code != 0:
                 st.alive[b] = False
                 diverge(st.div, b, code, f - st.f_star, gsq, dsq, it, t, ctr.computed[0])
+                for j in range(g.shape[0]):
+                    st.XF[b, j] = XH[b, cur, j]
                 for s in range(N_STATS):
                     tl.LV[b, s] = np.nan
                 continue

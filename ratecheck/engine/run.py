@@ -23,7 +23,7 @@ from ..errors import SpecError
 from . import divergence, rng
 from .clock import worker_time_until
 from .noise import noise_key
-from .recursion import checkpoint_grid, new_iterates, new_update
+from .recursion import CUR, checkpoint_grid, new_iterates, new_update
 from .replay import Counters, ReplayState, compiled_kernels, python_kernels
 from .schedule import ScheduleDriver
 from .tally import new_diverged, new_tally
@@ -88,6 +88,7 @@ def simulate(problem, model, algorithm, gammas, seed: int, *, max_iter=math.inf,
     delay_counts = dc[: nz[-1] + 1].copy() if nz.size else np.zeros(1, np.int64)
     path = "replay" if oracle is not None else "replay-python"
     order = np.argsort(tl.targets)
+    XF = np.where(st.alive[:, None], st.its.XH[:, st.its.top[CUR]], st.XF)  # a diverged member's: where it diverged
     results = []
     for b in range(gam.size):
         rows = tl.CK[b, : tl.ckpt[0]]
@@ -112,6 +113,7 @@ def simulate(problem, model, algorithm, gammas, seed: int, *, max_iter=math.inf,
             hits={s: H[b, j][order].copy() for j, s in enumerate(STATISTICS)},
             delay_counts=delay_counts,
             final=fin,
+            x_final=XF[b].copy(),
         ))
     return results
 
@@ -128,7 +130,8 @@ def _new_state(problem, algorithm, gam, seed: int, parts, targets, max_iter, sto
         its=new_iterates(X, n), upd=new_update(algorithm.update, algorithm.update_params(), X, n, algorithm.table_rows(n)),
         ACC=np.zeros((B, d)), XS=X.copy(), astamp=np.zeros(n, np.int64), gbuf=np.zeros((2, d)),
         ctr=Counters(*np.zeros((len(Counters._fields), 1), np.int64)), alive=np.ones(B, np.bool_), done=np.zeros(B, np.bool_),
-        div=new_diverged(B), tally=new_tally(B, targets, checkpoint_grid(max_iter if math.isfinite(max_iter) else 1e12)))
+        div=new_diverged(B), tally=new_tally(B, targets, checkpoint_grid(max_iter if math.isfinite(max_iter) else 1e12)),
+        XF=np.zeros((B, d)))
 
 
 def _final_state(driver, algorithm, model, problem, seed: int, st, max_iter, last_t: float, early: bool,

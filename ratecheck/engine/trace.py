@@ -60,6 +60,12 @@ class RunResult:
         Histogram of the delays of applied gradients (index = delay).
     final : dict
         ``iteration, time, computed, applied, discarded, events, worker_time``.
+    x_final : ndarray of shape (d,)
+        The iterate the run ends at: x_K after its last update K = ``final["iteration"]``
+        (the query point x of a method with a primal iterate of its own, e.g. μ², the
+        point the statistics are evaluated at). For a ``diverged`` run, the last
+        iterate computed, the one at which the divergence was detected (it may hold
+        non-finite values). Empty in a result stored before it was recorded.
     """
 
     meta: dict[str, Any]
@@ -70,6 +76,7 @@ class RunResult:
     hits: dict[str, np.ndarray] = field(default_factory=dict)
     delay_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     final: dict[str, float] = field(default_factory=dict)
+    x_final: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def tau_max(self) -> int:
@@ -101,6 +108,7 @@ class RunResult:
             "hits": {k: np.asarray(v).tolist() for k, v in self.hits.items()},
             "delay_counts": np.asarray(self.delay_counts).tolist(),
             "final": self.final,
+            "x_final": np.asarray(self.x_final).tolist(),
         }
 
     @classmethod
@@ -114,6 +122,7 @@ class RunResult:
             hits={k: np.asarray(v, dtype=float).reshape(len(v), -1) if len(v) else np.zeros((0, 4)) for k, v in d["hits"].items()},
             delay_counts=np.asarray(d["delay_counts"], dtype=np.int64),
             final=d["final"],
+            x_final=np.asarray(d.get("x_final", []), dtype=float),
         )
 
     def rows(self) -> list[dict[str, Any]]:

@@ -87,6 +87,9 @@ class Problem:
     sample_cost : ndarray or None
         Per-sample compute cost, shape ``(n_parts, n_samples)``; data-dependent delay
         models turn it into compute time.
+    named_points : dict of str → str
+        Points of the instance's data besides ``x_star`` that a ``limit`` claim can name
+        (name → what it is), computed by :meth:`named_point`.
     """
 
     registry_name: ClassVar[str] = "?"
@@ -100,6 +103,7 @@ class Problem:
     noise_dim: int = 0
     n_samples: int = 0
     sample_cost: np.ndarray | None = None
+    named_points: ClassVar[dict[str, str]] = {}
 
     # --- construction -------------------------------------------------------------
     @classmethod
@@ -127,6 +131,12 @@ class Problem:
     def fast_oracle(self) -> FastOracle | None:
         """The compiled oracle, or None if the family only supports the general path."""
         return None
+
+    def named_point(self, name: str, model, field: str) -> np.ndarray:
+        """The point ``name`` of :attr:`named_points` when the workers run under the
+        asynchrony ``model``; raises :class:`~ratecheck.errors.SpecError` (naming ``field``,
+        or the model's field) where the model does not determine it."""
+        raise NotImplementedError
 
     # --- part-wise access (heterogeneous problems override) ------------------------
     def f_part(self, part: int, x: np.ndarray) -> float:

@@ -28,7 +28,9 @@ minimiser nearest to x0), and f(x) = ½ (x − x*)ᵀ Ā (x − x*) + f*. All co
 
 :meth:`HeterogeneousQuadratic.weighted_minimizer` gives argmin Σ w_i f_i, the point vanilla
 asynchronous SGD is biased towards when worker i contributes with frequency w_i (Rescaled
-ASGD abstract; theory note §6.1, [inferred] weights w_i ∝ 1/τ_i).
+ASGD abstract; theory note §6.1, [inferred] weights w_i ∝ 1/τ_i). Under fixed compute
+times that point is the named point ``"frequency-weighted"`` of a ``limit`` claim
+(:meth:`HeterogeneousQuadratic.named_point`).
 """
 
 from __future__ import annotations
@@ -89,6 +91,8 @@ class HeterogeneousQuadratic(SpecProblem):
     """f = (1/n) Σ_i ½ (x − c_i)ᵀ A_i (x − c_i) with diagonal A_i."""
 
     example = {"n": 4, "d": 10}
+    named_points = {"frequency-weighted": "argmin Σ_i w_i f_i with w_i ∝ 1/τ_i, the workers' arrival frequencies "
+                                          "under fixed compute times τ_i"}
 
     @validated
     def __init__(
@@ -225,6 +229,20 @@ class HeterogeneousQuadratic(SpecProblem):
         curved = aw > 0
         x[curved] = bw[curved] / aw[curved]
         return x
+
+    def named_point(self, name, model, field):
+        """``"frequency-weighted"``: :meth:`weighted_minimizer` with w_i = 1/τ_i, the rate at
+        which worker i delivers when each of its computations takes τ_i seconds (a worker
+        starts its next gradient as it delivers one). Only a model whose every computation
+        of a worker takes the same time gives τ_i (``constant_work`` of a duration model);
+        under random, rate-based or data-dependent times the arrival frequencies are not
+        known in closed form, and the spec is refused naming ``asynchrony.model``."""
+        tau = model.constant_work() if getattr(model, "kind", None) == "duration" else None
+        if tau is None:
+            raise SpecError("asynchrony.model", f"{field} = {name!r} weighs worker i by its arrival frequency 1/τ_i, known "
+                            "in closed form only when each worker's compute time is fixed (model 'fixed'), not under model "
+                            f"{getattr(model, 'registry_name', '?')!r}")
+        return self.weighted_minimizer(1.0 / np.asarray(tau, dtype=float))
 
     def parameters(self):
         return dict(self._given)

@@ -143,6 +143,10 @@ def point_table(v: dict) -> list[Block]:
         rows = [[where(p["point"]), p["status"], fmt(p.get("grid")), fmt(p.get("best")), fmt(p.get("choice")),
                  fmt(p.get("support")), fmt(p.get("best_range")), str(p.get("n_seeds"))] for p in pts]
         blocks.append(Table(["point", "status", "grid", "best", "card's choice", "bootstrap support", "best (resampled range)", "seeds"], rows, [p["status"] for p in pts]))
+    elif k in ("value", "limit") and pts:
+        from .median_tables import TABLES
+
+        blocks.append(TABLES[k](v, pts))
     elif k == "scaling":
         fits = v.get("fits", [])
         if fits:

@@ -18,12 +18,20 @@ Every verdict lists in ``violations`` the runs of its algorithms whose parameter
 violate their card's ``[[conditions]]`` (e.g. γ above 1/(2RL)): such runs go on and
 are reported, but a card's bound is never compared with them (those points are
 ``not-applicable`` for holds, scaling, ratio-bounded and tightness); for ordering,
-equivalent and optimal-parameter, which do not use a bound, the reason names them.
+equivalent, optimal-parameter, value and limit, which do not use a bound, the reason
+names them.
+
+What a ``value`` claim's formula or a ``limit`` claim's named point stands for depends on
+the instance at each sweep point, which only the plan holds: they are resolved before
+anything runs (:func:`ratecheck.references.resolve_references`) and
+:func:`evaluate_claims` reads them.
 """
 
 from __future__ import annotations
 
 from ..engine.trace import RunResult
+from ..errors import SpecError
+from . import horizon, limit, value
 from .claims import KINDS, validate_claims
 from .complexity import MEASURES, observed_complexity, point_key
 from .equivalent import evaluate_equivalent
@@ -42,10 +50,24 @@ EVALUATORS = {
     "optimal-parameter": evaluate_optimal,
     "ordering": evaluate_ordering,
     "equivalent": evaluate_equivalent,
+    "value": value.evaluate_value,
+    "limit": limit.evaluate_limit,
 }
 
 
-def evaluate_claims(claims: list[dict], runs: list[RunResult], predictions: dict) -> list[dict]:
+def horizon_refusal(claim: dict, horizon_table) -> SpecError | None:
+    """Why the spec's ``[horizon]`` cannot give ``claim`` (validated) what it reads where the
+    runs end, as the error to raise: an ``ordering`` with ``at`` or a ``value`` claim
+    (:func:`.horizon.spec_refusal`), a ``limit`` claim (:func:`.limit.spec_refusal`); None
+    for the other kinds and when it can."""
+    if claim["kind"] == "limit":
+        return limit.spec_refusal(claim, horizon_table)
+    if claim.get("at") is not None:
+        return horizon.spec_refusal(claim, horizon_table)
+    return None
+
+
+def evaluate_claims(claims: list[dict], runs: list[RunResult], predictions: dict, references: dict | None = None) -> list[dict]:
     """Verdicts of ``claims`` on ``runs``, then the tightness rows.
 
     Parameters
@@ -55,13 +77,15 @@ def evaluate_claims(claims: list[dict], runs: list[RunResult], predictions: dict
     runs : every :class:`~ratecheck.engine.trace.RunResult` of the check, failed ones
         included.
     predictions : ``{(algorithm label, point_key(point)): card evaluation dict}``.
+    references : :func:`ratecheck.references.resolve_references` of the claims (a claim whose reference is a
+        literal number or list of numbers needs none).
 
     Returns
     -------
     list of verdict dicts (``claim, theorem, kind, status, observed, predicted, ratio,
     ci, reason, points`` and kind-specific details).
     """
-    ev = Evidence(runs, predictions)
+    ev = Evidence(runs, predictions, references)
     checked = validate_claims(claims, labels=ev.labels if runs else None)
     verdicts = [flag_errors(flag_violations(EVALUATORS[c["kind"]](c, ev), c, ev), c, ev) for c in checked]
     return verdicts + [flag_violations(v, v, ev) for v in tightness_rows(ev)]
@@ -100,13 +124,13 @@ def flag_violations(verdict: dict, claim: dict, ev: Evidence) -> dict:
                 found.append({"algorithm": label, "point": ev.points[pk],
                               "theorem": (ev.predictions.get((label, pk)) or {}).get("theorem"), "violation": text})
     verdict["violations"] = found
-    if found and verdict["kind"] in ("ordering", "equivalent", "optimal-parameter"):
+    if found and verdict["kind"] in ("ordering", "equivalent", "optimal-parameter", "value", "limit"):
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
         verdict["reason"] = verdict["reason"].rstrip(".") + f"; flagged: {found[0]['violation']} at {where(found[0]['point'])}{more}."
     return verdict
 
 
 __all__ = [
-    "INFO", "KINDS", "MEASURES", "STATUSES", "evaluate_claims",
+    "INFO", "KINDS", "MEASURES", "STATUSES", "evaluate_claims", "horizon_refusal",
     "observed_complexity", "point_key", "validate_claims",
 ]

@@ -21,6 +21,14 @@ level, default 0.05, ``min_seeds``, default 5, and ``statistic``, default the ru
                        ``measure``)
 ``equivalent``         ``algorithms*`` (exactly 2 labels), ``factor*`` (> 1), ``measure``
                        (default ``"time"``)
+``value``              ``algorithm*``, ``relation*`` (``"<="``, ``">="``, ``"≈"``),
+                       ``reference*`` (a number, or a formula in the instance's exact
+                       constants), ``rtol`` or ``atol`` (one of them, > 0, with ``≈``
+                       only), ``at`` (default ``"horizon"``; forms as for ``ordering``):
+                       :mod:`.value`
+``limit``              ``algorithm*``, ``point*`` (``"x_star"``, a named point of the
+                       problem, or a list of d numbers), ``tolerance*`` (> 0, on
+                       ‖x_final − point‖); no ``statistic``: :mod:`.limit`
 =====================  ==============================================================
 
 ``measure`` is ``iterations``, ``time``, ``computed`` or ``worker_time``; when ``bound`` is not one of
@@ -218,9 +226,103 @@ class Equivalent(_Claim):
         return v
 
 
+#: The relations a ``value`` claim states between the median value and its reference.
+RELATIONS = ("<=", ">=", "≈")
+
+
+class Value(_Claim):
+    """``algorithm``'s statistic at a horizon is ≤, ≥ or ≈ a reference (:mod:`.value`)."""
+
+    kind: Literal["value"]
+    algorithm: Label
+    relation: Annotated[str, one_of(RELATIONS)]
+    reference: Any
+    rtol: Annotated[Finite, Field(gt=0)] | None = None
+    atol: Annotated[Finite, Field(gt=0)] | None = None
+    at: Any = "horizon"
+
+    @field_validator("algorithm")
+    @classmethod
+    def _label(cls, v, info: ValidationInfo):
+        return _known("algorithm", v, info)
+
+    @field_validator("at")
+    @classmethod
+    def _at(cls, v):
+        return parse_at(v)
+
+    @field_validator("reference")
+    @classmethod
+    def _reference(cls, v):
+        if isinstance(v, str) and v.strip():
+            return v
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+            return float(v)
+        raise ValueError(f"must be a finite number or a formula string (e.g. \"2*sigma2/n\"), got {v!r}")
+
+    @model_validator(mode="after")
+    def _tolerance(self):
+        given = [k for k in ("rtol", "atol") if getattr(self, k) is not None]
+        if self.relation == "≈" and len(given) != 1:
+            raise _field_error(given[-1] if given else "rtol", "relation = \"≈\" needs exactly one tolerance: rtol "
+                               "(relative to |reference|) or atol (absolute)" + (", not both" if given else ""))
+        if self.relation != "≈" and given:
+            raise _field_error(given[0], f"only used with relation = \"≈\", got relation = {self.relation!r}")
+        return self
+
+
+class Limit(_Claim):
+    """Every run of ``algorithm`` ends within ``tolerance`` of ``point`` (:mod:`.limit`)."""
+
+    kind: Literal["limit"]
+    algorithm: Label
+    point: Any
+    tolerance: Annotated[Finite, Field(gt=0)]
+
+    @field_validator("algorithm")
+    @classmethod
+    def _label(cls, v, info: ValidationInfo):
+        return _known("algorithm", v, info)
+
+    @field_validator("point")
+    @classmethod
+    def _point(cls, v):
+        if isinstance(v, str) and v:
+            return v
+        if isinstance(v, list) and v and all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in v):
+            return [float(x) for x in v]
+        raise ValueError(f"must be a point's name (\"x_star\", or one the problem family names) or a non-empty list "
+                         f"of finite numbers, got {v!r}")
+
+    @model_validator(mode="after")
+    def _no_statistic(self):
+        if self.statistic is not None:
+            raise _field_error("statistic", "not used by a limit claim: it judges ‖x_final − point‖, the distance of "
+                               "the final iterate to the point")
+        return self
+
+
+def reference_text(claim: dict) -> str:
+    """``≤ 0.5``, ``≈ 2*sigma2 (± 10%)``, ``≥ eps``: a value claim's relation and reference."""
+    ref = claim["reference"]
+    ref = f"{ref:g}" if isinstance(ref, (int, float)) else ref
+    rel = {"<=": "≤", ">=": "≥"}.get(claim["relation"], claim["relation"])
+    tol = ""
+    if claim.get("rtol") is not None:
+        tol = f" (± {100 * claim['rtol']:g}%)"
+    elif claim.get("atol") is not None:
+        tol = f" (± {claim['atol']:g})"
+    return f"{rel} {ref}{tol}"
+
+
+def point_text(point) -> str:
+    """``x_star``, ``frequency-weighted``, ``[1, -0.5]``: a limit claim's point."""
+    return point if isinstance(point, str) else "[" + ", ".join(f"{x:g}" for x in point) + "]"
+
+
 #: The kinds of claim, by ``kind``.
 MODELS = {"holds": Holds, "scaling": Scaling, "ratio-bounded": RatioBounded, "optimal-parameter": OptimalParameter,
-          "ordering": Ordering, "equivalent": Equivalent}
+          "ordering": Ordering, "equivalent": Equivalent, "value": Value, "limit": Limit}
 KINDS = tuple(MODELS)
 #: A claim: one of the kinds, told apart by ``kind``.
 Claim = Annotated[Union[tuple(MODELS.values())], Field(discriminator="kind")]
@@ -283,6 +385,12 @@ def describe(claim: dict) -> str:
         return f"{claim['algorithm']}: {unit} to ε / {claim['theorem']} {claim['bound']} bound stays in [{claim['c_lo']:g}, {claim['c_hi']:g}]"
     if k == "optimal-parameter":
         return f"best {claim['parameter']} over {', '.join(claim['algorithm_grid'])} ({unit} to ε) lies within ×{claim['factor']:g} of the card's choice"
+    if k == "value":
+        stat = claim.get("statistic") or "statistic"
+        return f"{claim['algorithm']}'s median {stat} {at_text(claim['at'])} {reference_text(claim)}"
+    if k == "limit":
+        return (f"{claim['algorithm']}'s final iterate lies within {claim['tolerance']:g} of {point_text(claim['point'])} "
+                "(median ‖x_final − point‖ over seeds)")
     if k == "equivalent":
         a, b = claim["algorithms"]
         return f"{a} and {b} reach ε within ×{claim['factor']:g} of each other in {unit} (median paired ratio in [1/{claim['factor']:g}, {claim['factor']:g}])"

@@ -57,11 +57,13 @@ def decide(p_pass, p_fail, alpha: float) -> tuple[str, list[str]]:
     return "inconclusive", per
 
 
-def decide_rows(rows: list[dict], pass_key: str, fail_key: str, alpha: float, min_seeds: int | None = None) -> str:
+def decide_rows(rows: list[dict], pass_key: str, fail_key: str, alpha: float, min_seeds: int | None = None,
+                count: str = "n_pairs") -> str:
     """:func:`decide` over per-point rows holding their two p-values under ``pass_key`` and
     ``fail_key``; sets each row's ``status`` and returns the claim's. With ``min_seeds``, a
-    row of fewer paired seeds (``n_pairs``) tests nothing (both p-values count as 1)."""
-    few = [min_seeds is not None and r["n_pairs"] < min_seeds for r in rows]
+    row of fewer seeds (under ``count``: paired seeds by default) tests nothing (both
+    p-values count as 1)."""
+    few = [min_seeds is not None and r[count] < min_seeds for r in rows]
     status, per = decide([1.0 if f else r[pass_key] for r, f in zip(rows, few)],
                          [1.0 if f else r[fail_key] for r, f in zip(rows, few)], alpha)
     for r, st in zip(rows, per):

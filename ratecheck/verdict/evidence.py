@@ -1,4 +1,5 @@
-"""What a claim is judged on: the runs grouped by (algorithm, point) and the card evaluations.
+"""What a claim is judged on: the runs grouped by (algorithm, point), the card evaluations
+and the references the instance fixes (:func:`ratecheck.references.resolve_references`).
 
 Also the shape of a verdict (DESIGN.md output contract): ``claim``, ``theorem``,
 ``kind``, ``status``, ``observed``, ``predicted``, ``ratio``, ``ci``, plus ``reason``
@@ -33,9 +34,10 @@ def sort_key(point: dict) -> tuple:
 
 
 class Evidence:
-    """Runs indexed by ``(algorithm label, point key)`` plus the predictions."""
+    """Runs indexed by ``(algorithm label, point key)`` plus the predictions and the
+    resolved references, ``{(claim index, point key): value}``."""
 
-    def __init__(self, runs: list[RunResult], predictions: dict):
+    def __init__(self, runs: list[RunResult], predictions: dict, references: dict | None = None):
         self.groups: dict[tuple[str, str], list[RunResult]] = defaultdict(list)
         self.points: dict[str, dict] = {}
         for r in runs:
@@ -46,6 +48,7 @@ class Evidence:
         for g in self.groups.values():
             g.sort(key=lambda r: (r.meta.get("seed") is None, r.meta.get("seed")))
         self.predictions = predictions or {}
+        self.references = references or {}
 
     @property
     def labels(self) -> set[str]:
@@ -135,6 +138,15 @@ class Evidence:
             return None
         est = pred.get("estimates") or {}
         return ", ".join(f"{n} = {num(est[n]['value'])} (CI [{num(est[n]['ci'][0])}, {num(est[n]['ci'][1])}])" for n in names if n in est)
+
+    def reference(self, claim: dict, field: str, pk: str):
+        """What ``claim[field]`` stands for at point ``pk``: its value resolved from the
+        instance there (:mod:`ratecheck.references`), else the literal the claim gives (a number, a list of numbers),
+        else None (a name or formula that was not resolved)."""
+        if (claim["index"], pk) in self.references:
+            return self.references[(claim["index"], pk)]
+        literal = claim[field]
+        return None if isinstance(literal, str) else literal
 
     def rng(self, claim_index: int, point_index: int) -> np.random.Generator:
         return np.random.default_rng([BOOT_SEED, claim_index, point_index])

@@ -32,6 +32,9 @@ so :mod:`.reach` refuses the same undecidable seed counts.
 Effect size: the median over seeds of v_A / v_B (0 where only B diverged, +∞ where only
 A did; left out where both did or a value is negative, :func:`value_ratio`), with its
 exact order-statistic interval; below 1 means A is better.
+
+A ``value`` claim (:mod:`.value`) reads one algorithm's value at H the same way
+(:func:`run_value`, :func:`not_at_horizon`) and is refused by the same rules.
 """
 
 from __future__ import annotations
@@ -60,12 +63,20 @@ def resolve(at, horizon) -> tuple[str, float] | None:
     return key, value
 
 
+def _reads(claim: dict) -> str:
+    """``compares A and B`` (an ordering) or ``reads A's value`` (a ``value`` claim)."""
+    if claim["kind"] == "ordering":
+        return f"compares {claim['faster']} and {claim['slower']}"
+    return f"reads {claim['algorithm']}'s value"
+
+
 def spec_refusal(claim: dict, horizon) -> SpecError | None:
-    """Why the spec's ``[horizon]`` cannot give ``claim`` (an ordering with ``at``) exact
-    values (module doc), as the error to raise; None when it can."""
+    """Why the spec's ``[horizon]`` cannot give ``claim`` (an ordering with ``at``, or a
+    ``value`` claim, :mod:`.value`) exact values (module doc), as the error to raise; None
+    when it can."""
     at, where_ = claim["at"], f"claims[{claim['index']}]"
     if horizon.stop_at_target:
-        return SpecError("horizon.stop_at_target", f"{where_} compares {claim['faster']} and {claim['slower']} {at_text(at)}, "
+        return SpecError("horizon.stop_at_target", f"{where_} {_reads(claim)} {at_text(at)}, "
                          "but runs that stop at their target ε end before it and have no value there; set stop_at_target = false")
     if at == "horizon":
         if horizon.iterations is not None and horizon.time is not None:
@@ -95,15 +106,16 @@ def spec_refusal(claim: dict, horizon) -> SpecError | None:
 
 
 def plan_refusal(claim: dict, horizon, planned) -> SpecError | None:
-    """Why some planned run (``planned``: :class:`~ratecheck.plan.Plan`) of the claim's two
+    """Why some planned run (``planned``: :class:`~ratecheck.plan.Plan`) of the claim's
     algorithms would not end at its ``at`` (a card's explicit iteration bound caps it,
     :func:`ratecheck.plan._horizon`); None when every one does (after :func:`spec_refusal`)."""
+    from . import claim_labels
     from .complexity import point_key
 
     key, value = resolve(claim["at"], horizon)
     where_ = f"claims[{claim['index']}]"
     for f in planned.fragments:
-        if f.label not in (claim["faster"], claim["slower"]):
+        if f.label not in claim_labels(claim):
             continue
         cap = float(f.horizon["iterations"])
         if not math.isfinite(cap) or (key == "iterations" and cap == value):
@@ -190,14 +202,16 @@ def compare_point(df: dict, ds: dict, statistic: str, alpha: float) -> dict:
     }
 
 
-def _ending(skipped: list[dict], runs) -> str:
-    """The end of the reason: points left out and how the runs ended."""
+def ending(skipped: list[dict], runs, diverged: str = "value +∞, worse than any finite value",
+           errored: str = "their pairs left out") -> str:
+    """The end of the reason: points left out and how the runs ended (``diverged``,
+    ``errored``: what became of those runs)."""
     out = f"; not evaluable at {len(skipped)} point{'s' * (len(skipped) != 1)} ({skipped[0]['reason']})" if skipped else ""
     div, err = sum(r.status == "diverged" for r in runs), sum(r.status == "error" for r in runs)
     if div:
-        out += f"; {div} run{'s' * (div != 1)} diverged (value +∞, worse than any finite value)"
+        out += f"; {div} run{'s' * (div != 1)} diverged ({diverged})"
     if err:
-        out += f"; {err} run{'s' * (err != 1)} errored (their pairs left out)"
+        out += f"; {err} run{'s' * (err != 1)} errored ({errored})"
     return out + "."
 
 
@@ -235,7 +249,7 @@ def evaluate_at_horizon(claim: dict, ev: Evidence) -> dict:
                   f"{decisive['p_faster']:.2g} and {decisive['p_slower']:.2g}; Holm at α = {alpha:g} needs ≤ {level:.2g} first)")
     reason += (f"; median {stat} {f_lab} {num(decisive['faster_median'])}, {s_lab} {num(decisive['slower_median'])}, "
                f"median paired ratio {num(decisive['ratio'])}")
-    reason += _ending(skipped, all_runs)
+    reason += ending(skipped, all_runs)
     return make_verdict(
         claim, status, reason,
         observed=decisive["ratio"], predicted=None, ratio=decisive["ratio"], ci=decisive["ratio_ci"],

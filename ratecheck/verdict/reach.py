@@ -16,6 +16,9 @@ kind                   smallest p_pass                  smallest p_fail
                        inside the card's window         outside it
 ``scaling``            0 (Student t) with ≥ 3 values    0
                        of the variable
+``value``              2^−n (sign test)                 2^−n; 2^(1−n) for ``≈`` (two
+                                                        sides)
+``limit``              2^−n (sign test)                 2^−n
 =====================  ===============================  ===============================
 
 and every kind needs ``min_seeds`` seeds, below which no point tests anything.
@@ -26,19 +29,22 @@ number of seeds that would do.
 from __future__ import annotations
 
 from .decision import reachable, seeds_needed
+from .limit import min_p as limit_min_p
 from .ordering import min_p as ordering_min_p
 from .ratio import min_p as ratio_min_p
 from .stats import BOOT_MIN_P
+from .value import min_p as value_min_p
 
-#: kind → (n seeds → (smallest p_pass, smallest p_fail)) for the kinds whose test
-#: resolution depends on n.
+#: kind → ((n seeds, claim) → (smallest p_pass, smallest p_fail)).
 MIN_P = {
-    "ordering": ordering_min_p,
-    "ratio-bounded": ratio_min_p,
-    "equivalent": ratio_min_p,  # the same band test of a median, on [1/c, c] (.equivalent)
-    "holds": lambda n: (BOOT_MIN_P, BOOT_MIN_P),
-    "optimal-parameter": lambda n: (BOOT_MIN_P, BOOT_MIN_P),
-    "scaling": lambda n: (0.0, 0.0),
+    "ordering": lambda n, c: ordering_min_p(n),
+    "ratio-bounded": lambda n, c: ratio_min_p(n),
+    "equivalent": lambda n, c: ratio_min_p(n),  # the same band test of a median, on [1/c, c] (.equivalent)
+    "holds": lambda n, c: (BOOT_MIN_P, BOOT_MIN_P),
+    "optimal-parameter": lambda n, c: (BOOT_MIN_P, BOOT_MIN_P),
+    "scaling": lambda n, c: (0.0, 0.0),
+    "value": value_min_p,  # one-sided, or two-sided for ≈
+    "limit": limit_min_p,
 }
 
 
@@ -49,10 +55,10 @@ def undecidable(claim: dict, n_seeds: int, m: int) -> str | None:
     what = f"with {n_seeds} seed{'s' * (n_seeds != 1)} and {m} point{'s' * (m != 1)} this {kind} claim"
     if n_seeds < claim["min_seeds"]:
         return f"{what} can never pass or fail (min_seeds = {claim['min_seeds']}); use seeds ≥ {claim['min_seeds']} or lower min_seeds"
-    can_pass, can_fail = reachable(*MIN_P[kind](n_seeds), m, alpha)
+    can_pass, can_fail = reachable(*MIN_P[kind](n_seeds, claim), m, alpha)
     if can_pass and can_fail:
         return None
     never = "pass or fail" if not (can_pass or can_fail) else "pass" if not can_pass else "fail"
-    need = seeds_needed(lambda n: max(MIN_P[kind](n)), m, alpha, start=max(n_seeds, claim["min_seeds"]))
+    need = seeds_needed(lambda n: max(MIN_P[kind](n, claim)), m, alpha, start=max(n_seeds, claim["min_seeds"]))
     fix = f"use seeds ≥ {need}" if need else "use fewer points"
     return f"{what} can never {never} at α = {alpha:g} (Holm's first step needs p ≤ {alpha / m:.3g}); {fix}"
