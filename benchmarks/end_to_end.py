@@ -117,7 +117,7 @@ def phases(spec: Path, out: Path, cache: Path) -> dict:
 
 def check(spec: Path, out: Path, cache: Path) -> dict:
     r = timed(["-m", "ratecheck.cli", "check", str(spec), "--out", str(out), "--no-progress"], cache)
-    r["summary"] = next((l for l in r["stdout"].splitlines() if " computed, " in l), "")
+    r["summary"] = next((l for l in r["stdout"].splitlines() if " simulated for " in l), "")
     return r
 
 

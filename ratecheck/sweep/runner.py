@@ -22,7 +22,11 @@ Semantics of :func:`run_tasks`:
   local pool is fed as workers free up (at most two runs per worker in flight), so
   concurrent sweeps split the work;
 * the pending runs are started round-robin over their ``method`` (:func:`_interleaved`),
-  so that on a cold cache the workers compile different methods' kernels at once.
+  so that on a cold cache the workers compile different methods' kernels at once;
+* with a :class:`Batching`, pending runs with one batch key are a *unit*, computed by one
+  call in one worker (e.g. a stepsize grid on one schedule) and still claimed, stored,
+  reused and counted one by one; an exception in that call makes every run of the unit
+  an ``error``. :attr:`SweepOutcome.simulated` counts the trajectories computed.
 
 Backends (benchopt's joblib/dask split, software-anchors.md §2, in
 ``concurrent.futures`` / ``distributed`` terms):
@@ -52,8 +56,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from multiprocessing import get_all_start_methods, get_context
-from typing import Any
+from typing import Any, NamedTuple
 
 from tqdm import tqdm
 
@@ -67,8 +72,21 @@ from .store import ResultStore, roundtrip
 BACKENDS = ("serial", "local", "dask", "dask-local")
 
 Execute = Callable[[dict[str, Any]], RunResult]
-#: What a backend yields per finished run: the task, its result, seconds it took.
-Finished = tuple["Task", RunResult, float]
+#: What a backend calls on a unit's fragments: their results and the seconds it took.
+Work = Callable[[list[Mapping[str, Any]]], tuple[list[RunResult], float]]
+#: What a backend yields per finished unit: its tasks, their results, seconds it took.
+Finished = tuple[list["Task"], list[RunResult], float]
+
+
+class Batching(NamedTuple):
+    """Runs computed together: fragments with one ``key(fragment)`` are computed by one
+    ``run(fragments) -> results`` call (picklable top-level functions, each result exactly
+    what ``execute`` gives its fragment alone), and ``trajectory(fragment)`` tells which
+    of them are one simulated trajectory (e.g. :mod:`ratecheck.execute`)."""
+
+    key: Callable[[Mapping[str, Any]], Any]
+    run: Callable[[list[dict[str, Any]]], list[RunResult]]
+    trajectory: Callable[[Mapping[str, Any]], Any]
 
 
 @dataclass(frozen=True)
@@ -90,6 +108,7 @@ class SweepOutcome:
 
     results: dict[str, RunResult] = field(default_factory=dict)
     total: int = 0
+    simulated: int = 0
     computed: int = 0
     reused: int = 0
     failed: int = 0
@@ -98,9 +117,17 @@ class SweepOutcome:
     interrupted: bool = False
     seconds: float = 0.0
 
+    def then(self, other: "SweepOutcome") -> "SweepOutcome":
+        """This sweep followed by ``other``: their results and counts together."""
+        both = SweepOutcome(results={**self.results, **other.results}, interrupted=self.interrupted or other.interrupted)
+        for name in ("total", "simulated", "computed", "reused", "failed", "diverged", "corrupted", "seconds"):
+            setattr(both, name, getattr(self, name) + getattr(other, name))
+        return both
+
     def summary(self) -> str:
-        """One line: ``N computed, M reused, K failed`` and what else happened."""
-        line = f"{self.computed} computed, {self.reused} reused, {self.failed} failed"
+        """One line: ``S simulated for N runs, M reused, K failed`` (S trajectories
+        simulated for the N runs computed) and what else happened."""
+        line = f"{self.simulated} simulated for {self.computed} runs, {self.reused} reused, {self.failed} failed"
         extra = []
         if self.diverged:
             extra.append(f"{self.diverged} of the computed diverged")
@@ -144,6 +171,23 @@ def _call(fragment: Mapping[str, Any], execute: Execute) -> tuple[RunResult, flo
     return result, time.perf_counter() - start
 
 
+def _call_unit(fragments: list[Mapping[str, Any]], execute: Execute,
+               run: Callable[[list[dict[str, Any]]], list[RunResult]] | None) -> tuple[list[RunResult], float]:
+    """The results of a unit and its duration: ``execute`` for one fragment, ``run`` for
+    several; an exception makes every result an ``error``."""
+    if run is None or len(fragments) == 1:
+        result, elapsed = _call(fragments[0], execute)
+        return [result], elapsed
+    start = time.perf_counter()
+    try:
+        results = run([dict(f) for f in fragments])
+        if len(results) != len(fragments) or not all(isinstance(r, RunResult) for r in results):
+            raise TypeError(f"a batch of {len(fragments)} runs returned {len(results)} results or not RunResults")
+    except Exception as exc:  # the sweep records it for each run and goes on
+        results = [_error_result(exc) for _ in fragments]
+    return results, time.perf_counter() - start
+
+
 def _worker_init(parent: int) -> None:
     """Pool workers ignore Ctrl-C (the parent stops them) and exit if orphaned.
 
@@ -162,32 +206,36 @@ def _worker_init(parent: int) -> None:
 
 
 # --- backends: each yields Finished as runs complete ------------------------------------
-def _serial(queue: WorkQueue, execute: Execute, workers: int, scheduler: str | None) -> Iterator[Finished]:
+def _fragments(unit: list["Task"]) -> list[Mapping[str, Any]]:
+    return [t.fragment for t in unit]
+
+
+def _serial(queue: WorkQueue, work: Work, workers: int, scheduler: str | None) -> Iterator[Finished]:
     while not queue.empty:
-        task = queue.take()
-        if task is None:
+        unit = queue.take()
+        if unit is None:
             queue.wait()
             continue
-        yield task, *_call(task.fragment, execute)
+        yield unit, *work(_fragments(unit))
 
 
-def _future_result(fut: Any) -> tuple[RunResult, float]:
+def _future_result(fut: Any, n: int) -> tuple[list[RunResult], float]:
     try:
         return fut.result()
     except Exception as exc:  # the worker died (BrokenProcessPool, KilledWorker, …)
-        return _error_result(exc), math.nan
+        return [_error_result(exc) for _ in range(n)], math.nan
 
 
-def _local(queue: WorkQueue, execute: Execute, workers: int, scheduler: str | None) -> Iterator[Finished]:
+def _local(queue: WorkQueue, work: Work, workers: int, scheduler: str | None) -> Iterator[Finished]:
     method = "forkserver" if "forkserver" in get_all_start_methods() else "spawn"
     pool = ProcessPoolExecutor(workers, mp_context=get_context(method), initializer=_worker_init,
                               initargs=(os.getpid(),))
     finished = False
-    running: dict[Future, Task] = {}
+    running: dict[Future, list[Task]] = {}
     try:
         while True:
-            while len(running) < 2 * workers and (task := queue.take()) is not None:
-                running[pool.submit(_call, task.fragment, execute)] = task
+            while len(running) < 2 * workers and (unit := queue.take()) is not None:
+                running[pool.submit(work, _fragments(unit))] = unit
             if not running:
                 if queue.empty:
                     break
@@ -195,7 +243,8 @@ def _local(queue: WorkQueue, execute: Execute, workers: int, scheduler: str | No
                 continue
             done, _ = wait(running, timeout=queue.poll_s, return_when=FIRST_COMPLETED)
             for fut in done:
-                yield running.pop(fut), *_future_result(fut)
+                unit = running.pop(fut)
+                yield unit, *_future_result(fut, len(unit))
         finished = True
     finally:
         if finished:
@@ -239,7 +288,7 @@ def _no_half_started_cluster() -> Iterator[None]:
         raise
 
 
-def _dask(queue: WorkQueue, execute: Execute, workers: int, scheduler: str | None) -> Iterator[Finished]:
+def _dask(queue: WorkQueue, work: Work, workers: int, scheduler: str | None) -> Iterator[Finished]:
     from distributed import Client, LocalCluster, wait as dask_wait
 
     cluster = None
@@ -260,12 +309,12 @@ def _dask(queue: WorkQueue, execute: Execute, workers: int, scheduler: str | Non
             client = Client(scheduler, timeout="20s")
         except (OSError, TimeoutError, ValueError) as exc:
             raise SpecError("--scheduler", f"cannot connect to {scheduler} ({exc})") from None
-    running: dict[Any, Task] = {}
+    running: dict[Any, list[Task]] = {}
     try:
         while True:
             # no cap on what is in flight: an adaptive cluster scales on its queue
-            while (task := queue.take()) is not None:
-                running[client.submit(_call, task.fragment, execute=execute, pure=False)] = task
+            while (unit := queue.take()) is not None:
+                running[client.submit(work, _fragments(unit), pure=False)] = unit
             if not running:
                 if queue.empty:
                     break
@@ -276,9 +325,10 @@ def _dask(queue: WorkQueue, execute: Execute, workers: int, scheduler: str | Non
             except TimeoutError:
                 pass
             for fut in [f for f in running if f.done()]:
-                done = _future_result(fut)
+                unit = running.pop(fut)
+                done = _future_result(fut, len(unit))
                 fut.release()
-                yield running.pop(fut), *done
+                yield unit, *done
     finally:
         if running and cluster is None:  # a shared cluster: free it of abandoned runs
             client.cancel(list(running))   # (our own LocalCluster just stops, quietly)
@@ -335,12 +385,22 @@ def _unique(tasks: Iterable[Task | tuple[str, Mapping[str, Any]]]) -> list[Task]
     return list(seen.values())
 
 
-def _interleaved(tasks: list[Task]) -> list[Task]:
-    """The tasks in round-robin order over ``fragment["method"]`` (first-seen order of the
-    methods; the order within a method is kept)."""
-    groups: dict[Any, list[Task]] = {}
+def _units(tasks: list[Task], batch: Batching | None) -> list[list[Task]]:
+    """The tasks grouped by ``batch.key`` (first-seen order), each alone without a batching."""
+    if batch is None:
+        return [[t] for t in tasks]
+    units: dict[Any, list[Task]] = {}
     for t in tasks:
-        groups.setdefault(t.fragment.get("method"), []).append(t)
+        units.setdefault(batch.key(t.fragment), []).append(t)
+    return list(units.values())
+
+
+def _interleaved(units: list[list[Task]]) -> list[list[Task]]:
+    """The units in round-robin order over their ``fragment["method"]`` (first-seen order
+    of the methods; the order within a method is kept)."""
+    groups: dict[Any, list[list[Task]]] = {}
+    for u in units:
+        groups.setdefault(u[0].fragment.get("method"), []).append(u)
     queues = list(groups.values())
     return [q[i] for i in range(max(map(len, queues), default=0)) for q in queues if i < len(q)]
 
@@ -357,17 +417,20 @@ def run_tasks(
     no_cache: bool = False,
     progress: bool = True,
     lease_s: float = LEASE_S,
+    batch: Batching | None = None,
 ) -> SweepOutcome:
     """Run every task not already stored; return all results (module docstring).
 
     Tasks with the same key are run once. ``store=None`` behaves as ``no_cache``.
     ``lease_s``: how long a claimed run stays another sweep's without renewal.
+    ``batch``: which runs are computed together (:class:`Batching`; None: each alone).
     """
     n_workers = check_options(backend, workers, scheduler, force, no_cache)
     tasks = _unique(tasks)
+    work = partial(_call_unit, execute=execute, run=batch.run if batch is not None else None)
     if backend != "serial":
         try:
-            pickle.dumps(execute)
+            pickle.dumps(work)
         except Exception as exc:
             raise TypeError(f"execute must be a picklable top-level function for "
                             f"--backend {backend} ({exc})") from None
@@ -402,23 +465,25 @@ def run_tasks(
             else:
                 done[task.key] = hit
         out.reused = len(done)
-        todo = _interleaved(todo)
+        todo = _interleaved(_units(todo, batch))
         bar = tqdm(total=len(tasks), initial=out.reused, disable=not progress, unit="run",
                    desc="sweep", dynamic_ncols=True)
         queue = WorkQueue(todo, store if use_store else None, force=force, lease_s=lease_s, on_reuse=reused)
         if use_store and todo:
             heartbeat = store.heartbeat(queue.owner, lease_s)
         runner = _RUNNERS[backend] if todo else _serial  # nothing to do: start no pool
-        with closing(runner(queue, execute, n_workers, scheduler)) as finished:
-            for task, result, elapsed in finished:
+        with closing(runner(queue, work, n_workers, scheduler)) as finished:
+            for unit, results, elapsed in finished:
                 with _signals_deferred():  # stored and counted whole, or not at all
-                    result = keep(task, result, elapsed)
-                    done[task.key] = result
-                    out.computed += 1
-                    out.failed += result.status == "error"
-                    out.diverged += result.status == "diverged"
+                    for task, result in zip(unit, results):
+                        result = keep(task, result, elapsed / len(unit))
+                        done[task.key] = result
+                        out.computed += 1
+                        out.failed += result.status == "error"
+                        out.diverged += result.status == "diverged"
+                    out.simulated += len(unit) if batch is None else len({batch.trajectory(t.fragment) for t in unit})
                 bar.set_postfix(failed=out.failed, refresh=False)
-                bar.update(1)
+                bar.update(len(unit))
     except KeyboardInterrupt:
         out.interrupted = True
     finally:
