@@ -26,7 +26,7 @@ def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True, m
     from .plan import plan, validate_check, validate_grids
     from .report import write_report
     from .sweep.runner import Batching, Task, run_tasks
-    from .tuning import mark_untuned, planned, tune, tuned_members
+    from .tuning import judge_untuned, planned, tune, tuned_members
     from .verdict import evaluate_claims
 
     spec = load_spec(spec_path)
@@ -59,10 +59,10 @@ def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True, m
     expanded = expand_claims(spec)
     if partial:
         verdicts = partial_verdicts(expanded, fragments, runs, predictions)
+    elif tuned is not None and tuned.missing:
+        verdicts = judge_untuned(expanded, runs, predictions, tuned.missing)
     else:
         verdicts = evaluate_claims(expanded, runs, predictions)
-        if tuned is not None:
-            verdicts = mark_untuned(verdicts, claims, tuned.missing)
     problem, model = next(iter(the_plan.instances.values()))
     write_report(out, {
         "spec": spec.model_dump(),

@@ -1,0 +1,95 @@
+"""Tuning a grid on seeds of its own (ratecheck.tuning): the choice never sees the
+check's seeds, only the chosen member runs on them, and a point with no choice makes the
+claims on the tuned algorithm inconclusive."""
+
+import json
+import textwrap
+
+import pytest
+
+import ratecheck.execute
+from ratecheck.check import run_check
+from ratecheck.sweep import ResultStore
+from ratecheck.sweep.best import pick
+
+SPEC = """
+    [check]
+    name = "tuned"
+    seeds = 6
+    [problem]
+    family = "quadratic"
+    d = 5
+    L = 1.0
+    mu = 0.1
+    spectrum = "linear"
+    sigma2 = 1.0
+    [asynchrony]
+    model = "fixed"
+    n = 4
+    profile = "sqrt"
+    [sweep]
+    eps = EPS
+    [horizon]
+    iterations = HORIZON
+    [[algorithms]]
+    label = "ASGD"
+    method = "asgd"
+    params = { gamma = [0.0625, 0.125, 0.25] }
+    tune = { over = "gamma", seeds = [100, 101, 102] }
+    [[algorithms]]
+    label = "slow"
+    method = "asgd"
+    params = { gamma = 0.004 }
+    [[claims]]
+    kind = "ordering"
+    faster = "ASGD"
+    slower = "slow"
+"""
+
+
+def check(tmp_path, eps="[0.2, 0.1]", horizon=2000, monkeypatch=None):
+    spec = tmp_path / "s.toml"
+    spec.write_text(textwrap.dedent(SPEC).replace("EPS", eps).replace("HORIZON", str(horizon)))
+    seen = []
+    if monkeypatch is not None:  # record every run simulated: (label, seed)
+        one, many = ratecheck.execute.run_fragment, ratecheck.execute.run_fragments
+        monkeypatch.setattr(ratecheck.execute, "run_fragment", lambda f: seen.append((f["meta"]["algorithm"], f["seed"])) or one(f))
+        monkeypatch.setattr(ratecheck.execute, "run_fragments",
+                            lambda fs: seen.extend((f["meta"]["algorithm"], f["seed"]) for f in fs) or many(fs))
+    code = run_check(spec, tmp_path / "out", {"store": ResultStore(tmp_path / "r.sqlite"), "backend": "serial"}, progress=False)
+    return code, json.loads((tmp_path / "out" / "verdicts.json").read_text()), seen
+
+
+def test_tuning_never_sees_the_check_seeds(tmp_path, monkeypatch):
+    code, verdicts, seen = check(tmp_path, monkeypatch=monkeypatch)
+    members = {label for label, _ in seen if label.startswith("ASGD[")}
+    assert members == {"ASGD[gamma=0.0625]", "ASGD[gamma=0.125]", "ASGD[gamma=0.25]"}
+    assert {seed for label, seed in seen if label in members} == {100, 101, 102}
+    # the chosen member runs on the check's seeds only, under the table's label, once per point
+    assert sorted(seed for label, seed in seen if label == "ASGD") == sorted(list(range(6)) * 2)
+    assert code == 0 and verdicts[0]["status"] == "pass"
+    md = (tmp_path / "out" / "report.md").read_text()
+    assert "## Tuned algorithms" in md and "| eps=0.2 | 0.125 |" in md and (tmp_path / "out" / "figures" / "tuning-00.png").exists()
+
+
+def test_a_point_without_a_finite_score_makes_the_claim_inconclusive(tmp_path):
+    # 300 iterations reach ε = 0.2 but never ε = 0.01: no choice there, no runs of ASGD there
+    code, verdicts, _ = check(tmp_path, eps="[0.2, 0.01]", horizon=300)
+    assert code == 0 and verdicts[0]["status"] == "inconclusive"
+    assert verdicts[0]["reason"].startswith("ASGD has no runs at eps=0.01 (no grid value reached ε on its tuning seeds)")
+    md = (tmp_path / "out" / "report.md").read_text()
+    assert "| eps=0.01 | none (no finite median) |" in md
+
+
+def test_no_choice_anywhere_leaves_the_claim_unjudged(tmp_path):
+    code, verdicts, _ = check(tmp_path, eps="[0.01]", horizon=300)
+    assert code == 0 and verdicts[0]["status"] == "inconclusive" and verdicts[0]["reason"].startswith("Not judged: ASGD has no runs")
+
+
+@pytest.mark.parametrize("cells, best", [
+    ({0.5: [3.0, 1.0, 2.0], 0.25: [2.0, 2.0, 9.0], 0.125: [float("inf")] * 3}, 1),  # median 2 twice: the smaller γ
+    ({0.5: [float("inf")] * 2, 0.25: []}, None),
+])
+def test_pick_breaks_ties_towards_the_first_grid_value(cells, best):
+    values, medians, i = pick(cells)
+    assert values == sorted(cells) and i == best
