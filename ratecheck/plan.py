@@ -17,7 +17,7 @@ algorithm object.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from .algorithms import ALGORITHMS
@@ -256,6 +256,11 @@ def validate_grids(spec: CheckSpec, claims: list[dict], planned: Plan) -> None:
     from .verdict.horizon import plan_refusal
     from .verdict.optimal import grid_decidable
 
+    owner = {m.label: t.label for t in spec.algorithms if t.tune is not None for m in members(t)}
+    if owner:  # a tuned algorithm may run as any of its members: each is checked under its label
+        planned = Plan(fragments=planned.fragments + [replace(f, label=owner[f.label]) for f in planned.tuning],
+                       predictions={**planned.predictions, **{(owner[label], pk): p for (label, pk), p in planned.predictions.items()
+                                                              if label in owner}})
     ran = {(f.label, point_key(f.point)): f.params for f in planned.fragments}
     cards = {k: p.card_parameters for k, p in planned.predictions.items()}
     for c in claims:

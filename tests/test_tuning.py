@@ -93,3 +93,26 @@ def test_no_choice_anywhere_leaves_the_claim_unjudged(tmp_path):
 def test_pick_breaks_ties_towards_the_first_grid_value(cells, best):
     values, medians, i = pick(cells)
     assert values == sorted(cells) and i == best
+
+
+def test_an_ordering_at_a_horizon_checks_every_member_a_tuned_algorithm_may_run():
+    from ratecheck.errors import SpecError
+    from ratecheck.plan import plan, validate_check, validate_grids
+    from ratecheck.spec import parse_spec
+
+    raw = {
+        "check": {"name": "at", "seeds": 6},
+        "problem": {"family": "quadratic", "d": 3, "L": 1.0, "mu": 0.2, "sigma2": 0.5},
+        "asynchrony": {"model": "fixed", "n": 4, "profile": "sqrt"},
+        "sweep": {"eps": [0.5]},
+        "horizon": {"iterations": 100000.0, "factor": 1.2, "stop_at_target": False},
+        "algorithms": [{"label": "R", "method": "ringmaster-asgd", "params": {"R": "theory", "gamma": [0.0625, 0.125]},
+                        "tune": {"over": "gamma", "seeds": [100, 101]}},
+                       {"label": "A", "method": "asgd", "theorem": "none", "params": {"gamma": 0.01}}],
+        "claims": [{"kind": "ordering", "faster": "R", "slower": "A", "at": {"iterations": 100000}}],
+    }
+    spec = parse_spec(raw)
+    # R's members stop at 1.2 × their card's iteration bound, long before 100000 iterations
+    with pytest.raises(SpecError, match="R's runs at eps=0.5 stop at") as err:
+        validate_grids(spec, validate_check(spec), plan(spec))
+    assert err.value.field == "horizon.factor"

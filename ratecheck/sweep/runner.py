@@ -28,8 +28,8 @@ Semantics of :func:`run_tasks`:
   reused and counted one by one; an exception in that call makes every run of the unit
   an ``error``. :attr:`SweepOutcome.simulated` counts the trajectories computed.
 
-Backends (benchopt's joblib/dask split, software-anchors.md §2, in
-``concurrent.futures`` / ``distributed`` terms):
+Backends (:mod:`.backends`; benchopt's joblib/dask split, software-anchors.md §2, in
+``concurrent.futures`` / ``distributed`` terms; what runs in their workers: :mod:`.work`):
 
 ``serial``      in this process, in order;
 ``local``       a ``ProcessPoolExecutor`` (forkserver context where the platform has it,
@@ -45,37 +45,30 @@ module level, and scripts need the ``if __name__ == "__main__":`` guard).
 
 from __future__ import annotations
 
-import logging
-import math
 import os
 import pickle
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from multiprocessing import get_all_start_methods, get_context
 from typing import Any, NamedTuple
 
 from tqdm import tqdm
 
 from ..engine.trace import RunResult
 from ..errors import SpecError
+from .backends import RUNNERS
 from .database import LEASE_S
 from .keys import run_key
-from .queue import WorkQueue, alive
+from .queue import WorkQueue
 from .store import ResultStore, roundtrip
+from .work import Execute, call_unit, error_result, identity
 
 BACKENDS = ("serial", "local", "dask", "dask-local")
 
-Execute = Callable[[dict[str, Any]], RunResult]
-#: What a backend calls on a unit's fragments: their results and the seconds it took.
-Work = Callable[[list[Mapping[str, Any]]], tuple[list[RunResult], float]]
-#: What a backend yields per finished unit: its tasks, their results, seconds it took.
-Finished = tuple[list["Task"], list[RunResult], float]
 
 
 class Batching(NamedTuple):
@@ -136,208 +129,6 @@ class SweepOutcome:
         if self.interrupted:
             extra.append(f"interrupted: {self.total - len(self.results)} of {self.total} runs not done")
         return line + "".join(f"; {e}" for e in extra) + f" ({self.seconds:.1f} s)"
-
-
-# --- what runs in the workers ---------------------------------------------------------
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
-
-
-def _error_result(exc: BaseException) -> RunResult:
-    return RunResult(meta={}, status="error", reason=_one_line(exc))
-
-
-def _identity(fragment: Mapping[str, Any]) -> dict[str, Any]:
-    """What names a run in its result's ``meta``: the fragment's ``meta`` (label, point,
-    card), its seed, method and parameters (a failed run keeps them, so verdicts pair
-    and count it)."""
-    out = dict(fragment.get("meta") or {})
-    for name in ("seed", "method", "params"):
-        if fragment.get(name) is not None:
-            out.setdefault(name, fragment[name])
-    return out
-
-
-def _call(fragment: Mapping[str, Any], execute: Execute) -> tuple[RunResult, float]:
-    """``execute(fragment)`` and its duration; an exception becomes an ``error`` result."""
-    start = time.perf_counter()
-    try:
-        result = execute(dict(fragment))
-        if not isinstance(result, RunResult):
-            raise TypeError(f"execute returned a {type(result).__name__}, not a RunResult")
-    except Exception as exc:  # the sweep records it and goes on
-        result = _error_result(exc)
-    return result, time.perf_counter() - start
-
-
-def _call_unit(fragments: list[Mapping[str, Any]], execute: Execute,
-               run: Callable[[list[dict[str, Any]]], list[RunResult]] | None) -> tuple[list[RunResult], float]:
-    """The results of a unit and its duration: ``execute`` for one fragment, ``run`` for
-    several; an exception makes every result an ``error``."""
-    if run is None or len(fragments) == 1:
-        result, elapsed = _call(fragments[0], execute)
-        return [result], elapsed
-    start = time.perf_counter()
-    try:
-        results = run([dict(f) for f in fragments])
-        if len(results) != len(fragments) or not all(isinstance(r, RunResult) for r in results):
-            raise TypeError(f"a batch of {len(fragments)} runs returned {len(results)} results or not RunResults")
-    except Exception as exc:  # the sweep records it for each run and goes on
-        results = [_error_result(exc) for _ in fragments]
-    return results, time.perf_counter() - start
-
-
-def _worker_init(parent: int) -> None:
-    """Pool workers ignore Ctrl-C (the parent stops them) and exit if orphaned.
-
-    A worker checks twice a second that the sweep process ``parent`` is alive and exits
-    once it is not (SIGKILL), so no worker outlives its sweep. (The forkserver cannot
-    tell: every worker holds its "alive" pipe.)
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def watch() -> None:
-        while alive(parent):
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True, name="ratecheck-orphan-watch").start()
-
-
-# --- backends: each yields Finished as runs complete ------------------------------------
-def _fragments(unit: list["Task"]) -> list[Mapping[str, Any]]:
-    return [t.fragment for t in unit]
-
-
-def _serial(queue: WorkQueue, work: Work, workers: int, scheduler: str | None) -> Iterator[Finished]:
-    while not queue.empty:
-        unit = queue.take()
-        if unit is None:
-            queue.wait()
-            continue
-        yield unit, *work(_fragments(unit))
-
-
-def _future_result(fut: Any, n: int) -> tuple[list[RunResult], float]:
-    try:
-        return fut.result()
-    except Exception as exc:  # the worker died (BrokenProcessPool, KilledWorker, …)
-        return [_error_result(exc) for _ in range(n)], math.nan
-
-
-def _local(queue: WorkQueue, work: Work, workers: int, scheduler: str | None) -> Iterator[Finished]:
-    method = "forkserver" if "forkserver" in get_all_start_methods() else "spawn"
-    pool = ProcessPoolExecutor(workers, mp_context=get_context(method), initializer=_worker_init,
-                              initargs=(os.getpid(),))
-    finished = False
-    running: dict[Future, list[Task]] = {}
-    try:
-        while True:
-            while len(running) < 2 * workers and (unit := queue.take()) is not None:
-                running[pool.submit(work, _fragments(unit))] = unit
-            if not running:
-                if queue.empty:
-                    break
-                queue.wait()
-                continue
-            done, _ = wait(running, timeout=queue.poll_s, return_when=FIRST_COMPLETED)
-            for fut in done:
-                unit = running.pop(fut)
-                yield unit, *_future_result(fut, len(unit))
-        finished = True
-    finally:
-        if finished:
-            pool.shutdown(wait=True)
-        else:  # interrupted: drop pending runs, stop the running ones now
-            procs = list((pool._processes or {}).values())  # no public API before 3.14
-            pool.shutdown(wait=False, cancel_futures=True)
-            for proc in procs:
-                proc.terminate()
-            for proc in procs:
-                proc.join(5)
-
-
-@contextmanager
-def _ignoring_ctrl_c() -> Iterator[None]:
-    """SIGINT ignored while worker processes start, so they inherit it: Ctrl-C in a
-    terminal reaches the whole process group, and only the sweep should handle it."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, old)
-
-
-@contextmanager
-def _no_half_started_cluster() -> Iterator[None]:
-    """A local cluster interrupted while it starts (Ctrl-C, SIGTERM) is left to the
-    process's exit, not to distributed's exit hook, which would try to close it and fail
-    with a traceback (its workers never reached a state it knows how to close)."""
-    from distributed.deploy.spec import SpecCluster
-
-    before = set(SpecCluster._instances)
-    try:
-        yield
-    except BaseException:
-        for half in set(SpecCluster._instances) - before:
-            half.shutdown_on_close = False
-        raise
-
-
-def _dask(queue: WorkQueue, work: Work, workers: int, scheduler: str | None) -> Iterator[Finished]:
-    from distributed import Client, LocalCluster, wait as dask_wait
-
-    cluster = None
-    if scheduler is None:
-        # dashboard_address ":0": its HTTP server (always started) takes a free port,
-        # not 8787, which another cluster on this machine may hold. Its scheduler and
-        # workers log only what is critical: a run that fails is reported by the sweep
-        # (its error is stored with the run), and stopping the cluster on Ctrl-C, or its
-        # workers' heartbeat errors once a killed check's scheduler is gone, is expected
-        with _ignoring_ctrl_c(), _no_half_started_cluster():
-            cluster = LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                silence_logs=logging.CRITICAL,
-            )
-        client = Client(cluster)
-    else:
-        try:
-            client = Client(scheduler, timeout="20s")
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise SpecError("--scheduler", f"cannot connect to {scheduler} ({exc})") from None
-    running: dict[Any, list[Task]] = {}
-    try:
-        while True:
-            # no cap on what is in flight: an adaptive cluster scales on its queue
-            while (unit := queue.take()) is not None:
-                running[client.submit(work, _fragments(unit), pure=False)] = unit
-            if not running:
-                if queue.empty:
-                    break
-                queue.wait()
-                continue
-            try:
-                dask_wait(list(running), timeout=queue.poll_s, return_when="FIRST_COMPLETED")
-            except TimeoutError:
-                pass
-            for fut in [f for f in running if f.done()]:
-                unit = running.pop(fut)
-                done = _future_result(fut, len(unit))
-                fut.release()
-                yield unit, *done
-    finally:
-        if running and cluster is None:  # a shared cluster: free it of abandoned runs
-            client.cancel(list(running))   # (our own LocalCluster just stops, quietly)
-        client.close()
-        if cluster is not None:
-            cluster.close()
-
-
-_RUNNERS = {"serial": _serial, "local": _local, "dask": _dask, "dask-local": _dask}
 
 
 # --- the sweep -------------------------------------------------------------------------
@@ -427,7 +218,7 @@ def run_tasks(
     """
     n_workers = check_options(backend, workers, scheduler, force, no_cache)
     tasks = _unique(tasks)
-    work = partial(_call_unit, execute=execute, run=batch.run if batch is not None else None)
+    work = partial(call_unit, execute=execute, run=batch.run if batch is not None else None)
     if backend != "serial":
         try:
             pickle.dumps(work)
@@ -441,13 +232,13 @@ def run_tasks(
 
     def keep(task: Task, result: RunResult, elapsed: float) -> RunResult:
         if result.status == "error":  # keep the failed run's label, point, seed, parameters
-            result.meta = {**_identity(task.fragment), **result.meta}
+            result.meta = {**identity(task.fragment), **result.meta}
         try:
             if use_store:
                 return store.put(task.key, task.fragment, result, elapsed)
             return roundtrip(result)
         except (TypeError, ValueError) as exc:  # execute returned something unstorable
-            return keep(task, _error_result(exc), elapsed)
+            return keep(task, error_result(exc), elapsed)
 
     def reused(task: Task, result: RunResult) -> None:  # stored meanwhile by another sweep
         done[task.key] = result
@@ -471,7 +262,7 @@ def run_tasks(
         queue = WorkQueue(todo, store if use_store else None, force=force, lease_s=lease_s, on_reuse=reused)
         if use_store and todo:
             heartbeat = store.heartbeat(queue.owner, lease_s)
-        runner = _RUNNERS[backend] if todo else _serial  # nothing to do: start no pool
+        runner = RUNNERS[backend if todo else "serial"]  # nothing to do: start no pool
         with closing(runner(queue, work, n_workers, scheduler)) as finished:
             for unit, results, elapsed in finished:
                 with _signals_deferred():  # stored and counted whole, or not at all
