@@ -34,7 +34,7 @@ SPEC = """
     [[algorithms]]
     label = "ASGD"
     method = "asgd"
-    params = { gamma = [0.0625, 0.125, 0.25] }
+    params = { gamma = GRID }
     tune = { over = "gamma", seeds = [100, 101, 102] }
     [[algorithms]]
     label = "slow"
@@ -47,9 +47,9 @@ SPEC = """
 """
 
 
-def check(tmp_path, eps="[0.2, 0.1]", horizon=2000, monkeypatch=None):
+def check(tmp_path, eps="[0.2, 0.1]", horizon=2000, monkeypatch=None, grid="[0.0625, 0.125, 0.25]"):
     spec = tmp_path / "s.toml"
-    spec.write_text(textwrap.dedent(SPEC).replace("EPS", eps).replace("HORIZON", str(horizon)))
+    spec.write_text(textwrap.dedent(SPEC).replace("EPS", eps).replace("HORIZON", str(horizon)).replace("GRID", grid))
     seen = []
     if monkeypatch is not None:  # record every run simulated: (label, seed)
         one, many = ratecheck.execute.run_fragment, ratecheck.execute.run_fragments
@@ -69,7 +69,15 @@ def test_tuning_never_sees_the_check_seeds(tmp_path, monkeypatch):
     assert sorted(seed for label, seed in seen if label == "ASGD") == sorted(list(range(6)) * 2)
     assert code == 0 and verdicts[0]["status"] == "pass"
     md = (tmp_path / "out" / "report.md").read_text()
-    assert "## Tuned algorithms" in md and "| eps=0.2 | 0.125 |" in md and (tmp_path / "out" / "figures" / "tuning-00.png").exists()
+    assert "## Tuned algorithms" in md and (tmp_path / "out" / "figures" / "tuning-00.png").exists()
+    assert "| eps=0.2 | 0.125 | 20 | [19.05, 22] | no | none |" in md  # chosen, median and range over 3 seeds
+
+
+def test_a_choice_at_the_grid_edge_is_flagged(tmp_path):
+    # the best γ here is 0.125 (test above): a grid that stops at 0.0625 chooses its edge
+    code, verdicts, _ = check(tmp_path, grid="[0.03125, 0.0625]")
+    md = (tmp_path / "out" / "report.md").read_text()
+    assert "| eps=0.2 | 0.0625 |" in md and "| yes: the optimum may lie outside the grid |" in md
 
 
 def test_a_point_without_a_finite_score_makes_the_claim_inconclusive(tmp_path):
@@ -116,3 +124,17 @@ def test_an_ordering_at_a_horizon_checks_every_member_a_tuned_algorithm_may_run(
     with pytest.raises(SpecError, match="R's runs at eps=0.5 stop at") as err:
         validate_grids(spec, validate_check(spec), plan(spec))
     assert err.value.field == "horizon.factor"
+
+
+@pytest.mark.parametrize("measure, expected", [("iterations", 10.0), ("time", 20.0), ("gradients", 30.0)])
+def test_each_tuning_measure_reads_its_own_column_of_the_hit(measure, expected):
+    import numpy as np
+
+    from ratecheck.engine.trace import RunResult
+    from ratecheck.sweep.best import score
+    from ratecheck.tuning import CRITERIA
+
+    r = RunResult(meta={}, targets=np.array([0.1, 0.5]),
+                  hits={"grad_sq": np.array([[10.0, 20.0, 30.0, 40.0], [np.nan] * 4])})
+    assert score(r, CRITERIA[measure], "grad_sq", 0.1) == expected
+    assert score(r, CRITERIA[measure], "grad_sq", 0.5) == float("inf")  # never reached: censored
