@@ -38,7 +38,8 @@ def tuning_blocks(tables: list[dict], figs: dict[str, bytes]) -> list[Block]:
                          "—" if best is None else _num(best["median"]),
                          "—" if best is None else f"[{_num(best['lo'])}, {_num(best['hi'])}]",
                          "yes: the optimum may lie outside the grid" if r["at_edge"] else "no",
-                         ", ".join(f"{_num(c['value'])}: {c['censored']}" for c in r["curve"] if c["censored"]) or "none"])
+                         ", ".join(f"{_num(c['value'])}: {c['censored']}" + (f" (+{c['errors']} errored)" if c["errors"] else "")
+                                   for c in r["curve"] if c["censored"] or c["errors"]) or "none"])
         blocks.append(Table(["point", f"chosen {t['over']}", f"median {t['measure']}", "seeds' range", "at the grid's edge",
-                             "censored tuning seeds per value"], rows))
+                             "censored tuning seeds per value (errored runs are left out of the median)"], rows))
     return blocks
