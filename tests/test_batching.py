@@ -140,3 +140,16 @@ def test_local_pool_batches_match_serial_single_runs(tmp_path):
     single = run_tasks([Task.of(f) for f in frags], run_fragment, None, backend="serial", progress=False)
     assert single.simulated == 18
     assert all(same(batched.results[k], single.results[k]) for k in single.results)
+
+
+def test_delay_sequence_runs_share_a_trajectory_over_eps_but_not_over_gamma():
+    raw = json.loads(json.dumps(SPEC))
+    raw["asynchrony"] = {"model": "constant", "tau": 3}
+    raw["algorithms"][0] |= {"theorem": "none", "params": {"gamma": [0.05, 0.1]}}
+    frags = [f.to_dict() for f in plan(parse_spec(raw)).fragments]
+    units = {}
+    for f in frags:
+        units.setdefault(batch_key(f), []).append(f)
+    assert sorted(map(len, units.values())) == [3] * 4  # one per (γ, seed): the delayed loop takes one γ
+    for unit in units.values():
+        assert all(same(got, run_fragment(f)) for f, got in zip(unit, run_fragments(unit)))
