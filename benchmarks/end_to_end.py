@@ -12,9 +12,13 @@ runs in a fresh interpreter, as a user's would, under a private ``RATECHECK_CACH
   excluded) — then **warm** — the same command again: nothing to simulate or compile;
   its phases (imports, plan, sweep, verdicts, report) are timed inside the process;
   **report, figures not cached**: warm store, empty figure cache;
-* a 16-point γ grid: a spec of 16 ``[[algorithms]]`` tables that differ only in γ
+* a 16-point γ grid: one ``[[algorithms]]`` table with ``gamma = [16 values]``
   (vanilla ASGD on the quickstart's problem and model, one ε, 8 seeds: 128 runs), on a
-  fresh store (kernels already compiled by the quickstart) and warm;
+  fresh store (kernels already compiled by the quickstart) and warm; and against one γ
+  (the same spec with one value: 8 runs), each on a fresh store, ``--repeats`` times in
+  turn: the ratio of their sweep times (``--backend serial``: the simulation alone, no
+  pool to start) is what batching the grid on one schedule costs (goal ≤ 4×);
+  ``--grid-only`` measures just this;
 * the largest gallery check (``--gallery``, default the one with the most runs), on a
   fresh store and warm.
 
@@ -117,15 +121,16 @@ def phases(spec: Path, out: Path, cache: Path) -> dict:
 
 def check(spec: Path, out: Path, cache: Path) -> dict:
     r = timed(["-m", "ratecheck.cli", "check", str(spec), "--out", str(out), "--no-progress"], cache)
-    r["summary"] = next((l for l in r["stdout"].splitlines() if " computed, " in l), "")
+    r["summary"] = next((l for l in r["stdout"].splitlines() if " simulated for " in l), "")
     return r
 
 
 def grid_spec(folder: Path, points: int = 16) -> Path:
-    """The quickstart's problem and model, vanilla ASGD at ``points`` stepsizes, one ε."""
-    gammas = [1e-3 * (100 ** (i / (points - 1))) for i in range(points)]  # 1e-3 … 1e-1
-    tables = "".join(f'\n[[algorithms]]\nlabel = "ASGD {g:.3g}"\nmethod = "asgd"\nparams = {{ gamma = {g!r} }}\n'
-                     for g in gammas)
+    """The quickstart's problem and model, vanilla ASGD at ``points`` stepsizes (one grid
+    table; one stepsize, 1e-2, when ``points`` is 1), one ε."""
+    gammas = [1e-3 * (100 ** (i / (points - 1))) for i in range(points)] if points > 1 else [1e-2]  # 1e-3 … 1e-1
+    grid = f"[{', '.join(map(repr, gammas))}]" if points > 1 else repr(gammas[0])
+    tables = f'\n[[algorithms]]\nlabel = "ASGD"\nmethod = "asgd"\nparams = {{ gamma = {grid} }}\n'
     text = f'''[check]
 name = "gamma-grid-{points}"
 title = "Vanilla ASGD at {points} stepsizes (benchmark)"
@@ -156,6 +161,32 @@ stop_at_target = false
     return path
 
 
+def sweep_seconds(summary: str) -> float:
+    """The sweep's seconds, ``(12.3 s)`` at the end of the summary line."""
+    return float(summary.rsplit("(", 1)[1].split()[0])
+
+
+def grid_ratio(work: Path, cache: Path, repeats: int) -> dict:
+    """The 16-point grid and one γ, each on a fresh store, ``--backend serial``, in turn
+    ``repeats`` times (after one run of each that compiles the kernels): sweep seconds
+    (simulation and store, no pool) and wall, and the ratio of the medians."""
+    specs = {"one": grid_spec(work, 1), "grid16": grid_spec(work, 16)}
+    times: dict[str, list] = {k: [] for k in specs}
+    for i in range(repeats + 1):
+        for name, spec in specs.items():
+            out = work / f"ratio-{name}-{i}"
+            r = timed(["-m", "ratecheck.cli", "check", str(spec), "--out", str(out), "--no-progress", "--backend", "serial",
+                       "--store", str(out / "r.sqlite")], cache)
+            summary = next(l for l in r["stdout"].splitlines() if " simulated for " in l)
+            if i:  # the first round compiles
+                times[name].append((sweep_seconds(summary), r["wall_s"], summary))
+                print(line(f"{name}, fresh store, serial", r) + f"  [{summary}]")
+    med = {k: statistics.median(t[0] for t in v) for k, v in times.items()}
+    ratio = med["grid16"] / med["one"]
+    print(f"16 γ / one γ, sweep (simulation) time: {med['grid16']:.2f} s / {med['one']:.2f} s = {ratio:.2f}x (goal <= 4x)")
+    return {"sweep_s": med, "ratio": ratio, "runs": {k: [t[:2] for t in v] for k, v in times.items()}}
+
+
 def profile_warm(out: Path, cache: Path, top: int = 30) -> str:
     code = ("import cProfile, pstats, io, sys\n"
             "from ratecheck.cli import main\n"
@@ -179,6 +210,7 @@ def main() -> None:
     ap.add_argument("--gallery", type=Path, default=LARGEST, help="the gallery check to time (default: the largest)")
     ap.add_argument("--no-gallery", action="store_true", help="skip the gallery check (minutes on 2 cores)")
     ap.add_argument("--no-grid", action="store_true", help="skip the 16-point γ grid")
+    ap.add_argument("--grid-only", action="store_true", help="only the 16-point γ grid against one γ")
     ap.add_argument("--profile", action="store_true", help="print a cProfile of the warm quickstart check")
     ap.add_argument("--json", type=Path, default=None, help="write the numbers here")
     ap.add_argument("--root", type=Path, default=None, help="run the package of this checkout (default: this one)")
@@ -193,6 +225,10 @@ def main() -> None:
     try:
         print(f"package: {ROOT / 'ratecheck'}")
         print(f"{'what':52s} {'wall':>12s}  {'CPU':>11s}")
+        if args.grid_only:
+            results["grid16_vs_one"] = grid_ratio(work, cache, args.repeats)
+            write_json(args.json, results)
+            return
         results["help"] = repeated(["-m", "ratecheck.cli", "--help"], cache, args.repeats)
         print(line("ratecheck --help", results["help"]))
         results["theorems"] = repeated(["-m", "ratecheck.cli", "theorems"], cache, args.repeats)
@@ -238,9 +274,13 @@ def main() -> None:
             print(profile_warm(qs, cache))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    if args.json:
+    write_json(args.json, results)
+
+
+def write_json(path: Path | None, results: dict) -> None:
+    if path:
         clean = {k: ({kk: vv for kk, vv in v.items() if kk != "stdout"} if isinstance(v, dict) else v) for k, v in results.items()}
-        args.json.write_text(json.dumps(clean, indent=1), encoding="utf-8")
+        path.write_text(json.dumps(clean, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """``ratecheck check SPEC --out DIR``: the whole pipeline of DESIGN.md, once.
 
 spec → problem, model, cards → parameters and bounds at every sweep point (``"theory"``
-parameters come from the cards) → runs (cached sweep) → verdicts → report.
+parameters come from the cards) → runs (cached sweep; runs that one simulation serves
+are batched, :mod:`ratecheck.execute`; tuned grids are chosen on their tuning seeds
+first, :mod:`ratecheck.tuning`) → verdicts → report.
 Exit code 0 when every claim passes or is inconclusive, 1 when one fails, 2 on bad
 input (raised as :class:`~ratecheck.errors.SpecError`, before anything runs), 3 when a
 run errored (the check is incomplete; this takes precedence over 1), 130 when
@@ -18,13 +20,14 @@ from .spec import load_spec
 
 
 def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True, max_events: float = MAX_EVENTS) -> int:
-    from .execute import run_fragment
+    from .execute import batch_key, run_fragment, run_fragments, trajectory
+    from .grid import expand_claims
     from .partial import partial_verdicts
     from .plan import plan, validate_check, validate_grids
     from .report import write_report
-    from .sweep.keys import run_key
-    from .sweep.runner import Task, run_tasks
     from .references import resolve_references
+    from .sweep.runner import Batching, Task, run_tasks
+    from .tuning import judge_untuned, planned, tune, tuned_members
     from .verdict import evaluate_claims
 
     spec = load_spec(spec_path)
@@ -32,18 +35,36 @@ def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True, m
     the_plan = plan(spec, max_events)
     validate_grids(spec, claims, the_plan)
     references = resolve_references(claims, the_plan)
-    fragments = [f.to_dict() for f in the_plan.fragments]
-    predictions = the_plan.prediction_dicts()
-    tasks = [Task(run_key(f), f) for f in fragments]
+    # first the untuned algorithms and the tuning runs (one sweep: a grid's members batch
+    # together), then the members tuning chose, on the check's seeds
+    tasks = [Task.of(f.to_dict()) for f in the_plan.fragments + the_plan.tuning]
     check_pool([simulation_bytes(p.d, getattr(m, "n", 1)) for p, m in the_plan.instances.values()], len(tasks), sweep_kwargs)
-    outcome = run_tasks(tasks, run_fragment, progress=progress, **sweep_kwargs)
-    runs = [outcome.results[t.key] for t in tasks if t.key in outcome.results]
+    sweep = {"progress": progress, "batch": Batching(batch_key, run_fragments, trajectory), **sweep_kwargs}
+    outcome = run_tasks(tasks, run_fragment, **sweep)
+    tuning = set(tuned_members(spec))
+    tuned = None
+    fragments = [f.to_dict() for f in the_plan.fragments]
+    predictions = {k: v for k, v in the_plan.prediction_dicts().items() if k[0] not in tuning}
+    if tuning and not outcome.interrupted:
+        tuned = tune(spec, the_plan, [outcome.results[t.key] for t in tasks[len(the_plan.fragments):] if t.key in outcome.results])
+        chosen = [Task.of(f.to_dict()) for f in tuned.fragments]
+        outcome = outcome.then(run_tasks(chosen, run_fragment, **sweep))
+        fragments += [t.fragment for t in chosen]
+        predictions |= {k: p.as_dict() for k, p in tuned.predictions.items()}
+        tasks += chosen
+    elif tuning:
+        fragments += [f.to_dict() for f in planned(spec, the_plan)]
+    runs = [outcome.results[t.key] for t in tasks if t.key in outcome.results and t.fragment["meta"]["algorithm"] not in tuning]
+    tuning_runs = [outcome.results[t.key] for t in tasks if t.key in outcome.results and t.fragment["meta"]["algorithm"] in tuning]
     # an interrupt that came after the last run was stored leaves nothing out: a whole report
-    partial = {"done": len(runs), "planned": len(tasks)} if outcome.interrupted and len(runs) < len(tasks) else None
+    partial = {"done": len(runs), "planned": len(fragments)} if outcome.interrupted and len(runs) < len(fragments) else None
+    expanded = expand_claims(spec)
     if partial:
-        verdicts = partial_verdicts(spec.claims, fragments, runs, predictions, references)
+        verdicts = partial_verdicts(expanded, fragments, runs, predictions, references)
+    elif tuned is not None and tuned.missing:
+        verdicts = judge_untuned(expanded, runs, predictions, tuned.missing, references)
     else:
-        verdicts = evaluate_claims(spec.claims, runs, predictions, references)
+        verdicts = evaluate_claims(expanded, runs, predictions, references)
     problem, model = next(iter(the_plan.instances.values()))
     write_report(out, {
         "spec": spec.model_dump(),
@@ -52,9 +73,11 @@ def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True, m
         "model": model.describe(),
         "cards": the_plan.card_summaries(),
         "runs": runs,
+        "tuning": tuned.tables if tuned is not None else [],
         "predictions": predictions,
         "verdicts": verdicts,
-        "summary": {"computed": outcome.computed, "reused": outcome.reused, "failed": outcome.failed},
+        "summary": {"simulated": outcome.simulated, "computed": outcome.computed, "reused": outcome.reused,
+                    "failed": outcome.failed},
         "partial": partial,
     })
     print(outcome.summary())
@@ -66,7 +89,7 @@ def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True, m
     print(f"report: {out / 'report.html'}")
     if getattr(outcome, "interrupted", False):
         return 130
-    errored = sum(r.status == "error" for r in runs)
+    errored = sum(r.status == "error" for r in runs + tuning_runs)
     if errored:
         print(f"error: {errored} of {len(tasks)} runs errored; the claims that use them are 'error' (see the report's failed runs)")
         return 3

@@ -2,6 +2,13 @@
 problem, asynchrony model and method it names built from their registries, then handed
 to the engine (:func:`ratecheck.engine.run.simulate`, or the delay-sequence loop).
 
+Fragments that one simulation serves run as one (:func:`batch_key`, :func:`run_fragments`):
+those that differ only in γ share a schedule (``simulate(..., gammas=[...])``), and those
+that differ only in their ``targets`` and ``meta`` (the ε of their sweep point) share a
+trajectory, simulated once with the union of the targets. Each gets exactly what its own
+run gives: hits per target are independent, and a member is batched only where the
+engine's batch is exact (:func:`batch_key`).
+
 It sits above the engine and the registries (methods are built on the engine's event
 loop, so the engine never imports them) and below the sweep that calls it. A worker
 process imports this module, not the plan: no sympy, no cards.
@@ -11,7 +18,10 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from functools import lru_cache
+
+import numpy as np
 
 from .algorithms import ALGORITHMS
 from .asynchrony import make_model
@@ -51,10 +61,71 @@ def run_fragment(fragment: dict) -> RunResult:
         return run_delayed(problem, model, gamma, int(fragment["seed"]), int(h["iterations"]),
                            targets=fragment.get("targets", ()), stop_statistic=fragment.get("stop_statistic"),
                            meta=fragment.get("meta"))
-    algorithm = ALGORITHMS.get(fragment["method"])({**params, "gamma": gamma})
-    (res,) = simulate(problem, model, algorithm, [gamma], int(fragment["seed"]),
-                      max_iter=float(h.get("iterations", math.inf)), max_time=float(h.get("time", math.inf)),
-                      targets=fragment.get("targets", ()), stop_statistic=fragment.get("stop_statistic"),
-                      track_avg=bool(fragment.get("track_avg", False)), meta=fragment.get("meta"),
-                      worker_time=bool(fragment.get("worker_time", False)))
+    (res,) = _simulate(fragment, problem, model, [gamma])
     return res
+
+
+def _simulate(fragment: dict, problem, model, gammas: list[float]) -> list[RunResult]:
+    """The engine's run of ``fragment`` for each stepsize of ``gammas`` (one schedule)."""
+    h = fragment.get("horizon", {})
+    algorithm = ALGORITHMS.get(fragment["method"])({**fragment["params"], "gamma": gammas[0]})
+    return simulate(problem, model, algorithm, gammas, int(fragment["seed"]),
+                    max_iter=float(h.get("iterations", math.inf)), max_time=float(h.get("time", math.inf)),
+                    targets=fragment.get("targets", ()), stop_statistic=fragment.get("stop_statistic"),
+                    track_avg=bool(fragment.get("track_avg", False)), meta=fragment.get("meta"),
+                    worker_time=bool(fragment.get("worker_time", False)))
+
+
+def _canonical(fragment: dict, drop: tuple[str, ...]) -> str:
+    rest = {k: v for k, v in fragment.items() if k not in drop}
+    return json.dumps(rest, sort_keys=True, default=repr)
+
+
+def trajectory(fragment: dict) -> str:
+    """What determines a fragment's trajectory: all of it but ``targets`` and ``meta``
+    when no statistic stops it at a target (else the targets decide where it ends)."""
+    return _canonical(fragment, ("meta",) if fragment.get("stop_statistic") else ("meta", "targets"))
+
+
+def batch_key(fragment: dict) -> str:
+    """Fragments with equal keys run as one :func:`run_fragments` call, each getting
+    exactly its own run's result.
+
+    On this engine a batch of stepsizes is exact while every member runs to the horizon:
+    a member stopped at its target, or diverged, would carry the batch's final state
+    (``ratecheck.engine.run.simulate`` ends a batch when all members are done). So γ is
+    batched only without ``stop_statistic`` (a member that diverged is rerun alone by
+    :func:`run_fragments`), and delay-sequence models, which take one γ, not at all."""
+    model = _build("asynchrony", json.dumps(fragment["asynchrony"], sort_keys=True))
+    if fragment.get("stop_statistic") or isinstance(model, DelayModel):
+        return trajectory(fragment)
+    return _canonical({**fragment, "params": {k: v for k, v in fragment["params"].items() if k != "gamma"}}, ("meta", "targets"))
+
+
+def _own(result: RunResult, fragment: dict) -> RunResult:
+    """A member's result out of a run with more targets: its own targets' hits, its meta."""
+    keep = np.isin(result.targets, np.asarray(fragment.get("targets", ()), np.float64))
+    return replace(result, meta={**(fragment.get("meta") or {}), **result.meta}, targets=result.targets[keep].copy(),
+                   hits={s: h[keep].copy() for s, h in result.hits.items()})
+
+
+def run_fragments(fragments: list[dict]) -> list[RunResult]:
+    """The results of fragments with one :func:`batch_key`, in order, each exactly what
+    :func:`run_fragment` gives it: one simulation per trajectory with the union of their
+    targets, and one schedule for all stepsizes."""
+    groups: dict[str, list[dict]] = {}
+    for f in fragments:
+        groups.setdefault(trajectory(f), []).append(f)
+    merged = [{**fs[0], "meta": None, "targets": sorted({e for f in fs for e in f.get("targets", ())})}
+              for fs in groups.values()]
+    first = merged[0]
+    if len(merged) == 1:
+        runs = [run_fragment(first)]
+    else:
+        problem = _build("problem", json.dumps(first["problem"], sort_keys=True))
+        model = _build("asynchrony", json.dumps(first["asynchrony"], sort_keys=True))
+        union = sorted({e for f in fragments for e in f.get("targets", ())})
+        runs = _simulate({**first, "targets": union}, problem, model, [m["params"]["gamma"] for m in merged])
+        runs = [r if r.status == "ok" else run_fragment(m) for r, m in zip(runs, merged)]
+    by_trajectory = dict(zip(groups, runs))
+    return [_own(by_trajectory[trajectory(f)], f) for f in fragments]

@@ -3,7 +3,8 @@
 spec → problem and asynchrony model at each sweep point → the algorithm's parameters
 (``"theory"`` ones from the cards, :mod:`ratecheck.prediction`) → one
 :class:`Prediction` per (label, point) and one :class:`Fragment` per (label, point,
-seed). ``ratecheck check`` (:mod:`ratecheck.check`), ``ratecheck explain``
+seed); a table with a grid stands for its members (:mod:`ratecheck.grid`), and a tuned
+one's members run on its tuning seeds (:attr:`Plan.tuning`, :mod:`ratecheck.tuning`). ``ratecheck check`` (:mod:`ratecheck.check`), ``ratecheck explain``
 (:mod:`ratecheck.theory.explain`) and ``ratecheck falsify``
 (:mod:`ratecheck.falsify.objective`) plan alike, so a card is evaluated at the same
 numbers everywhere.
@@ -16,12 +17,13 @@ algorithm object.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from .algorithms import ALGORITHMS
 from .asynchrony import make_model
 from .errors import SpecError
+from .grid import claim_labels, expand_claims, members
 from .guards import MAX_EVENTS, check_events, check_memory, horizon_events, simulation_bytes
 from .prediction import Prediction, predict
 from .problems import make_problem
@@ -70,12 +72,14 @@ class Instance(NamedTuple):
 @dataclass
 class Plan:
     """:func:`plan`'s result: ``instances`` by their point without ε (JSON key),
-    ``predictions`` by ``(label, point_key(point))``, ``fragments`` in run order and the
-    ``cards`` used, by id."""
+    ``predictions`` by ``(label, point_key(point))``, ``fragments`` in run order (on the
+    check's seeds), ``tuning``: the members of tuned tables on their tuning seeds, and
+    the ``cards`` used, by id."""
 
     instances: dict[str, Instance] = field(default_factory=dict)
     predictions: dict[tuple[str, str], Prediction] = field(default_factory=dict)
     fragments: list[Fragment] = field(default_factory=list)
+    tuning: list[Fragment] = field(default_factory=list)
     cards: dict[str, Any] = field(default_factory=dict)
 
     def prediction_dicts(self) -> dict[tuple[str, str], dict]:
@@ -135,30 +139,32 @@ def plan(spec: CheckSpec, max_events: float = MAX_EVENTS) -> Plan:
         prob_spec, asyn_spec = spec.instance(point)
         problem, model = make_problem(prob_spec), make_model(asyn_spec)
         out.instances.setdefault(point_key({k: v for k, v in point.items() if k != "eps"}), Instance(problem, model))
-        for i, alg in enumerate(spec.algorithms):
-            where = f"algorithms[{i}]"
-            cls = ALGORITHMS.get(alg.method, f"{where}.method")
-            card_id = None if alg.theorem == "none" else alg.theorem or cls.theorem
-            if card_id is not None and card_id not in out.cards:
-                out.cards[card_id] = load_card(card_id)
-            card = out.cards.get(card_id) if card_id is not None else None
-            params, pred = predict(card, alg, cls, where, problem, model, point)
-            out.predictions[(alg.label, point_key(point))] = pred
-            statistic = alg.statistic or (card.statistic if card is not None else "avg_grad_sq")
-            max_iter, max_time = _horizon(spec, pred)
-            what = f"{where} ({alg.label}) at {point_key(point)}"
-            n = getattr(model, "n", 1)
-            check_memory(where, simulation_bytes(problem.d, n), f"{what}, with d = {problem.d} and n = {n} workers,")
-            events = horizon_events(max_iter, max_time, model)
-            if events is not None:
-                check_events("horizon", events, max_events, what)
-            targets = sorted(e for e in spec.sweep["eps"] if e >= point["eps"])
-            out.fragments += [Fragment(
-                problem=prob_spec, asynchrony=asyn_spec, method=alg.method, params=params, seed=seed,
-                horizon={"iterations": max_iter, "time": max_time}, targets=targets,
-                stop_statistic=statistic if spec.horizon.stop_at_target else None, track_avg=statistic == "fgap_avg",
-                worker_time=worker_time, label=alg.label, point=point, theorem=card_id, statistic=statistic,
-            ) for seed in spec.check.seed_list()]
+        for i, table in enumerate(spec.algorithms):
+            for alg in members(table):
+                where = f"algorithms[{i}]"
+                cls = ALGORITHMS.get(alg.method, f"{where}.method")
+                card_id = None if alg.theorem == "none" else alg.theorem or cls.theorem
+                if card_id is not None and card_id not in out.cards:
+                    out.cards[card_id] = load_card(card_id)
+                card = out.cards.get(card_id) if card_id is not None else None
+                params, pred = predict(card, alg, cls, where, problem, model, point)
+                out.predictions[(alg.label, point_key(point))] = pred
+                statistic = alg.statistic or (card.statistic if card is not None else "avg_grad_sq")
+                max_iter, max_time = _horizon(spec, pred)
+                what = f"{where} ({alg.label}) at {point_key(point)}"
+                n = getattr(model, "n", 1)
+                check_memory(where, simulation_bytes(problem.d, n), f"{what}, with d = {problem.d} and n = {n} workers,")
+                events = horizon_events(max_iter, max_time, model)
+                if events is not None:
+                    check_events("horizon", events, max_events, what)
+                targets = sorted(e for e in spec.sweep["eps"] if e >= point["eps"])
+                seeds = table.tune.seeds if table.tune is not None else spec.check.seed_list()
+                (out.tuning if table.tune is not None else out.fragments).extend(Fragment(
+                    problem=prob_spec, asynchrony=asyn_spec, method=alg.method, params=params, seed=seed,
+                    horizon={"iterations": max_iter, "time": max_time}, targets=targets,
+                    stop_statistic=statistic if spec.horizon.stop_at_target else None, track_avg=statistic == "fgap_avg",
+                    worker_time=worker_time, label=alg.label, point=point, theorem=card_id, statistic=statistic,
+                ) for seed in seeds)
     return out
 
 
@@ -187,8 +193,8 @@ def validate_check(spec: CheckSpec) -> list[dict]:
     from .verdict.claims import validate_claims
     from .verdict.reach import undecidable
 
-    claims = validate_claims(spec.claims, [a.label for a in spec.algorithms])
-    algs = {a.label: (i, a) for i, a in enumerate(spec.algorithms)}
+    claims = validate_claims(expand_claims(spec), claim_labels(spec))
+    algs = {label: (i, a) for i, a in enumerate(spec.algorithms) for label in dict.fromkeys([a.label, *(m.label for m in members(a))])}
     own = {}
     for label, (i, a) in algs.items():
         cls = ALGORITHMS.get(a.method, f"algorithms[{i}].method")
@@ -250,6 +256,11 @@ def validate_grids(spec: CheckSpec, claims: list[dict], planned: Plan) -> None:
     from .verdict.horizon import plan_refusal
     from .verdict.optimal import grid_decidable
 
+    owner = {m.label: t.label for t in spec.algorithms if t.tune is not None for m in members(t)}
+    if owner:  # a tuned algorithm may run as any of its members: each is checked under its label
+        planned = Plan(fragments=planned.fragments + [replace(f, label=owner[f.label]) for f in planned.tuning],
+                       predictions={**planned.predictions, **{(owner[label], pk): p for (label, pk), p in planned.predictions.items()
+                                                              if label in owner}})
     ran = {(f.label, point_key(f.point)): f.params for f in planned.fragments}
     cards = {k: p.card_parameters for k, p in planned.predictions.items()}
     for c in claims:

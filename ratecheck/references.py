@@ -91,7 +91,7 @@ def resolve_references(claims: list[dict], planned) -> dict[tuple[int, str], obj
     """``{(claim index, point key): value}`` of every claim (validated) whose reference the
     instance fixes (:data:`REFERENCES`), at every sweep point of ``planned``
     (:class:`~ratecheck.plan.Plan`). Raises :class:`SpecError` naming the claim's field."""
-    points = {point_key(f.point): f.point for f in planned.fragments}
+    points = {point_key(f.point): f.point for f in planned.fragments + planned.tuning}
     out = {}
     for c in claims:
         if c["kind"] not in REFERENCES:

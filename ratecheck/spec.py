@@ -2,7 +2,9 @@
 
 A check names a problem, an asynchrony model, algorithms (parameters literal,
 ``"theory"``: taken from the algorithm's own theorem card at each sweep point, or
-``"theory:CARD"``: taken from another card, which then judges nothing), a sweep
+``"theory:CARD"``: taken from another card, which then judges nothing; a list, or
+``{ base = b, powers = [lo, hi] }``: a grid, :mod:`ratecheck.grid`, optionally tuned on
+seeds of its own, ``tune``, :mod:`ratecheck.tuning`), a sweep
 (``eps`` always; other keys ``problem.NAME`` / ``asynchrony.NAME`` vary the instance),
 seeds, a horizon and claims. Every error names its field, e.g.
 ``algorithms[1].parms: unknown key``. Values are parsed strictly (pydantic's strict
@@ -16,7 +18,7 @@ from __future__ import annotations
 import itertools
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 
@@ -53,13 +55,55 @@ class HorizonTable(Strict):
     stop_at_target: bool = True
 
 
+class Powers(Strict):
+    """A grid of powers of ``base``: ``base**p`` for the integers p from ``powers[0]`` to
+    ``powers[1]`` (e.g. the papers' γ ∈ {5^p : p = −5…5}, Maranjyan et al. 2025, §3.7)."""
+
+    base: float = Field(gt=0)
+    powers: list[int]
+
+    @field_validator("base")
+    @classmethod
+    def _base(cls, v):
+        if v == 1:
+            raise ValueError("must differ from 1 (every power would be 1)")
+        return v
+
+    @field_validator("powers")
+    @classmethod
+    def _powers(cls, v):
+        if len(v) != 2 or v[0] > v[1]:
+            raise ValueError(f"must be [lo, hi], two integers with lo <= hi (the range of exponents), got {v!r}")
+        return v
+
+    def values(self) -> list[float]:
+        return [float(self.base) ** p for p in range(self.powers[0], self.powers[1] + 1)]
+
+
+class TuneTable(Strict):
+    """``tune = { over = "gamma", measure = "time", seeds = [100, 101, 102] }``: choose the
+    grid member per sweep point on ``seeds`` (disjoint from the check's), :mod:`ratecheck.tuning`."""
+
+    over: str
+    measure: Literal["time", "iterations", "gradients"] = "time"
+    seeds: list[int]
+
+    @field_validator("seeds")
+    @classmethod
+    def _seeds(cls, v):
+        if not v or any(s < 0 for s in v) or len(set(v)) != len(v):
+            raise ValueError("must be a non-empty list of distinct non-negative integers")
+        return v
+
+
 class AlgorithmTable(Strict):
     label: str
     method: str
     #: card id; default the method's own card; ``"none"``: evaluate no card
     theorem: str | None = None
     statistic: str | None = None
-    params: dict[str, float | int | str] = {}
+    params: dict[str, float | int | str | list[float | int] | Powers] = {}
+    tune: TuneTable | None = None
 
     @field_validator("statistic")
     @classmethod
@@ -73,8 +117,10 @@ class AlgorithmTable(Strict):
     def _params(cls, v):
         for k, val in v.items():
             if isinstance(val, str) and not (val == "theory" or (val.startswith("theory:") and len(val) > 7)):
-                raise ValueError(f"{k}: a parameter is a number, \"theory\" (the method's own card) or "
-                                 f"\"theory:CARD\" (another card's choice), got {val!r}")
+                raise ValueError(f"{k}: a parameter is a number, a list of numbers (a grid), \"theory\" (the method's "
+                                 f"own card) or \"theory:CARD\" (another card's choice), got {val!r}")
+            if isinstance(val, list) and (not val or len(set(val)) != len(val)):
+                raise ValueError(f"{k}: a grid is a non-empty list of distinct numbers, got {val!r}")
         return v
 
 
@@ -139,8 +185,12 @@ def load_spec(path: str | Path) -> CheckSpec:
 
 
 def parse_spec(raw: dict, source: str = "spec") -> CheckSpec:
+    from .grid import check_grids
+
     try:
-        return CheckSpec.model_validate(raw)
+        spec = CheckSpec.model_validate(raw)
     except ValidationError as exc:
         where, message = first_error(raw, exc)
         raise SpecError(f"{source}: {where}", message) from None
+    check_grids(spec, source)
+    return spec

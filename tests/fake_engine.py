@@ -1,7 +1,7 @@
 """A stand-in for ``ratecheck.execute.run_fragment``: instant, deterministic, no numba.
 
 For the fuzz and kill tests, which drive ``ratecheck check`` end to end without paying
-for kernel compilation: :func:`run_fragment` returns a run of ``sweep_fixture.execute``
+for kernel compilation: :func:`run_fragment` (and :func:`run_fragments`, a batch) returns a run of ``sweep_fixture.execute``
 (SGD on a separable quadratic) labelled with the fragment's algorithm, point and seed,
 after sleeping ``FAKE_ENGINE_SLEEP`` seconds (environment variable, default 0). Being a
 top-level function of an importable module, it also runs in pool workers (the tests put
@@ -28,7 +28,13 @@ def run_fragment(fragment: dict):
     return result
 
 
+def run_fragments(fragments: list[dict]):
+    """The stand-in for a batch (``ratecheck.execute.run_fragments``): each fragment alone."""
+    return [run_fragment(f) for f in fragments]
+
+
 def install() -> None:
     import ratecheck.execute
 
     ratecheck.execute.run_fragment = run_fragment
+    ratecheck.execute.run_fragments = run_fragments

@@ -77,7 +77,9 @@ def test_heterogeneous_bias_spec_plans():
 def test_ringmaster_vs_asgd_spec_plans_with_the_cards_R():
     spec = load_spec(ROOT / "problems" / "ringmaster-vs-asgd.toml")
     validate_claims(spec.claims, [a.label for a in spec.algorithms])
-    fragments = plan(spec).fragments
-    assert len(fragments) == 7 * 2 * 8  # 8 seeds: 2 points need n ≥ 6 for an ordering to be able to fail
-    R = {f.point["eps"]: f.params["R"] for f in fragments if f.method == "ringmaster-asgd"}
+    planned = plan(spec)
+    # every method is tuned: its grid runs on the 3 tuning seeds at both points first
+    assert planned.fragments == [] and len(planned.tuning) == (4 + 3 + 3) * 2 * 3
+    assert {f.seed for f in planned.tuning} == {100, 101, 102}
+    R = {f.point["eps"]: f.params["R"] for f in planned.tuning if f.method == "ringmaster-asgd"}
     assert R == {0.1: 10, 0.05: 20}  # max{1, ⌈σ²/ε⌉} with σ² = 1

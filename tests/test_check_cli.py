@@ -143,7 +143,7 @@ def test_check_flags_violations_optimises_over_a_grid_and_regenerates_without_si
     # the best γ on the grid (0.9) lies outside ×2 of the card's 0.25: the claim fails, exit 1
     assert run_check(spec, tmp_path / "a", opts(), progress=False) == 1
     first = capsys.readouterr().out
-    assert "15 computed, 0 reused" in first
+    assert "15 simulated for 15 runs, 0 reused" in first
     assert "flagged: g0.9 at {\"eps\": 0.5} ran with gamma = 0.9 > 1/(2*L*R) = 0.5" in first
     verdicts = json.loads((tmp_path / "a" / "verdicts.json").read_text())
     holds, optimal = verdicts[0], verdicts[1]
@@ -160,7 +160,7 @@ def test_check_flags_violations_optimises_over_a_grid_and_regenerates_without_si
 
     monkeypatch.setattr(ratecheck.execute, "run_fragment", no_simulation)
     assert run_check(spec, tmp_path / "b", opts(), progress=False) == 1
-    assert "0 computed, 15 reused" in capsys.readouterr().out
+    assert "0 simulated for 0 runs, 15 reused" in capsys.readouterr().out
     assert (tmp_path / "a" / "verdicts.json").read_bytes() == (tmp_path / "b" / "verdicts.json").read_bytes()
     figs = sorted(p.name for p in (tmp_path / "a" / "figures").glob("*.png"))
     assert figs and all((tmp_path / "a" / "figures" / f).read_bytes() == (tmp_path / "b" / "figures" / f).read_bytes() for f in figs)

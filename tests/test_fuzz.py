@@ -70,12 +70,14 @@ def bounded():
         (Path(out_dir) / "verdicts.json").write_text(verdicts_json(context.get("verdicts") or [], context.get("partial")))
         json.loads((Path(out_dir) / "verdicts.json").read_text())
 
-    saved = (ratecheck.execute.run_fragment, ratecheck.report.write_report, ratecheck.guards.machine_memory)
-    ratecheck.execute.run_fragment = fake_engine.run_fragment
+    saved = (ratecheck.execute.run_fragment, ratecheck.execute.run_fragments, ratecheck.report.write_report,
+             ratecheck.guards.machine_memory)
+    ratecheck.execute.run_fragment, ratecheck.execute.run_fragments = fake_engine.run_fragment, fake_engine.run_fragments
     ratecheck.report.write_report = verdicts_only
     ratecheck.guards.machine_memory = lambda: 16.0 * 2**30
     yield
-    ratecheck.execute.run_fragment, ratecheck.report.write_report, ratecheck.guards.machine_memory = saved
+    (ratecheck.execute.run_fragment, ratecheck.execute.run_fragments, ratecheck.report.write_report,
+     ratecheck.guards.machine_memory) = saved
     print(f"\nfuzz: {sum(TALLY.values())} cases: " + ", ".join(f"{k} {n}" for k, n in sorted(TALLY.items())))
 
 

@@ -35,7 +35,7 @@ def test_reuse_force_and_no_cache(tmp_path):
     ex = Counting()
     first = run_tasks(tasks, ex, store, backend="serial", progress=False)
     assert (first.computed, first.reused, first.failed) == (6, 0, 0)
-    assert first.summary().startswith("6 computed, 0 reused, 0 failed")
+    assert first.summary().startswith("6 simulated for 6 runs, 0 reused, 0 failed")
     assert list(first.results) == [t.key for t in tasks] and len(store) == 6
 
     ex.calls.clear()

@@ -383,3 +383,8 @@ def delays_figure(runs: list):
         ax.set_ylabel("share of applied gradients")
         _legend(ax)
     return fig
+
+
+from . import tuning_draw  # noqa: E402  (a figure of its own module, drawn by name by render())
+
+tuning_figure = tuning_draw.tuning_figure

@@ -34,7 +34,7 @@ from ..verdict.evidence import sort_key
 MAX_CACHED = 2000
 
 #: Source files the pictures depend on (the drawing code and what it imports), from ``ratecheck/``.
-_CODE = ("report/draw.py", "report/bands.py", "verdict/complexity.py", "verdict/evidence.py")
+_CODE = ("report/draw.py", "report/tuning_draw.py", "report/bands.py", "verdict/complexity.py", "verdict/evidence.py")
 _LIBRARIES = ("matplotlib", "seaborn", "pillow", "numpy")
 
 
@@ -198,6 +198,7 @@ ordering_figure = _cached("ordering_figure")
 optimal_figure = _cached("optimal_figure")
 curves_figure = _cached("curves_figure")
 delays_figure = _cached("delays_figure")
+tuning_figure = _cached("tuning_figure")
 
 FIGURES = {
     "holds": bound_figure,

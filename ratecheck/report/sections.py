@@ -2,7 +2,7 @@
 
 Order: verdict table first, then flags (runs outside their card's conditions, bounds
 evaluated at estimated constants), one section per claim (numbers, per-point table,
-figure), tightness of the explicit bounds, convergence curves, delay histograms, card
+figure), tuned algorithms (:mod:`.tuning`), tightness of the explicit bounds, convergence curves, delay histograms, card
 evaluations, theorem cards, the problem's constants with provenance, the asynchrony
 model, failed runs, the spec. Every number printed is a measured value with its
 interval, a card's bound, or a constant with its provenance.
@@ -23,6 +23,7 @@ from ..verdict.complexity import MEASURES, point_key
 from ..verdict.evidence import INFO, STATUSES, sort_key, where
 from . import figures as F
 from .document import Block, Bullets, Code, Figure, Heading, Paragraph, Table
+from .tuning import tuning_blocks
 
 
 def fmt(x) -> str:
@@ -403,6 +404,7 @@ def build(ctx: dict) -> tuple[list[Block], dict[str, bytes]]:
         blocks += [Heading(2, "Flags", anchor="flags")] + flags
     if claims:
         blocks += [Heading(2, "Claims in detail")] + claim_blocks(claims, figs)
+    blocks += tuning_blocks(ctx.get("tuning") or [], figs)
     blocks += [Heading(2, "Tightness of the upper bounds")] + tightness_blocks(tight, figs)
 
     blocks.append(Heading(2, "Convergence curves"))

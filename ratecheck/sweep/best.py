@@ -7,6 +7,7 @@ score of a grid value v in a group is the median over seeds of a per-run criteri
 ``time_to_eps``        virtual time of the first iteration at which ``statistic`` ≤ ε
                        (:meth:`RunResult.hit`); a run that ends first is censored: c = +∞
 ``iterations_to_eps``  the same, counted in iterations
+``gradients_to_eps``   the same, counted in gradients computed
 ``final``              ``statistic`` at the last checkpoint; c = +∞ for a diverged run
 
 and the choice is v* = argmin_v median_seeds c(v); ties go to the first value in
@@ -34,7 +35,7 @@ from ..errors import SpecError
 if TYPE_CHECKING:
     import pandas as pd
 
-CRITERIA = ("time_to_eps", "iterations_to_eps", "final")
+CRITERIA = ("time_to_eps", "iterations_to_eps", "gradients_to_eps", "final")
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class Selection:
     table: "pd.DataFrame"
 
 
-def _score(result: RunResult, criterion: str, statistic: str, target: float | None) -> float:
+def score(result: RunResult, criterion: str, statistic: str, target: float | None) -> float:
     if criterion == "final":
         if result.status == "diverged":
             return math.inf
@@ -77,10 +78,10 @@ def _score(result: RunResult, criterion: str, statistic: str, target: float | No
     if statistic not in result.hits:
         raise SpecError("statistic", f"{statistic!r} has no hits recorded by the run")
     try:
-        iteration, time = result.hit(statistic, target)[:2]
+        iteration, time, computed = result.hit(statistic, target)[:3]
     except KeyError as exc:
         raise SpecError("target", str(exc.args[0])) from None
-    v = time if criterion == "time_to_eps" else iteration
+    v = {"time_to_eps": time, "iterations_to_eps": iteration}.get(criterion, computed)
     return v if math.isfinite(v) else math.inf
 
 
@@ -90,6 +91,15 @@ def _sort_grid(values: Iterable[Any]) -> list[Any]:
         return sorted(values)
     except TypeError:
         return sorted(values, key=repr)
+
+
+def pick(grid: dict[Any, list[float]]) -> tuple[list[Any], list[float], int | None]:
+    """The grid values in increasing order, their median scores (NaN: no run) and the
+    index of the smallest finite median (the first on a tie; None if none is finite)."""
+    values = _sort_grid(grid)
+    medians = [float(np.median(grid[v])) if grid[v] else math.nan for v in values]
+    finite = [i for i, m in enumerate(medians) if math.isfinite(m)]
+    return values, medians, (min(finite, key=lambda i: medians[i]) if finite else None)
 
 
 def select_best(
@@ -133,7 +143,7 @@ def select_best(
         if r.status == "error":
             errors[gkey, value] = errors.get((gkey, value), 0) + 1
         else:
-            cell.append(_score(r, criterion, statistic, target))
+            cell.append(score(r, criterion, statistic, target))
     if not cells:
         raise SpecError("method", f"no runs of {method!r} among the results")
 
@@ -141,10 +151,7 @@ def select_best(
 
     rows, choices = [], []
     for gkey, grid in cells.items():
-        values = _sort_grid(grid)
-        medians = [float(np.median(grid[v])) if grid[v] else math.nan for v in values]
-        finite = [i for i, m in enumerate(medians) if math.isfinite(m)]
-        best = min(finite, key=lambda i: medians[i]) if finite else None
+        values, medians, best = pick(grid)
         choices.append(Choice(
             group=groups[gkey],
             value=None if best is None else values[best],

@@ -1,4 +1,5 @@
-"""The runs a sweep still has to do, handed to its backend one at a time.
+"""The runs a sweep still has to do, handed to its backend one unit at a time (a unit:
+runs that one call computes together, :class:`~ratecheck.sweep.runner.Batching`).
 
 With a results store, each run is *claimed* before it is handed out: the sweep takes
 the run's lease in the store (:meth:`~ratecheck.sweep.store.ResultStore.claim`). A run
@@ -60,14 +61,15 @@ def gone(owner: str) -> bool:
 
 
 class WorkQueue:
-    """Pending tasks in order; :meth:`take` hands out the next one this sweep may run.
+    """Pending units of tasks in order; :meth:`take` hands out the next tasks this sweep
+    may run together (those of one unit it could claim).
 
     ``store=None`` (no cache): every task is handed out in order, nothing is claimed.
     ``force``: stored results are not reused, but leases are still respected.
     ``on_reuse(task, result)`` is called for a run another process stored meanwhile.
     """
 
-    def __init__(self, todo: list["Task"], store: ResultStore | None, *, force: bool = False,
+    def __init__(self, todo: list[list["Task"]], store: ResultStore | None, *, force: bool = False,
                  lease_s: float = LEASE_S, poll_s: float = POLL_S,
                  on_reuse: Callable[["Task", RunResult], None] | None = None):
         self.store, self.force = store, force
@@ -83,19 +85,21 @@ class WorkQueue:
         """Nothing left to hand out or to wait for."""
         return not self._fresh and not self._waiting
 
-    def take(self) -> "Task | None":
-        """The next task to run, claimed; None if every remaining one is another process's."""
+    def take(self) -> list["Task"] | None:
+        """The next tasks to run together, claimed (the claimable ones of the next unit; a
+        task set aside and claimed later runs alone); None if every remaining one is
+        another process's."""
         while self._fresh:
-            task = self._fresh.popleft()
-            if self._claim(task):
-                return task
+            unit = [task for task in self._fresh.popleft() if self._claim(task)]
+            if unit:
+                return unit
         if self._waiting and time.monotonic() - self._looked >= self.poll_s:
             self._looked = time.monotonic()
             waiting, self._waiting = self._waiting, []
             for i, task in enumerate(waiting):
                 if self._claim(task):
                     self._waiting += waiting[i + 1:]
-                    return task
+                    return [task]
         return None
 
     def wait(self) -> None:

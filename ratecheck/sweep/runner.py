@@ -22,10 +22,14 @@ Semantics of :func:`run_tasks`:
   local pool is fed as workers free up (at most two runs per worker in flight), so
   concurrent sweeps split the work;
 * the pending runs are started round-robin over their ``method`` (:func:`_interleaved`),
-  so that on a cold cache the workers compile different methods' kernels at once.
+  so that on a cold cache the workers compile different methods' kernels at once;
+* with a :class:`Batching`, pending runs with one batch key are a *unit*, computed by one
+  call in one worker (e.g. a stepsize grid on one schedule) and still claimed, stored,
+  reused and counted one by one; an exception in that call makes every run of the unit
+  an ``error``. :attr:`SweepOutcome.simulated` counts the trajectories computed.
 
-Backends (benchopt's joblib/dask split, software-anchors.md §2, in
-``concurrent.futures`` / ``distributed`` terms):
+Backends (:mod:`.backends`; benchopt's joblib/dask split, software-anchors.md §2, in
+``concurrent.futures`` / ``distributed`` terms; what runs in their workers: :mod:`.work`):
 
 ``serial``      in this process, in order;
 ``local``       a ``ProcessPoolExecutor`` (forkserver context where the platform has it,
@@ -41,34 +45,41 @@ module level, and scripts need the ``if __name__ == "__main__":`` guard).
 
 from __future__ import annotations
 
-import logging
-import math
 import os
 import pickle
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
-from multiprocessing import get_all_start_methods, get_context
-from typing import Any
+from functools import partial
+from typing import Any, NamedTuple
 
 from tqdm import tqdm
 
 from ..engine.trace import RunResult
 from ..errors import SpecError
+from .backends import RUNNERS
 from .database import LEASE_S
 from .keys import run_key
-from .queue import WorkQueue, alive
+from .queue import WorkQueue
 from .store import ResultStore, roundtrip
+from .work import Execute, call_unit, error_result, identity
 
 BACKENDS = ("serial", "local", "dask", "dask-local")
 
-Execute = Callable[[dict[str, Any]], RunResult]
-#: What a backend yields per finished run: the task, its result, seconds it took.
-Finished = tuple["Task", RunResult, float]
+
+
+class Batching(NamedTuple):
+    """Runs computed together: fragments with one ``key(fragment)`` are computed by one
+    ``run(fragments) -> results`` call (picklable top-level functions, each result exactly
+    what ``execute`` gives its fragment alone), and ``trajectory(fragment)`` tells which
+    of them are one simulated trajectory (e.g. :mod:`ratecheck.execute`)."""
+
+    key: Callable[[Mapping[str, Any]], Any]
+    run: Callable[[list[dict[str, Any]]], list[RunResult]]
+    trajectory: Callable[[Mapping[str, Any]], Any]
 
 
 @dataclass(frozen=True)
@@ -90,6 +101,7 @@ class SweepOutcome:
 
     results: dict[str, RunResult] = field(default_factory=dict)
     total: int = 0
+    simulated: int = 0
     computed: int = 0
     reused: int = 0
     failed: int = 0
@@ -98,9 +110,17 @@ class SweepOutcome:
     interrupted: bool = False
     seconds: float = 0.0
 
+    def then(self, other: "SweepOutcome") -> "SweepOutcome":
+        """This sweep followed by ``other``: their results and counts together."""
+        both = SweepOutcome(results={**self.results, **other.results}, interrupted=self.interrupted or other.interrupted)
+        for name in ("total", "simulated", "computed", "reused", "failed", "diverged", "corrupted", "seconds"):
+            setattr(both, name, getattr(self, name) + getattr(other, name))
+        return both
+
     def summary(self) -> str:
-        """One line: ``N computed, M reused, K failed`` and what else happened."""
-        line = f"{self.computed} computed, {self.reused} reused, {self.failed} failed"
+        """One line: ``S simulated for N runs, M reused, K failed`` (S trajectories
+        simulated for the N runs computed) and what else happened."""
+        line = f"{self.simulated} simulated for {self.computed} runs, {self.reused} reused, {self.failed} failed"
         extra = []
         if self.diverged:
             extra.append(f"{self.diverged} of the computed diverged")
@@ -109,185 +129,6 @@ class SweepOutcome:
         if self.interrupted:
             extra.append(f"interrupted: {self.total - len(self.results)} of {self.total} runs not done")
         return line + "".join(f"; {e}" for e in extra) + f" ({self.seconds:.1f} s)"
-
-
-# --- what runs in the workers ---------------------------------------------------------
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
-
-
-def _error_result(exc: BaseException) -> RunResult:
-    return RunResult(meta={}, status="error", reason=_one_line(exc))
-
-
-def _identity(fragment: Mapping[str, Any]) -> dict[str, Any]:
-    """What names a run in its result's ``meta``: the fragment's ``meta`` (label, point,
-    card), its seed, method and parameters (a failed run keeps them, so verdicts pair
-    and count it)."""
-    out = dict(fragment.get("meta") or {})
-    for name in ("seed", "method", "params"):
-        if fragment.get(name) is not None:
-            out.setdefault(name, fragment[name])
-    return out
-
-
-def _call(fragment: Mapping[str, Any], execute: Execute) -> tuple[RunResult, float]:
-    """``execute(fragment)`` and its duration; an exception becomes an ``error`` result."""
-    start = time.perf_counter()
-    try:
-        result = execute(dict(fragment))
-        if not isinstance(result, RunResult):
-            raise TypeError(f"execute returned a {type(result).__name__}, not a RunResult")
-    except Exception as exc:  # the sweep records it and goes on
-        result = _error_result(exc)
-    return result, time.perf_counter() - start
-
-
-def _worker_init(parent: int) -> None:
-    """Pool workers ignore Ctrl-C (the parent stops them) and exit if orphaned.
-
-    A worker checks twice a second that the sweep process ``parent`` is alive and exits
-    once it is not (SIGKILL), so no worker outlives its sweep. (The forkserver cannot
-    tell: every worker holds its "alive" pipe.)
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def watch() -> None:
-        while alive(parent):
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True, name="ratecheck-orphan-watch").start()
-
-
-# --- backends: each yields Finished as runs complete ------------------------------------
-def _serial(queue: WorkQueue, execute: Execute, workers: int, scheduler: str | None) -> Iterator[Finished]:
-    while not queue.empty:
-        task = queue.take()
-        if task is None:
-            queue.wait()
-            continue
-        yield task, *_call(task.fragment, execute)
-
-
-def _future_result(fut: Any) -> tuple[RunResult, float]:
-    try:
-        return fut.result()
-    except Exception as exc:  # the worker died (BrokenProcessPool, KilledWorker, …)
-        return _error_result(exc), math.nan
-
-
-def _local(queue: WorkQueue, execute: Execute, workers: int, scheduler: str | None) -> Iterator[Finished]:
-    method = "forkserver" if "forkserver" in get_all_start_methods() else "spawn"
-    pool = ProcessPoolExecutor(workers, mp_context=get_context(method), initializer=_worker_init,
-                              initargs=(os.getpid(),))
-    finished = False
-    running: dict[Future, Task] = {}
-    try:
-        while True:
-            while len(running) < 2 * workers and (task := queue.take()) is not None:
-                running[pool.submit(_call, task.fragment, execute)] = task
-            if not running:
-                if queue.empty:
-                    break
-                queue.wait()
-                continue
-            done, _ = wait(running, timeout=queue.poll_s, return_when=FIRST_COMPLETED)
-            for fut in done:
-                yield running.pop(fut), *_future_result(fut)
-        finished = True
-    finally:
-        if finished:
-            pool.shutdown(wait=True)
-        else:  # interrupted: drop pending runs, stop the running ones now
-            procs = list((pool._processes or {}).values())  # no public API before 3.14
-            pool.shutdown(wait=False, cancel_futures=True)
-            for proc in procs:
-                proc.terminate()
-            for proc in procs:
-                proc.join(5)
-
-
-@contextmanager
-def _ignoring_ctrl_c() -> Iterator[None]:
-    """SIGINT ignored while worker processes start, so they inherit it: Ctrl-C in a
-    terminal reaches the whole process group, and only the sweep should handle it."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, old)
-
-
-@contextmanager
-def _no_half_started_cluster() -> Iterator[None]:
-    """A local cluster interrupted while it starts (Ctrl-C, SIGTERM) is left to the
-    process's exit, not to distributed's exit hook, which would try to close it and fail
-    with a traceback (its workers never reached a state it knows how to close)."""
-    from distributed.deploy.spec import SpecCluster
-
-    before = set(SpecCluster._instances)
-    try:
-        yield
-    except BaseException:
-        for half in set(SpecCluster._instances) - before:
-            half.shutdown_on_close = False
-        raise
-
-
-def _dask(queue: WorkQueue, execute: Execute, workers: int, scheduler: str | None) -> Iterator[Finished]:
-    from distributed import Client, LocalCluster, wait as dask_wait
-
-    cluster = None
-    if scheduler is None:
-        # dashboard_address ":0": its HTTP server (always started) takes a free port,
-        # not 8787, which another cluster on this machine may hold. Its scheduler and
-        # workers log only what is critical: a run that fails is reported by the sweep
-        # (its error is stored with the run), and stopping the cluster on Ctrl-C, or its
-        # workers' heartbeat errors once a killed check's scheduler is gone, is expected
-        with _ignoring_ctrl_c(), _no_half_started_cluster():
-            cluster = LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                silence_logs=logging.CRITICAL,
-            )
-        client = Client(cluster)
-    else:
-        try:
-            client = Client(scheduler, timeout="20s")
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise SpecError("--scheduler", f"cannot connect to {scheduler} ({exc})") from None
-    running: dict[Any, Task] = {}
-    try:
-        while True:
-            # no cap on what is in flight: an adaptive cluster scales on its queue
-            while (task := queue.take()) is not None:
-                running[client.submit(_call, task.fragment, execute=execute, pure=False)] = task
-            if not running:
-                if queue.empty:
-                    break
-                queue.wait()
-                continue
-            try:
-                dask_wait(list(running), timeout=queue.poll_s, return_when="FIRST_COMPLETED")
-            except TimeoutError:
-                pass
-            for fut in [f for f in running if f.done()]:
-                done = _future_result(fut)
-                fut.release()
-                yield running.pop(fut), *done
-    finally:
-        if running and cluster is None:  # a shared cluster: free it of abandoned runs
-            client.cancel(list(running))   # (our own LocalCluster just stops, quietly)
-        client.close()
-        if cluster is not None:
-            cluster.close()
-
-
-_RUNNERS = {"serial": _serial, "local": _local, "dask": _dask, "dask-local": _dask}
 
 
 # --- the sweep -------------------------------------------------------------------------
@@ -335,12 +176,22 @@ def _unique(tasks: Iterable[Task | tuple[str, Mapping[str, Any]]]) -> list[Task]
     return list(seen.values())
 
 
-def _interleaved(tasks: list[Task]) -> list[Task]:
-    """The tasks in round-robin order over ``fragment["method"]`` (first-seen order of the
-    methods; the order within a method is kept)."""
-    groups: dict[Any, list[Task]] = {}
+def _units(tasks: list[Task], batch: Batching | None) -> list[list[Task]]:
+    """The tasks grouped by ``batch.key`` (first-seen order), each alone without a batching."""
+    if batch is None:
+        return [[t] for t in tasks]
+    units: dict[Any, list[Task]] = {}
     for t in tasks:
-        groups.setdefault(t.fragment.get("method"), []).append(t)
+        units.setdefault(batch.key(t.fragment), []).append(t)
+    return list(units.values())
+
+
+def _interleaved(units: list[list[Task]]) -> list[list[Task]]:
+    """The units in round-robin order over their ``fragment["method"]`` (first-seen order
+    of the methods; the order within a method is kept)."""
+    groups: dict[Any, list[list[Task]]] = {}
+    for u in units:
+        groups.setdefault(u[0].fragment.get("method"), []).append(u)
     queues = list(groups.values())
     return [q[i] for i in range(max(map(len, queues), default=0)) for q in queues if i < len(q)]
 
@@ -357,17 +208,20 @@ def run_tasks(
     no_cache: bool = False,
     progress: bool = True,
     lease_s: float = LEASE_S,
+    batch: Batching | None = None,
 ) -> SweepOutcome:
     """Run every task not already stored; return all results (module docstring).
 
     Tasks with the same key are run once. ``store=None`` behaves as ``no_cache``.
     ``lease_s``: how long a claimed run stays another sweep's without renewal.
+    ``batch``: which runs are computed together (:class:`Batching`; None: each alone).
     """
     n_workers = check_options(backend, workers, scheduler, force, no_cache)
     tasks = _unique(tasks)
+    work = partial(call_unit, execute=execute, run=batch.run if batch is not None else None)
     if backend != "serial":
         try:
-            pickle.dumps(execute)
+            pickle.dumps(work)
         except Exception as exc:
             raise TypeError(f"execute must be a picklable top-level function for "
                             f"--backend {backend} ({exc})") from None
@@ -378,13 +232,13 @@ def run_tasks(
 
     def keep(task: Task, result: RunResult, elapsed: float) -> RunResult:
         if result.status == "error":  # keep the failed run's label, point, seed, parameters
-            result.meta = {**_identity(task.fragment), **result.meta}
+            result.meta = {**identity(task.fragment), **result.meta}
         try:
             if use_store:
                 return store.put(task.key, task.fragment, result, elapsed)
             return roundtrip(result)
         except (TypeError, ValueError) as exc:  # execute returned something unstorable
-            return keep(task, _error_result(exc), elapsed)
+            return keep(task, error_result(exc), elapsed)
 
     def reused(task: Task, result: RunResult) -> None:  # stored meanwhile by another sweep
         done[task.key] = result
@@ -402,23 +256,25 @@ def run_tasks(
             else:
                 done[task.key] = hit
         out.reused = len(done)
-        todo = _interleaved(todo)
+        todo = _interleaved(_units(todo, batch))
         bar = tqdm(total=len(tasks), initial=out.reused, disable=not progress, unit="run",
                    desc="sweep", dynamic_ncols=True)
         queue = WorkQueue(todo, store if use_store else None, force=force, lease_s=lease_s, on_reuse=reused)
         if use_store and todo:
             heartbeat = store.heartbeat(queue.owner, lease_s)
-        runner = _RUNNERS[backend] if todo else _serial  # nothing to do: start no pool
-        with closing(runner(queue, execute, n_workers, scheduler)) as finished:
-            for task, result, elapsed in finished:
+        runner = RUNNERS[backend if todo else "serial"]  # nothing to do: start no pool
+        with closing(runner(queue, work, n_workers, scheduler)) as finished:
+            for unit, results, elapsed in finished:
                 with _signals_deferred():  # stored and counted whole, or not at all
-                    result = keep(task, result, elapsed)
-                    done[task.key] = result
-                    out.computed += 1
-                    out.failed += result.status == "error"
-                    out.diverged += result.status == "diverged"
+                    for task, result in zip(unit, results):
+                        result = keep(task, result, elapsed / len(unit))
+                        done[task.key] = result
+                        out.computed += 1
+                        out.failed += result.status == "error"
+                        out.diverged += result.status == "diverged"
+                    out.simulated += len(unit) if batch is None else len({batch.trajectory(t.fragment) for t in unit})
                 bar.set_postfix(failed=out.failed, refresh=False)
-                bar.update(1)
+                bar.update(len(unit))
     except KeyboardInterrupt:
         out.interrupted = True
     finally:
