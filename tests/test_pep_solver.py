@@ -5,7 +5,8 @@ import pytest
 from ratecheck.errors import SpecError
 from ratecheck.pep.estimate import FunctionClass, worst_case, worst_delays
 from ratecheck.pep.methods import DelayedGD
-from ratecheck.pep.sdp import STATUSES, TOL, DelayedGDPEP
+from ratecheck.pep.backends import pep_problem
+from ratecheck.pep.problem import STATUSES, TOL
 
 
 def test_optimal_solve_reports_size_time_and_accuracy():
@@ -84,4 +85,4 @@ def test_strongly_convex_distance_from_gap_is_bounded():
 
 def test_direct_sdp_rejects_unbounded_combination():
     with pytest.raises(SpecError):
-        DelayedGDPEP(DelayedGD.constant_delay(1.0, 0, 2), 1.0, 0.0, "dist", "fgap")
+        pep_problem(DelayedGD.constant_delay(1.0, 0, 2), 1.0, 0.0, "dist", "fgap")

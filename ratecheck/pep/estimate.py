@@ -11,7 +11,7 @@ Homogeneity (scaling law). Let f be L-smooth and μ-strongly convex with minimis
   is again 1-smooth, (μ/L)-strongly convex, with h(y_0) − h* ≤ 1 and stepsizes γ_k L;
   ``s = Δ`` for ``fgap``/``minfgap``, ``L Δ`` for the gradient criteria, ``Δ/L`` for ``dist``.
 
-Every SDP is therefore solved with L = 1 and initial measure 1 (:mod:`.sdp`), and the
+Every SDP is therefore solved with L = 1 and initial measure 1 (:mod:`.problem`), and the
 value is multiplied by ``s`` (``tests/test_pep_scaling.py`` checks the law against SDPs
 posed directly with L ≠ 1, D ≠ 1).
 
@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 
 from ..errors import SpecError
 from .methods import DelayedGD, StepRule
-from .sdp import CRITERIA, INITIAL, DelayedGDPEP, check_choice
+from .backends import DEFAULT_BACKEND, pep_problem
+from .problem import CRITERIA, INITIAL, check_choice
 
 #: Default cap on the number of delay sequences :func:`worst_delays` may enumerate.
 MAX_SEQUENCES = 5000
@@ -82,6 +83,7 @@ class PEPResult:
     solve_time: float
     gram_dim: int
     n_constraints: int
+    backend: str = DEFAULT_BACKEND
     accuracy: dict = field(default_factory=dict)
     attempts: list = field(default_factory=list)
 
@@ -101,7 +103,7 @@ def _initial(initial: str, D: float | None, Delta: float | None) -> float:
 
 def worst_case(method: DelayedGD, fclass: FunctionClass = FunctionClass(), criterion: str = "fgap",
                initial: str = "dist", D: float | None = 1.0, Delta: float | None = None,
-               solver: str = "auto", max_iters: int | None = None) -> PEPResult:
+               solver: str = "auto", max_iters: int | None = None, backend: str = DEFAULT_BACKEND) -> PEPResult:
     """Worst case of ``criterion`` after ``method.N`` steps over ``fclass`` (module docstring).
 
     Parameters
@@ -112,14 +114,17 @@ def worst_case(method: DelayedGD, fclass: FunctionClass = FunctionClass(), crite
     initial : {"dist", "fgap"}
         ``‖x_0 − x*‖² ≤ D²`` or ``f(x_0) − f* ≤ Δ``.
     solver : {"auto", "clarabel", "scs"}
-        ``auto``: Clarabel, then SCS if Clarabel does not reach the accuracy of :mod:`.sdp`.
+        ``auto``: Clarabel, then SCS if Clarabel does not reach the accuracy of :mod:`.problem`.
     max_iters : int, optional
         Iteration cap passed to the solver(s).
+    backend : {"pepit", "sdp"}
+        Who builds the SDP (:mod:`.backends`): PEPit (default) or the hand-written one.
     """
     check_choice("criterion", criterion, CRITERIA)
     bound = _initial(initial, D, Delta)
     s = scale_factor(criterion, initial, fclass.L, bound)
-    sol = DelayedGDPEP(method.scaled(fclass.L), 1.0, fclass.mu / fclass.L, criterion, initial).solve(solver, max_iters)
+    sol = pep_problem(method.scaled(fclass.L), 1.0, fclass.mu / fclass.L, criterion, initial,
+                      backend=backend).solve(solver, max_iters)
     ok = sol.value is not None
     return PEPResult(
         method=method.describe(),
@@ -135,6 +140,7 @@ def worst_case(method: DelayedGD, fclass: FunctionClass = FunctionClass(), crite
         solve_time=sol.solve_time,
         gram_dim=sol.gram_dim,
         n_constraints=sol.n_constraints,
+        backend=backend,
         accuracy=sol.accuracy,
         attempts=sol.attempts,
     )
@@ -158,7 +164,7 @@ class WorstDelayResult:
     """Worst case over every delay sequence with delays ≤ τ_max (enumerated).
 
     ``value`` is the maximum over all sequences, reported only when every SDP was
-    solved to the accuracy of :mod:`.sdp`; otherwise ``status`` is the failure status
+    solved to the accuracy of :mod:`.problem`; otherwise ``status`` is the failure status
     and ``failed`` lists the sequences whose solve failed. ``worst`` is the result of
     the maximising sequence (the first one enumerated, up to solver accuracy).
     """
@@ -182,7 +188,8 @@ class WorstDelayResult:
 def worst_delays(gamma: float, N: int, tau_max: int, rule: StepRule = StepRule(),
                  fclass: FunctionClass = FunctionClass(), criterion: str = "fgap", initial: str = "dist",
                  D: float | None = 1.0, Delta: float | None = None, solver: str = "auto",
-                 max_iters: int | None = None, max_sequences: int = MAX_SEQUENCES) -> WorstDelayResult:
+                 max_iters: int | None = None, max_sequences: int = MAX_SEQUENCES,
+                 backend: str = DEFAULT_BACKEND) -> WorstDelayResult:
     """Worst case of ``criterion`` over f **and** over delay sequences bounded by ``tau_max``.
 
     Enumerates :func:`delay_sequences` (one SDP each) and keeps the maximum. Raises
@@ -195,7 +202,7 @@ def worst_delays(gamma: float, N: int, tau_max: int, rule: StepRule = StepRule()
                                    f"more than max_sequences={max_sequences}")
     best, failed, total = None, [], 0.0
     for seq in delay_sequences(probe.N, tau_max):
-        res = worst_case(DelayedGD(gamma, seq, rule), fclass, criterion, initial, D, Delta, solver, max_iters)
+        res = worst_case(DelayedGD(gamma, seq, rule), fclass, criterion, initial, D, Delta, solver, max_iters, backend)
         total += res.solve_time
         if res.value is None:
             failed.append({"delays": list(seq), "status": res.status})
