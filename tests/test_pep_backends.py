@@ -47,6 +47,7 @@ def test_same_sdp_size_unless_a_step_is_dropped():
 def test_worst_delay_search_agrees():
     a, b = (worst_delays(0.5, 4, 2, backend=name) for name in ("pepit", "sdp"))
     assert a.status == b.status == "optimal"
+    assert (a.worst.backend, b.worst.backend) == ("pepit", "sdp")
     assert a.value == pytest.approx(b.value, rel=1e-5) and a.worst_delays == b.worst_delays
 
 

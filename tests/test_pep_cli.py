@@ -35,6 +35,14 @@ def test_json_scaling_and_gamma_formula(capsys):
     assert r["value"] == pytest.approx(4 * 0.25 / (4 * 2 * 0.5 + 2), rel=1e-4)  # L D²/(4NLγ + 2)
 
 
+def test_json_backends(capsys):
+    """PEPit by default; the hand-written SDP on request, same rows."""
+    docs = {b: run_json(capsys, "--tau", "1", "--N", "2..3", *(["--backend", b] if b else []))[1] for b in (None, "sdp")}
+    assert docs[None]["backend"] == "pepit" and docs["sdp"]["backend"] == "sdp"
+    for a, b in zip(docs[None]["rows"], docs["sdp"]["rows"]):
+        assert a["value"] == pytest.approx(b["value"], rel=1e-5) and a["gram_dim"] == b["gram_dim"]
+
+
 def test_json_worst_delay(capsys):
     _, doc = run_json(capsys, "--method", "worst-delay", "--tau", "1", "--N", "3", "--gamma", "0.5")
     r = doc["rows"][0]
@@ -75,6 +83,7 @@ def test_table_and_files(tmp_path, capsys):
         (["--method", "async"], "method:"),
         (["--rule", "filtered"], "threshold:"),
         (["--criterion", "loss"], "criterion:"),
+        (["--backend", "mosek"], "backend:"),
         (["--mu", "2"], "mu:"),
         (["--method", "delay-sequence"], "delays:"),
         (["--method", "delay-sequence", "--delays", "0,-1"], "delays[1]:"),
