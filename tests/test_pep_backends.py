@@ -37,9 +37,11 @@ def test_backends_agree(method, criterion, initial, mu):
 def test_same_sdp_size_unless_a_step_is_dropped():
     """The PEPit model has the hand-written Gram basis and rows; a zero step repeats a point, evaluated once."""
     for method in METHODS[:2]:
+        d = method.N + 2
         for backend in BACKENDS:
-            sol = pep_problem(method, backend=backend).solve()
-            assert (sol.gram_dim, sol.n_constraints) == (method.N + 2, (method.N + 2) * (method.N + 1) + 1)
+            for criterion, extra in (("fgap", 0), ("minfgap", d - 1)):  # minfgap: epigraph rows t ≤ f_k
+                sol = pep_problem(method, criterion=criterion, backend=backend).solve()
+                assert (sol.gram_dim, sol.n_constraints) == (d, d * (d - 1) + 1 + extra)
     dropped = pep_problem(METHODS[2], backend="pepit").solve()  # x_3 = x_4 = x_2
     assert (dropped.gram_dim, dropped.n_constraints) == (4, 4 * 3 + 1)
 

@@ -36,11 +36,13 @@ def test_json_scaling_and_gamma_formula(capsys):
 
 
 def test_json_backends(capsys):
-    """PEPit by default; the hand-written SDP on request, same rows."""
-    docs = {b: run_json(capsys, "--tau", "1", "--N", "2..3", *(["--backend", b] if b else []))[1] for b in (None, "sdp")}
-    assert docs[None]["backend"] == "pepit" and docs["sdp"]["backend"] == "sdp"
-    for a, b in zip(docs[None]["rows"], docs["sdp"]["rows"]):
-        assert a["value"] == pytest.approx(b["value"], rel=1e-5) and a["gram_dim"] == b["gram_dim"]
+    """PEPit by default, the hand-written SDP on request: same value. The dropped steps show who
+    solved: PEPit evaluates the repeated iterate x_2 = x_3 = x_4 once (Gram dimension 4, not 6)."""
+    args = ["--method", "delay-sequence", "--delays", "0,3,3,3", "--gamma", "0.5", "--rule", "filtered", "--threshold", "1"]
+    (_, pepit), (_, sdp) = run_json(capsys, *args), run_json(capsys, *args, "--backend", "sdp")
+    assert (pepit["backend"], sdp["backend"]) == ("pepit", "sdp")
+    assert (pepit["rows"][0]["gram_dim"], sdp["rows"][0]["gram_dim"]) == (4, 6)
+    assert pepit["rows"][0]["value"] == pytest.approx(sdp["rows"][0]["value"], rel=1e-5)
 
 
 def test_json_worst_delay(capsys):

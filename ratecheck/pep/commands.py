@@ -147,7 +147,6 @@ def build(args) -> tuple[dict, Overlay]:
     check_choice("criterion", args.criterion, CRITERIA)
     check_choice("initial", args.initial, INITIAL)
     check_choice("solver", args.solver, SOLVERS)
-    check_choice("backend", args.backend, BACKENDS)
     fclass = FunctionClass(finite("L", args.L), finite("mu", args.mu))
     D, Delta = finite("D", args.D), finite("Delta", args.Delta)
     rule = _rule(args)
