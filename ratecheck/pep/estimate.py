@@ -15,13 +15,16 @@ Every SDP is therefore solved with L = 1 and initial measure 1 (:mod:`.problem`)
 value is multiplied by ``s`` (``tests/test_pep_scaling.py`` checks the law against SDPs
 posed directly with L ≠ 1, D ≠ 1).
 
-Measured (2 CPU cores shared with other jobs, load ≈ 7): one SDP takes 0.01–1.5 s for
-N ≤ 20 with Clarabel (Gram dimension N + 2, (N+2)(N+1) interpolation rows). The grid
-N = 1..20 × τ = 0..5 at γ = 1/(L(τ+1)) (120 SDPs) took 35 s, all ``optimal``. At γ = 1/L
-(where delayed GD is unstable for τ ≥ 2 and the worst case grows to ~10²) Clarabel often
-stops ``optimal_inaccurate`` and SCS takes over: N = 1..20 × τ ∈ {0, 1, 2, 5} took 46 s,
-the slowest single solve 10 s (N = 20, τ = 5, which ends ``solver-inaccurate``).
-Enumerating delay sequences costs about 50 ms per sequence at N = 6.
+Measured with the hand-written backend (``backend="sdp"``; 2 CPU cores shared with other
+jobs, load ≈ 7): one SDP takes 0.01–1.5 s for N ≤ 20 with Clarabel (Gram dimension
+N + 2, (N+2)(N+1) interpolation rows). The grid N = 1..20 × τ = 0..5 at γ = 1/(L(τ+1))
+(120 SDPs) took 35 s, all ``optimal``. At γ = 1/L (where delayed GD is unstable for τ ≥ 2
+and the worst case grows to ~10²) Clarabel often stops ``optimal_inaccurate`` and SCS
+takes over: N = 1..20 × τ ∈ {0, 1, 2, 5} took 46 s, the slowest single solve 10 s
+(N = 20, τ = 5, which ends ``solver-inaccurate``). Enumerating delay sequences costs about
+20 ms of CPU per sequence at N = 6. The PEPit backend (the default) poses the same SDPs
+5–8 times slower (``benchmarks/pep.py``: about 140 ms of CPU per sequence at N = 6; 4–7 s
+per N = 20 solve against 1 s), all certified at N = 20, τ ≤ 5, γ = 1/(L(τ+1)).
 """
 
 from __future__ import annotations
