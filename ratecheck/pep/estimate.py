@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from ..errors import SpecError
 from .methods import DelayedGD, StepRule
 from .backends import DEFAULT_BACKEND, pep_problem
-from .problem import CRITERIA, INITIAL, check_choice
+from .problem import CRITERIA, INITIAL, TOL, check_choice
 
 #: Default cap on the number of delay sequences :func:`worst_delays` may enumerate.
 MAX_SEQUENCES = 5000
@@ -169,7 +169,11 @@ class WorstDelayResult:
     ``value`` is the maximum over all sequences, reported only when every SDP was
     solved to the accuracy of :mod:`.problem`; otherwise ``status`` is the failure status
     and ``failed`` lists the sequences whose solve failed. ``worst`` is the result of
-    the maximising sequence (the first one enumerated, up to solver accuracy).
+    the maximising sequence: the first one enumerated whose value is within 2·TOL·max(1, v)
+    of the largest v (normalised units; two certified solves of one SDP may differ that
+    much), so that ties — e.g. the last delay, which ``avggradnorm`` never sees — go by
+    the enumeration order, not by solver noise, and both backends name the same sequence.
+    ``value`` is that sequence's value.
     """
 
     tau_max: int
@@ -203,14 +207,18 @@ def worst_delays(gamma: float, N: int, tau_max: int, rule: StepRule = StepRule()
     if count > max_sequences:
         raise SpecError("tau_max", f"N={N} and tau_max={tau_max} give {count} delay sequences, "
                                    f"more than max_sequences={max_sequences}")
-    best, failed, total = None, [], 0.0
+    solved, failed, total = [], [], 0.0
     for seq in delay_sequences(probe.N, tau_max):
         res = worst_case(DelayedGD(gamma, seq, rule), fclass, criterion, initial, D, Delta, solver, max_iters, backend)
         total += res.solve_time
         if res.value is None:
             failed.append({"delays": list(seq), "status": res.status})
-        elif best is None or res.value > best.value:
-            best = res
+        else:
+            solved.append(res)
+    best = None
+    if solved:  # the first sequence within two certified accuracies of the largest value
+        top = max(r.normalized_value for r in solved)
+        best = next(r for r in solved if r.normalized_value >= top - 2 * TOL * max(1.0, abs(top)))
     status = failed[0]["status"] if failed else "optimal"
     return WorstDelayResult(
         tau_max=tau_max, N=probe.N, n_sequences=count, status=status,

@@ -17,7 +17,9 @@ is a constraint PEPit exposes.
 PEPit keeps its model in class attributes (a new ``PEP()`` resets them), so one PEP is
 built and solved at a time in a process: the model is built inside the solve, under
 a lock. PEPit returns the solver's primal value; the accuracy checks and statuses are
-:mod:`.problem`'s, the same as the hand-written backend's.
+:mod:`.problem`'s, the same as the hand-written backend's. ``solve_time`` counts the solver
+calls (PEPit's translation to cvxpy and its post-processing included), not the building of
+the model, as for the hand-written backend.
 """
 
 from __future__ import annotations
