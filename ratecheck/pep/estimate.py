@@ -169,10 +169,12 @@ class WorstDelayResult:
     ``value`` is the maximum over all sequences, reported only when every SDP was
     solved to the accuracy of :mod:`.problem`; otherwise ``status`` is the failure status
     and ``failed`` lists the sequences whose solve failed. ``worst`` is the result of
-    the maximising sequence: the first one enumerated whose value is within 2·TOL·max(1, v)
-    of the largest v (normalised units; two certified solves of one SDP may differ that
-    much), so that ties — e.g. the last delay, which ``avggradnorm`` never sees — go by
-    the enumeration order, not by solver noise, and both backends name the same sequence.
+    the maximising sequence: the last one enumerated (lexicographically largest delays)
+    whose value is within 2·TOL·max(1, v) of the largest v (normalised units; two certified
+    solves of one SDP may differ that much). Ties — e.g. the last delay, which
+    ``avggradnorm`` never sees — thus go to the most delayed sequence, not to solver noise,
+    and both backends name the same one; the most delayed is the stronger adversary where
+    the pattern is cycled beyond the horizon (:mod:`ratecheck.falsify.pepdelays`).
     ``value`` is that sequence's value.
     """
 
@@ -216,9 +218,9 @@ def worst_delays(gamma: float, N: int, tau_max: int, rule: StepRule = StepRule()
         else:
             solved.append(res)
     best = None
-    if solved:  # the first sequence within two certified accuracies of the largest value
+    if solved:  # the last sequence within two certified accuracies of the largest value
         top = max(r.normalized_value for r in solved)
-        best = next(r for r in solved if r.normalized_value >= top - 2 * TOL * max(1.0, abs(top)))
+        best = [r for r in solved if r.normalized_value >= top - 2 * TOL * max(1.0, abs(top))][-1]
     status = failed[0]["status"] if failed else "optimal"
     return WorstDelayResult(
         tau_max=tau_max, N=probe.N, n_sequences=count, status=status,
