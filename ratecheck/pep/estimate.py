@@ -86,7 +86,7 @@ class PEPResult:
     solve_time: float
     gram_dim: int
     n_constraints: int
-    backend: str = DEFAULT_BACKEND
+    backend: str
     accuracy: dict = field(default_factory=dict)
     attempts: list = field(default_factory=list)
 
@@ -166,8 +166,8 @@ def count_delay_sequences(N: int, tau_max: int) -> int:
 class WorstDelayResult:
     """Worst case over every delay sequence with delays ≤ τ_max (enumerated).
 
-    ``value`` is the maximum over all sequences, reported only when every SDP was
-    solved to the accuracy of :mod:`.problem`; otherwise ``status`` is the failure status
+    ``value`` is the worst case over all sequences (up to solver accuracy, see ``worst``),
+    reported only when every SDP was solved to the accuracy of :mod:`.problem`; otherwise ``status`` is the failure status
     and ``failed`` lists the sequences whose solve failed. ``worst`` is the result of
     the maximising sequence: the last one enumerated (lexicographically largest delays)
     whose value is within 2·TOL·max(1, v) of the largest v (normalised units; two certified
