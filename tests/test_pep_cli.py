@@ -35,6 +35,16 @@ def test_json_scaling_and_gamma_formula(capsys):
     assert r["value"] == pytest.approx(4 * 0.25 / (4 * 2 * 0.5 + 2), rel=1e-4)  # L D²/(4NLγ + 2)
 
 
+def test_json_backends(capsys):
+    """PEPit by default, the hand-written SDP on request: same value. The dropped steps show who
+    solved: PEPit evaluates the repeated iterate x_2 = x_3 = x_4 once (Gram dimension 4, not 6)."""
+    args = ["--method", "delay-sequence", "--delays", "0,3,3,3", "--gamma", "0.5", "--rule", "filtered", "--threshold", "1"]
+    (_, pepit), (_, sdp) = run_json(capsys, *args), run_json(capsys, *args, "--backend", "sdp")
+    assert (pepit["backend"], sdp["backend"]) == ("pepit", "sdp")
+    assert (pepit["rows"][0]["gram_dim"], sdp["rows"][0]["gram_dim"]) == (4, 6)
+    assert pepit["rows"][0]["value"] == pytest.approx(sdp["rows"][0]["value"], rel=1e-5)
+
+
 def test_json_worst_delay(capsys):
     _, doc = run_json(capsys, "--method", "worst-delay", "--tau", "1", "--N", "3", "--gamma", "0.5")
     r = doc["rows"][0]
@@ -75,6 +85,7 @@ def test_table_and_files(tmp_path, capsys):
         (["--method", "async"], "method:"),
         (["--rule", "filtered"], "threshold:"),
         (["--criterion", "loss"], "criterion:"),
+        (["--backend", "mosek"], "backend:"),
         (["--mu", "2"], "mu:"),
         (["--method", "delay-sequence"], "delays:"),
         (["--method", "delay-sequence", "--delays", "0,-1"], "delays[1]:"),

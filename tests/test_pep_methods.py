@@ -7,6 +7,7 @@ from ratecheck.errors import SpecError
 from ratecheck.pep.estimate import count_delay_sequences, delay_sequences
 from ratecheck.pep.gram import Triplets, interpolation_rows
 from ratecheck.pep.methods import DelayedGD, StepRule
+from ratecheck.pep.sdp import gram_iterates
 
 
 def test_constant_delay_iterates_by_hand():
@@ -20,13 +21,19 @@ def test_constant_delay_iterates_by_hand():
         [1, -1.5, 0, 0, 0, 0],
         [1, -1.5, -0.5, 0, 0, 0],
     ])
-    np.testing.assert_array_equal(m.iterates(), expected)
+    np.testing.assert_array_equal(gram_iterates(m), expected)
+
+
+def test_run_on_a_quadratic_by_hand():
+    """f = x²/2, x_0 = 1, γ = 1/2, τ = 1: x1 = 1 − ½·1, x2 = x1 − ½·x0, x3 = x2 − ½·x1."""
+    xs, gs = DelayedGD.constant_delay(0.5, 1, 3).run(1.0, lambda x: x)
+    assert xs == [1.0, 0.5, 0.0, -0.25] and gs == xs
 
 
 def test_filtered_rule_drops_steps():
     m = DelayedGD.constant_delay(0.5, 2, 4, StepRule("filtered", threshold=1))
     assert m.stepsizes == (0.5, 0.5, 0.0, 0.0)
-    np.testing.assert_array_equal(m.iterates()[-1], [1, -1.0, 0, 0, 0, 0])
+    np.testing.assert_array_equal(gram_iterates(m)[-1], [1, -1.0, 0, 0, 0, 0])
 
 
 def test_adaptive_and_mishchenko_factors():

@@ -4,7 +4,7 @@ import pytest
 
 from ratecheck.pep.estimate import FunctionClass, scale_factor, worst_case
 from ratecheck.pep.methods import DelayedGD, StepRule
-from ratecheck.pep.sdp import DelayedGDPEP
+from ratecheck.pep.backends import pep_problem
 
 
 def test_scale_factors_by_hand():
@@ -26,7 +26,7 @@ def test_scaled_value_equals_direct_sdp(criterion, initial):
     method = DelayedGD(0.2, (0, 1, 1, 2), StepRule("adaptive", c=1.0))  # γL = 0.6
     scaled = worst_case(method, FunctionClass(L, mu), criterion, initial, D=D, Delta=Delta)
     bound = D * D if initial == "dist" else Delta
-    direct = DelayedGDPEP(method, L, mu, criterion, initial, bound).solve()
+    direct = pep_problem(method, L, mu, criterion, initial, bound).solve()
     assert scaled.status == direct.status == "optimal"
     assert scaled.value == pytest.approx(direct.value, rel=1e-5)
     assert scaled.normalized_value * scaled.scale == pytest.approx(scaled.value)

@@ -1,11 +1,13 @@
 """Solver statuses, accuracy reporting and input validation of ratecheck.pep."""
 
+import numpy as np
 import pytest
 
 from ratecheck.errors import SpecError
 from ratecheck.pep.estimate import FunctionClass, worst_case, worst_delays
 from ratecheck.pep.methods import DelayedGD
-from ratecheck.pep.sdp import STATUSES, TOL, DelayedGDPEP
+from ratecheck.pep.backends import pep_problem
+from ratecheck.pep.problem import STATUSES, TOL, kkt_accuracy
 
 
 def test_optimal_solve_reports_size_time_and_accuracy():
@@ -84,4 +86,26 @@ def test_strongly_convex_distance_from_gap_is_bounded():
 
 def test_direct_sdp_rejects_unbounded_combination():
     with pytest.raises(SpecError):
-        DelayedGDPEP(DelayedGD.constant_delay(1.0, 0, 2), 1.0, 0.0, "dist", "fgap")
+        pep_problem(DelayedGD.constant_delay(1.0, 0, 2), 1.0, 0.0, "dist", "fgap")
+
+
+def test_kkt_accuracy_by_hand():
+    """max F + G_11 s.t. F ≤ G_00, G_00 ≤ 1, G_11 ≤ 1, G_00 ≤ 1 (twice): optimum F = 1, G = I, value 2,
+    multipliers (1, 1, 1, 0) with dual slack S = −E_00 + E_00 + E_11 − E_11 = 0; each perturbation
+    shows in its measure."""
+    E00, E11 = np.diag([1.0, 0.0]), np.diag([0.0, 1.0])
+    a_f = np.array([[1.0], [0.0], [0.0], [0.0]])
+    a_g = np.array([-E00.ravel(), E00.ravel(), E11.ravel(), E00.ravel()])
+    b = np.array([0.0, -1.0, -1.0, -1.0])
+
+    def acc(G, lam, primal=2.0):
+        return kkt_accuracy(primal, G, np.ones(1), np.ones(1), a_f, a_g, b, np.array(lam), np.ones(1), E11)
+
+    exact = acc(np.eye(2), [1.0, 1.0, 1.0, 0.0])
+    assert exact["dual"] == 2.0 and max(exact["rel_gap"], exact["primal_infeasibility"], exact["dual_infeasibility"]) == 0
+    assert acc(np.eye(2), [1.0, 1.0, 0.5, 0.0])["dual_infeasibility"] == 0.5  # S = −½E_11
+    assert acc(np.eye(2), [0.5, 1.0, 1.0, 0.0])["dual_infeasibility"] == 0.5  # stationarity in F: ½ − 1
+    assert acc(np.eye(2), [1.0, 1.25, 1.0, -0.25])["dual_infeasibility"] == 0.25 / 1.25  # S = 0, λ_4 < 0
+    assert acc(np.diag([1.0, 1.5]), [1.0, 1.0, 1.0, 0.0])["primal_infeasibility"] == pytest.approx(0.5 / 1.5)
+    assert acc(np.diag([1.0, -0.2]), [1.0, 1.0, 1.0, 0.0])["primal_infeasibility"] == pytest.approx(0.2)
+    assert acc(np.eye(2), [1.0, 1.0, 1.0, 0.0], primal=2.5)["rel_gap"] == pytest.approx(0.5 / 2.5)

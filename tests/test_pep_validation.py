@@ -113,25 +113,6 @@ def test_worst_delay_monotone_in_bound_and_dominates_constant_delay():
     assert len(results[2].worst_delays) == N and max(results[2].worst_delays) <= 2
 
 
-def test_pepit_agrees_when_installed():
-    PEPit = pytest.importorskip("PEPit")
-    from PEPit.functions import SmoothConvexFunction
-
-    N, tau, gamma = 4, 1, 0.5
-    problem = PEPit.PEP()
-    func = problem.declare_function(SmoothConvexFunction, L=1.0)
-    xs = func.stationary_point()
-    fs = func(xs)
-    x = [problem.set_initial_point()]
-    problem.set_initial_condition((x[0] - xs) ** 2 <= 1)
-    for k in range(N):
-        x.append(x[k] - gamma * func.gradient(x[max(k - tau, 0)]))
-    problem.set_performance_metric(func(x[-1]) - fs)
-    pepit_value = problem.solve(verbose=0)
-    ours = worst_case(DelayedGD.constant_delay(gamma, tau, N)).value
-    assert ours == pytest.approx(pepit_value, rel=1e-3)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("tau", range(6))
 def test_n20_solves_within_a_minute(tau):

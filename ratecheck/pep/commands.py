@@ -27,11 +27,12 @@ from ..files import output_folder
 from ..guards import check_memory, pep_bytes
 from ..strict import finite
 from .card_overlay import CARD_ID, Overlay, card_overlay
+from .backends import BACKENDS, DEFAULT_BACKEND
 from .estimate import MAX_SEQUENCES, FunctionClass, scale_factor, worst_case, worst_delays
 from .figure import pep_figure
 from .methods import RULES, DelayedGD, StepRule
 from .references import reference
-from .sdp import CRITERIA, INITIAL, SOLVERS, check_choice
+from .problem import CRITERIA, INITIAL, SOLVERS, check_choice
 
 METHODS = {
     "constant-delay": "δ_k = τ for every k",
@@ -124,6 +125,8 @@ def register(subparsers) -> None:
     p.add_argument("--workers", help="n of the mishchenko rule γ·n/max(n, δ)")
     p.add_argument("--solver", default="auto", help=f"one of {', '.join(SOLVERS)} (auto: Clarabel, then SCS)")
     p.add_argument("--max-iters", help="iteration cap of the solver(s)")
+    p.add_argument("--backend", default=DEFAULT_BACKEND,
+                   help=f"who builds the SDP: one of {', '.join(BACKENDS)} (default {DEFAULT_BACKEND}; sdp: hand-written, faster)")
     p.add_argument("--max-sequences", default=str(MAX_SEQUENCES), help="cap on enumerated delay sequences")
     p.add_argument("--out", help="folder for pep.json and pep.png")
     p.add_argument("--json", action="store_true", help="print the JSON document instead of the table")
@@ -151,7 +154,7 @@ def build(args) -> tuple[dict, Overlay]:
     max_iters = integer("max_iters", args.max_iters, 1) if args.max_iters is not None else None
     max_seq = integer("max_sequences", args.max_sequences, 1)
     common = dict(fclass=fclass, criterion=args.criterion, initial=args.initial, D=D, Delta=Delta,
-                  solver=args.solver, max_iters=max_iters)
+                  solver=args.solver, max_iters=max_iters, backend=args.backend)
 
     if args.method == "delay-sequence":
         if args.delays is None:
@@ -213,6 +216,7 @@ def build(args) -> tuple[dict, Overlay]:
         "initial": {"kind": args.initial, "condition": INITIAL[args.initial], bound_name: bound},
         "scaling": (f"value = s · W(L=1, mu/L, gamma·L, bound=1) with s = "
                     f"{scale_factor(args.criterion, args.initial, fclass.L, bound**2 if bound_name == 'D' else bound):g}"),
+        "backend": args.backend,
         "conventions": "x_j = x_0 for j < 0 (effective delay min(δ_k, k)); k counts gradient arrivals",
         "rows": rows,
         "card": overlay.as_dict(),

@@ -11,17 +11,20 @@ Homogeneity (scaling law). Let f be L-smooth and μ-strongly convex with minimis
   is again 1-smooth, (μ/L)-strongly convex, with h(y_0) − h* ≤ 1 and stepsizes γ_k L;
   ``s = Δ`` for ``fgap``/``minfgap``, ``L Δ`` for the gradient criteria, ``Δ/L`` for ``dist``.
 
-Every SDP is therefore solved with L = 1 and initial measure 1 (:mod:`.sdp`), and the
+Every SDP is therefore solved with L = 1 and initial measure 1 (:mod:`.problem`), and the
 value is multiplied by ``s`` (``tests/test_pep_scaling.py`` checks the law against SDPs
 posed directly with L ≠ 1, D ≠ 1).
 
-Measured (2 CPU cores shared with other jobs, load ≈ 7): one SDP takes 0.01–1.5 s for
-N ≤ 20 with Clarabel (Gram dimension N + 2, (N+2)(N+1) interpolation rows). The grid
-N = 1..20 × τ = 0..5 at γ = 1/(L(τ+1)) (120 SDPs) took 35 s, all ``optimal``. At γ = 1/L
-(where delayed GD is unstable for τ ≥ 2 and the worst case grows to ~10²) Clarabel often
-stops ``optimal_inaccurate`` and SCS takes over: N = 1..20 × τ ∈ {0, 1, 2, 5} took 46 s,
-the slowest single solve 10 s (N = 20, τ = 5, which ends ``solver-inaccurate``).
-Enumerating delay sequences costs about 50 ms per sequence at N = 6.
+Measured with the hand-written backend (``backend="sdp"``; 2 CPU cores shared with other
+jobs, load ≈ 7): one SDP takes 0.01–1.5 s for N ≤ 20 with Clarabel (Gram dimension
+N + 2, (N+2)(N+1) interpolation rows). The grid N = 1..20 × τ = 0..5 at γ = 1/(L(τ+1))
+(120 SDPs) took 35 s, all ``optimal``. At γ = 1/L (where delayed GD is unstable for τ ≥ 2
+and the worst case grows to ~10²) Clarabel often stops ``optimal_inaccurate`` and SCS
+takes over: N = 1..20 × τ ∈ {0, 1, 2, 5} took 46 s, the slowest single solve 10 s
+(N = 20, τ = 5, which ends ``solver-inaccurate``). Enumerating delay sequences costs about
+20 ms of CPU per sequence at N = 6. The PEPit backend (the default) poses the same SDPs
+5–8 times slower (``benchmarks/pep.py``: about 140 ms of CPU per sequence at N = 6; 4–7 s
+per N = 20 solve against 1 s), all certified at N = 20, τ ≤ 5, γ = 1/(L(τ+1)).
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ from dataclasses import dataclass, field
 
 from ..errors import SpecError
 from .methods import DelayedGD, StepRule
-from .sdp import CRITERIA, INITIAL, DelayedGDPEP, check_choice
+from .backends import DEFAULT_BACKEND, pep_problem
+from .problem import CRITERIA, INITIAL, TOL, check_choice
 
 #: Default cap on the number of delay sequences :func:`worst_delays` may enumerate.
 MAX_SEQUENCES = 5000
@@ -82,6 +86,7 @@ class PEPResult:
     solve_time: float
     gram_dim: int
     n_constraints: int
+    backend: str
     accuracy: dict = field(default_factory=dict)
     attempts: list = field(default_factory=list)
 
@@ -101,7 +106,7 @@ def _initial(initial: str, D: float | None, Delta: float | None) -> float:
 
 def worst_case(method: DelayedGD, fclass: FunctionClass = FunctionClass(), criterion: str = "fgap",
                initial: str = "dist", D: float | None = 1.0, Delta: float | None = None,
-               solver: str = "auto", max_iters: int | None = None) -> PEPResult:
+               solver: str = "auto", max_iters: int | None = None, backend: str = DEFAULT_BACKEND) -> PEPResult:
     """Worst case of ``criterion`` after ``method.N`` steps over ``fclass`` (module docstring).
 
     Parameters
@@ -112,14 +117,17 @@ def worst_case(method: DelayedGD, fclass: FunctionClass = FunctionClass(), crite
     initial : {"dist", "fgap"}
         ``‖x_0 − x*‖² ≤ D²`` or ``f(x_0) − f* ≤ Δ``.
     solver : {"auto", "clarabel", "scs"}
-        ``auto``: Clarabel, then SCS if Clarabel does not reach the accuracy of :mod:`.sdp`.
+        ``auto``: Clarabel, then SCS if Clarabel does not reach the accuracy of :mod:`.problem`.
     max_iters : int, optional
         Iteration cap passed to the solver(s).
+    backend : {"pepit", "sdp"}
+        Who builds the SDP (:mod:`.backends`): PEPit (default) or the hand-written one.
     """
     check_choice("criterion", criterion, CRITERIA)
     bound = _initial(initial, D, Delta)
     s = scale_factor(criterion, initial, fclass.L, bound)
-    sol = DelayedGDPEP(method.scaled(fclass.L), 1.0, fclass.mu / fclass.L, criterion, initial).solve(solver, max_iters)
+    sol = pep_problem(method.scaled(fclass.L), 1.0, fclass.mu / fclass.L, criterion, initial,
+                      backend=backend).solve(solver, max_iters)
     ok = sol.value is not None
     return PEPResult(
         method=method.describe(),
@@ -135,6 +143,7 @@ def worst_case(method: DelayedGD, fclass: FunctionClass = FunctionClass(), crite
         solve_time=sol.solve_time,
         gram_dim=sol.gram_dim,
         n_constraints=sol.n_constraints,
+        backend=backend,
         accuracy=sol.accuracy,
         attempts=sol.attempts,
     )
@@ -157,10 +166,16 @@ def count_delay_sequences(N: int, tau_max: int) -> int:
 class WorstDelayResult:
     """Worst case over every delay sequence with delays ≤ τ_max (enumerated).
 
-    ``value`` is the maximum over all sequences, reported only when every SDP was
-    solved to the accuracy of :mod:`.sdp`; otherwise ``status`` is the failure status
+    ``value`` is the worst case over all sequences (up to solver accuracy, see ``worst``),
+    reported only when every SDP was solved to the accuracy of :mod:`.problem`; otherwise ``status`` is the failure status
     and ``failed`` lists the sequences whose solve failed. ``worst`` is the result of
-    the maximising sequence (the first one enumerated, up to solver accuracy).
+    the maximising sequence: the last one enumerated (lexicographically largest delays)
+    whose value is within 2·TOL·max(1, v) of the largest v (normalised units; two certified
+    solves of one SDP may differ that much). Ties — e.g. the last delay, which
+    ``avggradnorm`` never sees — thus go to the most delayed sequence, not to solver noise,
+    and both backends name the same one; the most delayed is the stronger adversary where
+    the pattern is cycled beyond the horizon (:mod:`ratecheck.falsify.pepdelays`).
+    ``value`` is that sequence's value.
     """
 
     tau_max: int
@@ -182,7 +197,8 @@ class WorstDelayResult:
 def worst_delays(gamma: float, N: int, tau_max: int, rule: StepRule = StepRule(),
                  fclass: FunctionClass = FunctionClass(), criterion: str = "fgap", initial: str = "dist",
                  D: float | None = 1.0, Delta: float | None = None, solver: str = "auto",
-                 max_iters: int | None = None, max_sequences: int = MAX_SEQUENCES) -> WorstDelayResult:
+                 max_iters: int | None = None, max_sequences: int = MAX_SEQUENCES,
+                 backend: str = DEFAULT_BACKEND) -> WorstDelayResult:
     """Worst case of ``criterion`` over f **and** over delay sequences bounded by ``tau_max``.
 
     Enumerates :func:`delay_sequences` (one SDP each) and keeps the maximum. Raises
@@ -193,14 +209,18 @@ def worst_delays(gamma: float, N: int, tau_max: int, rule: StepRule = StepRule()
     if count > max_sequences:
         raise SpecError("tau_max", f"N={N} and tau_max={tau_max} give {count} delay sequences, "
                                    f"more than max_sequences={max_sequences}")
-    best, failed, total = None, [], 0.0
+    solved, failed, total = [], [], 0.0
     for seq in delay_sequences(probe.N, tau_max):
-        res = worst_case(DelayedGD(gamma, seq, rule), fclass, criterion, initial, D, Delta, solver, max_iters)
+        res = worst_case(DelayedGD(gamma, seq, rule), fclass, criterion, initial, D, Delta, solver, max_iters, backend)
         total += res.solve_time
         if res.value is None:
             failed.append({"delays": list(seq), "status": res.status})
-        elif best is None or res.value > best.value:
-            best = res
+        else:
+            solved.append(res)
+    best = None
+    if solved:  # the last sequence within two certified accuracies of the largest value
+        top = max(r.normalized_value for r in solved)
+        best = [r for r in solved if r.normalized_value >= top - 2 * TOL * max(1.0, abs(top))][-1]
     status = failed[0]["status"] if failed else "optimal"
     return WorstDelayResult(
         tau_max=tau_max, N=probe.N, n_sequences=count, status=status,

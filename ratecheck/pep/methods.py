@@ -132,15 +132,19 @@ class DelayedGD:
         """The same method on the normalised class L = 1: base stepsize γL (see :mod:`.estimate`)."""
         return DelayedGD(self.gamma * L, self.delays, self.rule)
 
-    def iterates(self) -> np.ndarray:
-        """Coefficients of x_0 − x*, …, x_N − x* in the basis (x_0 − x*, g_0, …, g_N); shape (N+1, N+2)."""
-        N = self.N
-        x = np.zeros((N + 1, N + 2))
-        x[0, 0] = 1.0
+    def run(self, x0, gradient) -> tuple[list, list]:
+        """Iterates ``x_0, …, x_N`` and gradients ``g_k = gradient(x_k)`` of the recursion.
+
+        The one home of the method: each iterate is evaluated once, in order (the PEP's
+        convention, :mod:`.problem`), and x_{k+1} = x_k − γ_k g_{k − d_k}. Works on anything
+        with ``x − s·g``: floats, numpy vectors, PEPit points (:mod:`.pepit_model`), the
+        Gram-basis coefficients of :mod:`.sdp`.
+        """
+        x, g = [x0], [gradient(x0)]
         for k, (d, step) in enumerate(zip(self.effective_delays, self.stepsizes)):
-            x[k + 1] = x[k]
-            x[k + 1, 1 + (k - d)] -= step
-        return x
+            x.append(x[k] - step * g[k - d])
+            g.append(gradient(x[k + 1]))
+        return x, g
 
     def describe(self) -> dict:
         return {
