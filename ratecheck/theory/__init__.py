@@ -101,10 +101,10 @@ def load_card(card_id: str) -> Card:
     (cached until the file changes)."""
     if not isinstance(card_id, str) or not card_id or "/" in card_id or "\\" in card_id:
         raise SpecError("theorem", f"not a card id: {card_id!r}")
-    folders = search_path()
-    path = next((d / f"{card_id}.toml" for d in folders if (d / f"{card_id}.toml").is_file()), None)
-    if path is None:
-        raise SpecError("theorem", f"unknown theorem card {card_id!r} (known: {', '.join(card_ids())})")
+    paths = card_paths()
+    if card_id not in paths:
+        raise SpecError("theorem", f"unknown theorem card {card_id!r} (known: {', '.join(paths)})")
+    path = paths[card_id]
     return _cached(path)
 
 
