@@ -53,13 +53,14 @@ def _spec(spec):
 
 
 def run(spec, out=None, backend: str = "serial", workers: int | None = None, store=None, *,
-        progress: bool = False, force: bool = False, max_events: float = MAX_EVENTS) -> CheckResult:
+        scheduler: str | None = None, progress: bool = False, force: bool = False,
+        max_events: float = MAX_EVENTS) -> CheckResult:
     """Run a check and return its :class:`~ratecheck.results.CheckResult`.
 
     ``spec``: a path to a TOML file, a TOML string, a dict of the same tables or a
-    :class:`~ratecheck.spec.CheckSpec`. ``backend``/``workers``: as ``ratecheck check``
-    (``serial``, ``local``, ``dask-local``; ``dask`` needs ``ratecheck.sweep.run_tasks``'s
-    ``scheduler``, use the command line). ``store``: a results store (path or
+    :class:`~ratecheck.spec.CheckSpec`. ``backend``, ``workers``, ``scheduler``, ``force``:
+    as ``ratecheck check``'s options (``serial``, ``local``, ``dask`` with a scheduler
+    address, ``dask-local``). ``store``: a results store (path or
     :class:`~ratecheck.sweep.store.ResultStore`) whose runs are reused and filled; by
     default ``out/results.sqlite`` when ``out`` is given, else none. ``out``: a folder
     to write the report into (then :func:`load` reads it back).
@@ -75,7 +76,8 @@ def run(spec, out=None, backend: str = "serial", workers: int | None = None, sto
         store = out / "results.sqlite" if store is None else store
     if store is not None and not isinstance(store, ResultStore):
         store = ResultStore(store, replace_damaged=force)
-    sweep = {"store": store, "backend": backend, "workers": workers, "force": force, "no_cache": store is None}
+    sweep = {"store": store, "backend": backend, "workers": workers, "scheduler": scheduler, "force": force,
+             "no_cache": store is None}
     result, _ = execute_check(the_spec, sweep, progress=progress, max_events=max_events)
     if out is not None:
         result.report(out)

@@ -7,6 +7,7 @@ registry-driven suites of this test session.
 """
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -33,6 +34,7 @@ def ratecheck(*argv, cwd, pythonpath=(TESTS,), timeout=900):
 def test_an_unknown_plugin_module_exits_2_naming_check_import(tmp_path):
     spec = tmp_path / "spec.toml"
     spec.write_text(SPEC.read_text().replace('import = ["plugin_pkg.methods"]', 'import = ["plugin_pkg.nothing"]'))
+    shutil.copytree(SPEC.parent / "cards", tmp_path / "cards")
     res = ratecheck("check", spec, "--out", tmp_path / "out", "--backend", "serial", cwd=tmp_path)
     assert res.returncode == 2
     assert res.stderr.startswith("ratecheck: error: check.import: cannot import plugin module 'plugin_pkg.nothing'")
