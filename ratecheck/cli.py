@@ -22,11 +22,13 @@ import signal
 import sys
 from typing import NoReturn
 
+from . import __version__
 from .errors import RatecheckError
 
 #: Modules that contribute subcommands, in the order ``--help`` lists them.
 COMMAND_MODULES = (
     "ratecheck.check",
+    "ratecheck.stored",
     "ratecheck.theory.commands",
     "ratecheck.problems.commands",
     "ratecheck.pep.commands",
@@ -40,6 +42,10 @@ COMMAND_MODULES = (
 COMMANDS: dict[str, dict[str, str]] = {
     "ratecheck.check": {
         "check": "run a check specification and write its report",
+    },
+    "ratecheck.stored": {
+        "report": "write a check's report again from its stored runs (nothing simulated)",
+        "export": "a check's runs, hits, curves and verdicts as CSV or Parquet tables",
     },
     "ratecheck.theory.commands": {
         "theorems": "list the theorem cards with their provenance",
@@ -80,6 +86,7 @@ def build_parser(argv: list[str] | None = None, everything: bool = False) -> arg
         prog="ratecheck",
         description="Check theorems about asynchronous SGD against simulation.",
     )
+    parser.add_argument("--version", action="version", version=f"ratecheck {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     command = _command(sys.argv[1:] if argv is None else argv) if not everything else None

@@ -2,7 +2,8 @@
 
 A new problem family, asynchrony model or algorithm is one new module in its package
 that decorates its class with ``@REGISTRY.register("name")``; :meth:`Registry.load`
-imports every module of the package so nothing else in the tree changes.
+imports every module of the package so nothing else in the tree changes, and the
+installed plugins (the ``ratecheck.plugins`` entry points, :mod:`ratecheck.plugins`).
 """
 
 from __future__ import annotations
@@ -36,14 +37,18 @@ class Registry(Generic[T]):
         return deco
 
     def load(self) -> None:
-        """Import every module of the package so that its registrations run."""
+        """Import every module of the package, then the installed plugins, so that their
+        registrations run."""
         if self._loaded:
             return
+        from .plugins import load_installed
+
         pkg = importlib.import_module(self.package)
         for mod in pkgutil.iter_modules(pkg.__path__):
             if not mod.name.startswith("_"):
                 importlib.import_module(f"{self.package}.{mod.name}")
         self._loaded = True
+        load_installed()
 
     def get(self, name: str, field: str | None = None) -> T:
         self.load()

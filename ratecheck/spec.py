@@ -34,6 +34,12 @@ class CheckTable(Strict):
     description: str = ""
     seeds: int | list[int] = Field(default=8, description="number of seeds (0..seeds−1) or an explicit list; 8 lets a "
                                    "paired sign test decide over up to 12 points (2⁻⁸ ≤ 0.05/12)")
+    #: plugin modules imported before the check (and in every worker): :mod:`ratecheck.plugins`
+    imports: list[str] = Field(default=[], alias="import", description="plugin modules (importable names) that "
+                               "register methods, problem families or asynchrony models")
+    #: card folders added to the catalogue, relative to the spec's folder (:func:`ratecheck.theory.search_path`)
+    proofs: list[str] = Field(default=[], description="theorem-card folders, relative to the spec, searched before "
+                              "the built-in cards")
 
     @field_validator("seeds")
     @classmethod
@@ -181,10 +187,13 @@ def load_spec(path: str | Path) -> CheckSpec:
         raw = tomllib.loads(read_text(path))
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(str(path), f"not valid TOML: {exc}") from None
-    return parse_spec(raw, str(path))
+    return parse_spec(raw, str(path), path.parent)
 
 
-def parse_spec(raw: dict, source: str = "spec") -> CheckSpec:
+def parse_spec(raw: dict, source: str = "spec", folder: str | Path = ".") -> CheckSpec:
+    """Validate a spec table (SpecError naming the field; grids checked by
+    :func:`ratecheck.grid.check_grids`); ``check.proofs`` folders are made absolute,
+    relative to ``folder`` (the spec file's)."""
     from .grid import check_grids
 
     try:
@@ -193,4 +202,5 @@ def parse_spec(raw: dict, source: str = "spec") -> CheckSpec:
         where, message = first_error(raw, exc)
         raise SpecError(f"{source}: {where}", message) from None
     check_grids(spec, source)
+    spec.check.proofs = [str((Path(folder) / p).resolve()) for p in spec.check.proofs]
     return spec

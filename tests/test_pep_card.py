@@ -86,6 +86,7 @@ def test_not_drawn_with_reason(proofs, card, criterion, reason):
     assert not o.curves and reason in o.note and not o.as_dict()["drawn"]
 
 
-def test_missing_card(proofs):
+def test_missing_card(proofs, tmp_path, monkeypatch):
+    monkeypatch.setattr("ratecheck.theory.builtin_proofs", lambda: tmp_path)  # RATECHECK_PROOFS adds to the built-in cards
     o = card_overlay("fgap", INPUTS, [0], [1], lambda N, tau: 0.25)
     assert not o.curves and "not available" in o.note

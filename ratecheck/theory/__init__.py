@@ -1,14 +1,18 @@
 """Theorem cards (``proofs/*.toml``): load, evaluate, check derivations.
 
-Cards live in the repository's ``proofs/`` folder (found next to the package, which is
-the layout of the supported editable install) or in the folder named by the
-``RATECHECK_PROOFS`` environment variable.
+Cards are looked up by id along a search path (:func:`search_path`), first match wins:
+the folders a check adds (its spec's ``[check] proofs``, :func:`added_proofs`), then the
+folders of the ``RATECHECK_PROOFS`` environment variable (``os.pathsep``-separated),
+then the built-in catalogue — the repository's ``proofs/`` folder, or its copy installed
+with the package (:func:`ratecheck.bundled.data_folder`). A folder on the path adds
+cards to the catalogue; a card whose id is also built in takes its place.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,9 +21,12 @@ from ..errors import CardError, SpecError
 if TYPE_CHECKING:
     from .card import Card
 
-__all__ = ["Card", "Evaluation", "load_card", "all_cards", "proofs_dir", "read_card", "sibling"]
+__all__ = ["Card", "Evaluation", "added_proofs", "load_card", "all_cards", "builtin_proofs", "proofs_dir", "read_card",
+           "search_path", "sibling"]
 
 _CACHE: dict[tuple[str, str], Card] = {}
+#: Folders added by the check being run (:func:`added_proofs`), searched first.
+_ADDED: list[Path] = []
 
 #: Imported on first use (they import sympy): ``ratecheck theorems`` lists cached cards without them.
 _LAZY = {"Card": ".card", "read_card": ".card", "Evaluation": ".evaluation"}
@@ -35,27 +42,69 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def builtin_proofs() -> Path:
+    """The built-in catalogue: ``<repo>/proofs``, or its copy installed with the package."""
+    from ..bundled import data_folder
+
+    return data_folder("proofs")
+
+
+def _environment_folders() -> list[Path]:
+    env = os.environ.get("RATECHECK_PROOFS") or ""
+    folders = [Path(p) for p in env.split(os.pathsep) if p]
+    for d in folders:
+        if not d.is_dir():
+            raise SpecError("RATECHECK_PROOFS", f"theorem-card folder {str(d)!r} does not exist")
+    return folders
+
+
+def search_path() -> list[Path]:
+    """The card folders, searched in order (module docstring)."""
+    return [*_ADDED, *_environment_folders(), builtin_proofs()]
+
+
 def proofs_dir() -> Path:
-    """The folder holding the cards: ``$RATECHECK_PROOFS`` or ``<repo>/proofs``."""
-    env = os.environ.get("RATECHECK_PROOFS")
-    d = Path(env) if env else Path(__file__).resolve().parents[2] / "proofs"
-    if not d.is_dir():
-        field = "RATECHECK_PROOFS" if env else "proofs"
-        raise SpecError(field, f"theorem-card folder {str(d)!r} does not exist")
-    return d
+    """The first folder of ``$RATECHECK_PROOFS``, else the built-in catalogue."""
+    return (_environment_folders() or [builtin_proofs()])[0]
+
+
+@contextmanager
+def added_proofs(folders, field: str = "check.proofs"):
+    """Search ``folders`` (absolute paths) first while the block runs; a folder that does
+    not exist is a SpecError naming ``field[i]``."""
+    folders = [Path(f) for f in folders]
+    for i, d in enumerate(folders):
+        if not d.is_dir():
+            raise SpecError(f"{field}[{i}]", f"theorem-card folder {str(d)!r} does not exist")
+    _ADDED[:0] = folders
+    try:
+        yield
+    finally:
+        del _ADDED[:len(folders)]
+
+
+def card_paths() -> dict[str, Path]:
+    """Every card on the search path by id (sorted), each the first file of that name."""
+    found: dict[str, Path] = {}
+    for folder in search_path():
+        for p in folder.glob("*.toml"):
+            found.setdefault(p.stem, p)
+    return dict(sorted(found.items()))
 
 
 def card_ids() -> list[str]:
-    return sorted(p.stem for p in proofs_dir().glob("*.toml"))
+    return list(card_paths())
 
 
 def load_card(card_id: str) -> Card:
-    """The card ``proofs/<card_id>.toml`` (cached until the file changes)."""
+    """The card ``<card_id>.toml`` of the first folder on the search path that has it
+    (cached until the file changes)."""
     if not isinstance(card_id, str) or not card_id or "/" in card_id or "\\" in card_id:
         raise SpecError("theorem", f"not a card id: {card_id!r}")
-    path = proofs_dir() / f"{card_id}.toml"
-    if not path.is_file():
-        raise SpecError("theorem", f"unknown theorem card {card_id!r} (known: {', '.join(card_ids())})")
+    paths = card_paths()
+    if card_id not in paths:
+        raise SpecError("theorem", f"unknown theorem card {card_id!r} (known: {', '.join(paths)})")
+    path = paths[card_id]
     return _cached(path)
 
 
@@ -70,11 +119,14 @@ def _cached(path: Path) -> Card:
 
 
 def sibling(card: Card, card_id: str) -> Card:
-    """The card ``card_id`` of ``card``'s own folder (a derivation's ``cards`` import)."""
+    """The card ``card_id`` of ``card``'s own folder, else of the search path (a
+    derivation's ``cards`` import)."""
     if not isinstance(card_id, str) or not card_id or "/" in card_id or "\\" in card_id:
         raise SpecError("theorem", f"not a card id: {card_id!r}")
     path = card.path.parent / f"{card_id}.toml"
     if not path.is_file():
+        path = card_paths().get(card_id)
+    if path is None:
         raise SpecError("theorem", f"card {card.id!r} imports unknown card {card_id!r}")
     return _cached(path)
 

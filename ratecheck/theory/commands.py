@@ -243,18 +243,12 @@ def _card_dict(c, results) -> dict:
 
 
 def cmd_bound(args) -> int:
-    from .domain import check_evaluation, check_parameters
+    from ..api import bound
 
     c = load_card(args.theorem)
-    values = parse_sets(args.set)
     tau = _tau(args)
-    c.validate_inputs(values, strict=True)
-    check_parameters(c, values)
-    ev = c.evaluate(values, tau)
-    check_evaluation(ev)
-    violations = c.check_conditions(ev.parameters, ev.inputs, tau)
-    out = ev.as_dict()
-    out["conditions"] = violations
+    out = bound(args.theorem, tau, **parse_sets(args.set))
+    violations = out["conditions"]
     if args.json:
         _print_json(out)
         return 0
@@ -274,8 +268,8 @@ def cmd_bound(args) -> int:
                 if name in keys:
                     hidden = "  O(·): constants hidden" if const == "hidden" else ""
                     print(f"    {name:<{w}} = {_fmt(v):<16} [{p}]{hidden}")
-    if ev.missing:
-        print(f"  not evaluated (no value given): {', '.join(ev.missing)}")
+    if out["missing"]:
+        print(f"  not evaluated (no value given): {', '.join(out['missing'])}")
     if violations:
         print("  condition violated: " + "; ".join(violations))
     return 0

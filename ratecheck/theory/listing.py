@@ -26,7 +26,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from .._cache import cache_root, write_entry
-from . import card_ids, check_references, load_card, proofs_dir
+from . import card_paths, check_references, load_card
 from .provenance import BUILTIN_NOTES, LEVELS
 
 #: Bump when the stored entry's layout changes.
@@ -110,16 +110,17 @@ def _write(key: str, entry: dict) -> None:
 
 
 def rows() -> list[dict]:
-    """The listing's rows, one per card sorted by id: what :func:`row` gives for each
-    card of :func:`~ratecheck.theory.all_cards`, with the same errors, read from the
-    cache where the card, its notes and the card code are unchanged."""
-    folder = proofs_dir()
-    env = environment(folder)
+    """The listing's rows, one per card of the search path sorted by id: what
+    :func:`row` gives for each card of :func:`~ratecheck.theory.all_cards`, with the
+    same errors, read from the cache where the card, its notes and the card code are
+    unchanged."""
+    envs: dict[Path, bytes] = {}
     entries = []
-    for card_id in card_ids():
-        path = folder / f"{card_id}.toml"
+    for card_id, path in card_paths().items():
+        if path.parent not in envs:
+            envs[path.parent] = environment(path.parent)
         data = path.read_bytes()
-        key = _key(env, path, data)
+        key = _key(envs[path.parent], path, data)
         entry = _read(key)
         if entry is None:
             card = load_card(card_id)

@@ -9,8 +9,9 @@ delayed-and-momentum.md). A new note is a new file in ``proofs/notes/``.
 LEVEL is a word from :data:`LEVELS`; it may never be stronger than the weakest of the
 tags (:func:`parse` enforces this), so a formula cannot be promoted by its card.
 
-The notes live in the repository (``proofs/notes/``, next to the cards; a card folder
-without a ``notes/`` folder of its own uses the repository's). :func:`resolve` checks
+The notes live in the repository (``proofs/notes/``, next to the cards, and installed
+with them, :func:`ratecheck.bundled.data_folder`; a card folder without a ``notes/``
+folder of its own uses the built-in ones). :func:`resolve` checks
 that a provenance points at something that is there: the note exists, every ``§``
 section it cites is a heading of the note, and every tag it names is written in
 those sections (``[P]``, ``**[R]**``, ``[V-src, …]``…) — a formula cannot cite a
@@ -23,11 +24,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..bundled import data_folder
+
 #: Strongest first.
 LEVELS = ("verified", "code", "restated", "derived", "secondary", "reconstructed", "not-found")
 
-#: The repository's notes (used by card folders that have no ``notes/`` of their own).
-BUILTIN_NOTES = Path(__file__).resolve().parents[2] / "proofs" / "notes"
+#: The built-in notes (also used by card folders that have no ``notes/`` of their own).
+BUILTIN_NOTES = data_folder("proofs") / "notes"
 
 _RX = re.compile(r"^(?P<level>[a-z-]+) \[(?P<tags>[^\]]+)\] (?P<note>[\w.-]+\.md)(?: (?P<where>.+))?$")
 _SECTION_REF = re.compile(r"§\s*([0-9]+[a-z]?(?:\.[0-9]+)*)")
