@@ -17,13 +17,15 @@ from .guards import MAX_EVENTS, check_pool, max_events_option, simulation_bytes
 from .spec import load_spec
 
 
-def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True, max_events: float = MAX_EVENTS) -> int:
+def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True, max_events: float = MAX_EVENTS,
+              figure_format: str = "svg") -> int:
     from .execute import run_fragment
     from .partial import partial_verdicts
     from .plan import plan, validate_check, validate_grids
     from .report import write_report
     from .sweep.keys import run_key
     from .sweep.runner import Task, run_tasks
+    from .timeline import fragment_timeline
     from .verdict import evaluate_claims
 
     spec = load_spec(spec_path)
@@ -54,6 +56,9 @@ def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True, m
         "verdicts": verdicts,
         "summary": {"computed": outcome.computed, "reused": outcome.reused, "failed": outcome.failed},
         "partial": partial,
+        "figure_format": figure_format,
+        # the schedule alone (no iterate) of the spec's first method, first point, first seed
+        "timeline": fragment_timeline(fragments[0]) if fragments else None,
     })
     print(outcome.summary())
     for (label, pk), pred in predictions.items():
@@ -81,6 +86,9 @@ def register(sub) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--max-events", type=max_events_option, default=MAX_EVENTS, metavar="N",
                    help=f"refuse a run whose horizon means more than N events (default {MAX_EVENTS:g})")
+    p.add_argument("--figure-format", choices=("svg", "pdf", "png"), default="svg",
+                   help="format of the figure files (default svg, which the HTML report shows; "
+                        "a pdf figure is shown there by its svg rendering; png at 200 dpi)")
     add_sweep_arguments(p)
 
     def run(args):
@@ -88,6 +96,6 @@ def register(sub) -> None:
             args.store = args.out / "results.sqlite"
         output_folder(args.out)  # a file, under a file, read-only: one line, before any work
         return run_check(args.spec, args.out, sweep_options(args), progress=not args.no_progress,
-                         max_events=args.max_events)
+                         max_events=args.max_events, figure_format=args.figure_format)
 
     p.set_defaults(func=run)
