@@ -130,8 +130,23 @@ def _table_html(b: Table) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
+@dataclass
+class Link:
+    """A table cell linking to a file beside the page (``href``, relative)."""
+
+    text: str
+    href: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
 def _html_cell(c) -> str:
-    return c.mathml if isinstance(c, Math) else html.escape(str(c))
+    if isinstance(c, Math):
+        return c.mathml
+    if isinstance(c, Link):
+        return f'<a href="{html.escape(c.href)}">{html.escape(c.text)}</a>'
+    return html.escape(str(c))
 
 
 def to_html(blocks: list[Block], title: str) -> str:

@@ -11,6 +11,7 @@ printed ε and a variance ``sigma2`` σ².
 from __future__ import annotations
 
 import re
+import tokenize
 from functools import lru_cache
 
 #: Functions a card formula may call (every other name is a symbol).
@@ -30,7 +31,7 @@ def formula_mathml(text: str) -> str | None:
     names = {n: sympy.Symbol(RENAMED.get(n, n), positive=True) for n in _NAME.findall(text) if n not in FUNCTIONS}
     try:
         expr = parse_expr(text, local_dict={**{f: getattr(sympy, f) for f in FUNCTIONS}, **names}, evaluate=False)
-    except (SyntaxError, TypeError, ValueError, AttributeError, sympy.SympifyError):
+    except (SyntaxError, TypeError, ValueError, AttributeError, sympy.SympifyError, tokenize.TokenError):
         return None
     if not isinstance(expr, sympy.Basic):
         return None
