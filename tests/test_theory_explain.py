@@ -104,3 +104,13 @@ def test_inputs_the_instance_fixes_come_from_the_schedule():
     ex = explain("asgd", run=False)  # the card's O(·) iteration bound is evaluated: a live example can run
     assert ex.values["concurrency"] == 8 and ex.values["delay_max"] >= 7 and "iterations" in ex.evaluation.bounds
     assert ex.no_live == "not run (--no-run)"
+
+
+def test_a_card_with_a_time_bound_only_runs_to_a_multiple_of_it():
+    from ratecheck.theory.explain import HIDDEN_FACTOR, MAX_ITERATIONS, _check_spec
+
+    ex = explain("naive-optimal-asgd", run=False)
+    assert "iterations" not in ex.evaluation.bounds and ex.no_live == "not run (--no-run)"
+    spec = _check_spec(ex.card, "naive-optimal-asgd", {}, {"family": "quadratic"}, {"model": "fixed"}, 0.1, 0, ex.evaluation.bounds)
+    assert spec["horizon"] == {"factor": HIDDEN_FACTOR, "time": HIDDEN_FACTOR * ex.evaluation.bounds["time"],
+                               "iterations": MAX_ITERATIONS, "stop_at_target": True}

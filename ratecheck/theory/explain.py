@@ -26,11 +26,12 @@ run (no simulated instance would match). Card inputs that the instance fixes but
 constant of the problem gives, the largest delay ``delay_max`` and the largest number
 of computations in flight ``concurrency``, come from the method's schedule on the
 instance (:func:`schedule_inputs`). The live run goes to a factor × the card's iteration bound
-(:data:`HORIZON_FACTOR`, or :data:`HIDDEN_FACTOR` for an O(·) bound); a method whose card
+(:data:`HORIZON_FACTOR`, or :data:`HIDDEN_FACTOR` for an O(·) bound), or its time bound
+for a card that has no iteration bound; a method whose card
 prescribes no stepsize runs with Ringmaster ASGD's, as in the quickstart. Lower bounds, card-only statistics, cards
 that no method in the catalog implements, cards whose assumptions the default
 instance does not declare (e.g. data-dependent delays) and cards without an
-iteration bound there are explained without a live example, saying why.
+iteration or time bound there are explained without a live example, saying why.
 """
 
 from __future__ import annotations
@@ -146,13 +147,17 @@ def schedule_inputs(card: Card, method: str | None, model, problem, sets: dict, 
 
 
 def _check_spec(card: Card, method: str, sets: dict, problem: dict, asynchrony: dict, eps: float, seed: int,
-                iterations: float) -> dict:
+                bounds: dict) -> dict:
     """The check spec (``ratecheck.spec`` format) of the live example: every method
     parameter the card prescribes is ``"theory"`` unless set by hand; the horizon is a
-    factor × the card's iteration bound ``iterations``."""
+    factor × the card's iteration bound, or, for a card with a time bound only, a factor
+    × its time bound (and at most :data:`MAX_ITERATIONS` updates)."""
     from ..algorithms import ALGORITHMS
 
-    factor = HIDDEN_FACTOR if card.bounds["iterations"].constants == "hidden" else HORIZON_FACTOR
+    by = "iterations" if "iterations" in bounds else "time"
+    factor = HIDDEN_FACTOR if card.bounds[by].constants == "hidden" else HORIZON_FACTOR
+    horizon = ({"iterations": math.ceil(factor * bounds["iterations"])} if by == "iterations"
+               else {"time": factor * bounds["time"], "iterations": MAX_ITERATIONS})
     params = {}
     for name in ALGORITHMS.get(method).parameters:
         if name in sets:
@@ -166,7 +171,7 @@ def _check_spec(card: Card, method: str, sets: dict, problem: dict, asynchrony: 
         "problem": problem,
         "asynchrony": asynchrony,
         "sweep": {"eps": [eps]},
-        "horizon": {"factor": factor, "iterations": math.ceil(factor * iterations), "stop_at_target": True},
+        "horizon": {"factor": factor, **horizon, "stop_at_target": True},
         "algorithms": [{"label": method, "method": method, "theorem": card.id, "params": params}],
     }
 
@@ -208,7 +213,7 @@ def explain(card_id: str, sets: dict | None = None, *, profile: str = PROFILE, s
         why = "not run (--no-run)"
     if why is None:
         spec = parse_spec(_check_spec(card, method, sets, problem_spec, asyn_spec, eps, seed,
-                                      evaluation.bounds["iterations"]), "explain")
+                                      evaluation.bounds), "explain")
         ex.live = live_example(spec, card, evaluation)
         why = ex.live.get("skipped")
     if why is not None:
@@ -239,9 +244,9 @@ def _no_live(card: Card, method: str | None, sets: dict, undeclared: list, evalu
     by_hand = sorted(k for k in sets if k not in KNOBS and k in card.symbols)
     if by_hand:
         return f"none: {', '.join(by_hand)} set by hand, so no simulated instance matches the printed bound (drop it to run one)"
-    if "iterations" not in evaluation.bounds:
-        why = f"missing {', '.join(evaluation.missing)}" if evaluation.missing else "it has no `iterations` bound"
-        return f"none: the card gives no iteration bound here ({why}), so there is no horizon to run to"
+    if "iterations" not in evaluation.bounds and "time" not in evaluation.bounds:
+        why = f"missing {', '.join(evaluation.missing)}" if evaluation.missing else "it has no `iterations` or `time` bound"
+        return f"none: the card gives no iteration or time bound here ({why}), so there is no horizon to run to"
     return None
 
 
@@ -327,8 +332,10 @@ def _describe_live(ex: Explanation) -> None:
     lv, out = ex.live, ex.lines
     params = ", ".join(f"{k} = {_num(v)}" for k, v in lv["params"].items())
     out += ["", f"Live example: {lv['method']} with {params} on that instance, seeds {', '.join(map(str, lv['seeds']))}, "
-              f"run until {lv['statistic']} ≤ ε or {_num(lv['horizon']['iterations'])} iterations "
-              f"({_num(lv['factor'])} × the bound)."]
+              f"run until {lv['statistic']} ≤ ε or " + (
+                  f"{_num(lv['horizon']['time'])} virtual seconds ({_num(lv['factor'])} × the time bound; at most "
+                  f"{_num(lv['horizon']['iterations'])} iterations)." if math.isfinite(lv['horizon'].get('time', math.inf))
+                  else f"{_num(lv['horizon']['iterations'])} iterations ({_num(lv['factor'])} × the bound).")]
     out += [f"  Flagged: the run violates {v}." for v in lv["violations"]]
     bad = [r for r in lv["runs"] if r.status != "ok"]
     out += [f"  Seed {r.meta.get('seed')} {r.status}: {r.reason}." for r in bad]
