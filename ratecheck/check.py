@@ -122,7 +122,8 @@ def conclude(prep: Prepared, results: dict, interrupted: bool, summary: dict, st
                        cards=the_plan.card_summaries(), problem=problem.describe(), model=model.describe(), keys=keys,
                        summary=summary, partial=partial, interrupted=interrupted,
                        store=str(Path(store.path).resolve()) if store is not None else None,
-                       tuning=tuned.tables if tuned is not None else [], tuning_results=tuning_runs)
+                       tuning=tuned.tables if tuned is not None else [], tuning_results=tuning_runs,
+                       fragments=fragments)
 
 
 def execute_check(spec: CheckSpec, sweep_kwargs: dict, progress: bool = True,
@@ -154,10 +155,11 @@ def execute_check(spec: CheckSpec, sweep_kwargs: dict, progress: bool = True,
     return result, outcome
 
 
-def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True, max_events: float = MAX_EVENTS) -> int:
+def run_check(spec_path, out: Path, sweep_kwargs: dict, progress: bool = True, max_events: float = MAX_EVENTS,
+              figure_format: str = "svg") -> int:
     spec = load_spec(spec_path)
     result, outcome = execute_check(spec, sweep_kwargs, progress, max_events)
-    result.report(out)
+    result.report(out, figure_format)
     print(outcome.summary())
     for (label, pk), pred in result.predictions.items():
         for text in pred.get("violations") or []:
@@ -185,6 +187,9 @@ def register(sub) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--max-events", type=max_events_option, default=MAX_EVENTS, metavar="N",
                    help=f"refuse a run whose horizon means more than N events (default {MAX_EVENTS:g})")
+    p.add_argument("--figure-format", choices=("svg", "pdf", "png"), default="svg",
+                   help="format of the figure files (default svg, which the HTML report shows; "
+                        "a pdf figure is shown there by its svg rendering; png at 200 dpi)")
     add_sweep_arguments(p)
 
     def run(args):
@@ -193,6 +198,6 @@ def register(sub) -> None:
         spec = args.spec if args.example is None else example_spec(args.example)
         output_folder(args.out)  # a file, under a file, read-only: one line, before any work
         return run_check(spec, args.out, sweep_options(args), progress=not args.no_progress,
-                         max_events=args.max_events)
+                         max_events=args.max_events, figure_format=args.figure_format)
 
     p.set_defaults(func=run)

@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
+import re
 import signal
 import sys
-from typing import NoReturn
+from typing import Callable, NoReturn
 
 from . import __version__
-from .errors import RatecheckError
+from .errors import RatecheckError, SpecError
 
 #: Modules that contribute subcommands, in the order ``--help`` lists them.
 COMMAND_MODULES = (
@@ -67,12 +69,53 @@ COMMANDS: dict[str, dict[str, str]] = {
 }
 
 
+#: reStructuredText inline markup of docstrings: ``literal``, :role:`target` (``~`` keeps the last name).
+_RST = re.compile(r"``(.+?)``|:[a-z]+:`(~?)([^`]+?)`", re.S)
+
+
+def plain(text: str) -> str:
+    """``text`` without reStructuredText inline markup (help text is read in a terminal)."""
+    return _RST.sub(lambda m: m[1] if m[1] is not None else m[3].rpartition(".")[2] if m[2] else m[3], text)
+
+
 class Parser(argparse.ArgumentParser):
-    """argparse with the one-line errors of every other bad input (exit code 2); the
-    subcommands' parsers are of this class too (argparse makes them with the parent's)."""
+    """argparse with the one-line errors of every other bad input (exit code 2) and help
+    text without docstring markup; the subcommands' parsers are of this class too
+    (argparse makes them with the parent's)."""
 
     def error(self, message: str):
         self.exit(2, f"ratecheck: error: {message} (see {self.prog} --help)\n")
+
+    def format_help(self) -> str:
+        return plain(super().format_help())
+
+
+def add_set_option(p, help: str) -> None:
+    """``--set NAME=VALUE [NAME=VALUE ...]``, repeatable: every command's ``--set`` alike."""
+    p.add_argument("--set", nargs="+", action="extend", default=[], metavar="NAME=VALUE", help=help)
+
+
+def json_value(name: str, text: str):
+    """A ``--set`` value as JSON (numbers, lists, true/false), else the bare string."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def parse_sets(items, value: Callable[[str, str], object] = json_value) -> dict:
+    """``{NAME: value(NAME, VALUE)}`` of ``--set`` items; a malformed item is a
+    :class:`~ratecheck.errors.SpecError` naming ``--set``, an empty value one naming NAME."""
+    out = {}
+    for item in items or []:
+        name, eq, text = item.partition("=")
+        name = name.strip()
+        if not eq or not name:
+            raise SpecError("--set", f"expected NAME=VALUE, got {item!r}")
+        if not text.strip():
+            raise SpecError(name, "missing value in --set")
+        out[name] = value(name, text.strip())
+    return out
 
 
 def build_parser(argv: list[str] | None = None, everything: bool = False) -> argparse.ArgumentParser:

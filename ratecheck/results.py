@@ -77,6 +77,7 @@ class CheckResult:
     store: str | None = None
     tuning: list = field(default_factory=list)
     tuning_results: list = field(default_factory=list)
+    fragments: list = field(default_factory=list)
 
     # --- outcome ----------------------------------------------------------------------
     @property
@@ -171,16 +172,20 @@ class CheckResult:
         return {name: getattr(self, name) for name in TABLES}
 
     # --- report and figures -------------------------------------------------------------
-    def context(self) -> dict:
-        """The context of :func:`ratecheck.report.write_report`."""
+    def context(self, figure_format: str = "svg") -> dict:
+        """The context of :func:`ratecheck.report.write_report` (figures in ``figure_format``)."""
+        from .timeline import fragment_timeline
+
         return {
             "spec": spec_table(self.spec), "title": self.spec.check.title or self.spec.check.name,
             "problem": self.problem, "model": self.model, "cards": self.cards, "runs": self.results,
             "predictions": self.predictions, "verdicts": self.verdict_list, "summary": self.summary,
-            "partial": self.partial, "tuning": self.tuning,
+            "partial": self.partial, "tuning": self.tuning, "figure_format": figure_format,
+            # the schedule alone (no iterate) of the spec's first method, first point, first seed
+            "timeline": fragment_timeline(self.fragments[0]) if self.fragments else None,
         }
 
-    def report(self, out) -> Path:
+    def report(self, out, figure_format: str = "svg") -> Path:
         """Write the report (``report.html``, ``report.md``, ``figures/``,
         ``verdicts.json``) and the check's record (``check.json``: its spec and store,
         what :func:`ratecheck.load` and ``ratecheck report`` read) into ``out``."""
@@ -188,7 +193,7 @@ class CheckResult:
         from .report import write_report
 
         out = output_folder(out)
-        write_report(out, self.context())
+        write_report(out, self.context(figure_format))
         record = {"spec": spec_table(self.spec), "store": self.store}
         tmp = out / f".{RECORD}.tmp"
         tmp.write_text(json.dumps(record, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")

@@ -162,7 +162,7 @@ def test_check_flags_violations_optimises_over_a_grid_and_regenerates_without_si
     assert run_check(spec, tmp_path / "b", opts(), progress=False) == 1
     assert "0 simulated for 0 runs, 15 reused" in capsys.readouterr().out
     assert (tmp_path / "a" / "verdicts.json").read_bytes() == (tmp_path / "b" / "verdicts.json").read_bytes()
-    figs = sorted(p.name for p in (tmp_path / "a" / "figures").glob("*.png"))
+    figs = sorted(p.name for p in (tmp_path / "a" / "figures").glob("*.svg"))
     assert figs and all((tmp_path / "a" / "figures" / f).read_bytes() == (tmp_path / "b" / "figures" / f).read_bytes() for f in figs)
     # the reports differ only in the run counts of the summary line
     diff = [(x, y) for x, y in zip(md.splitlines(), (tmp_path / "b" / "report.md").read_text().splitlines()) if x != y]

@@ -93,7 +93,7 @@ def test_a_rewritten_report_takes_its_figures_from_the_cache(tmp_path, monkeypat
     monkeypatch.setenv("RATECHECK_CACHE_DIR", str(tmp_path / "cache"))
     ctx = small_context(("holds", "ordering"), eps=[0.1, 0.01])
     write_report(tmp_path / "a", ctx)
-    cached = sorted((tmp_path / "cache" / "figures").glob("*.png"))
+    cached = sorted((tmp_path / "cache" / "figures").glob("*.svg"))
     assert cached
 
     drawn = []
@@ -120,4 +120,4 @@ def test_an_unwritable_figure_cache_is_not_used(tmp_path, monkeypatch):
     (tmp_path / "cache").write_text("a file where the cache folder would be")
     monkeypatch.setenv("RATECHECK_CACHE_DIR", str(tmp_path / "cache"))
     write_report(tmp_path / "out", small_context(("holds",), eps=[0.1]))
-    assert list((tmp_path / "out" / "figures").glob("*.png"))
+    assert list((tmp_path / "out" / "figures").glob("*.svg"))

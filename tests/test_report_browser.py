@@ -1,4 +1,5 @@
-"""The HTML report in headless Chromium: no console error, every figure loaded, not blank.
+"""The HTML report in headless Chromium: no console error, every figure loaded (as SVG),
+formulas rendered as MathML, not blank; the gallery index links every report.
 
 Under CI (``CI=true``) Chromium must be installed and this test runs; elsewhere it is
 skipped when Chromium is absent.
@@ -17,10 +18,16 @@ from ratecheck.report import write_report
 from test_report_write import small_context
 
 PROBE = "ratecheck-probe"
-#: Logs, once the page has loaded, how many images it has and how many decoded.
+#: Logs, once the page has loaded, how many images it has, how many decoded, how many of
+#: those are SVG, how many MathML formulas are laid out (a box with width) and its links.
 SCRIPT = (
     '<script>window.addEventListener("load", () => { const im = [...document.images]; '
-    f'console.log("{PROBE} images=" + im.length + " loaded=" + im.filter(i => i.complete && i.naturalWidth > 0).length); }});</script>'
+    'const ok = im.filter(i => i.complete && i.naturalWidth > 0); '
+    'const ml = [...document.getElementsByTagName("math")]; '
+    f'console.log("{PROBE} images=" + im.length + " loaded=" + ok.length + '
+    '" svg=" + ok.filter(i => i.src.startsWith("data:image/svg+xml;base64,")).length + '
+    '" math=" + ml.length + " mathrows=" + ml.filter(m => m.getBoundingClientRect().height > 0 && m.getElementsByTagName("mfrac").length + m.getElementsByTagName("mi").length > 0).length + '
+    '" links=" + [...document.links].map(a => a.getAttribute("href")).join(",")); });</script>'
 )
 
 
@@ -52,14 +59,14 @@ def test_html_report_opens_cleanly_with_every_figure_loaded(tmp_path):
     exe = _chromium()
     out = tmp_path / "report"
     write_report(out, small_context(("holds", "ordering"), eps=[0.1, 0.01]))
-    n_figures = len(list((out / "figures").glob("*.png")))
+    n_figures = len(list((out / "figures").glob("*.svg")))
     page = tmp_path / "probe.html"
     page.write_text(_probe((out / "report.html").read_text(encoding="utf-8")), encoding="utf-8")
     shot = tmp_path / "shot.png"
     console = _load(exe, page, shot, tmp_path / "profile")
     probes = [m for m in console if PROBE in m]
     assert probes, f"the probe did not report (console: {console})"
-    assert f"images={n_figures} loaded={n_figures}" in probes[0]
+    assert f"images={n_figures} loaded={n_figures} svg={n_figures} math=2 mathrows=2" in probes[0]  # rm-thm: gamma, iterations
     assert [m for m in console if PROBE not in m] == []  # the report itself logs nothing: no error
     img = mpimg.imread(shot)[..., :3]
     assert img.shape[:2] == (2000, 1200)
@@ -77,3 +84,20 @@ def test_the_probe_detects_a_broken_figure(tmp_path):
                            '<img src="data:image/png;base64,AAAA"></body></html>'), encoding="utf-8")
     console = _load(exe, page, tmp_path / "shot.png", tmp_path / "profile")
     assert any("images=1 loaded=0" in m for m in console), console
+
+
+def test_the_gallery_index_opens_cleanly_and_links_every_report(tmp_path):
+    from ratecheck.report.gallery import write_index
+
+    exe = _chromium()
+    write_report(tmp_path / "b-second", small_context(("holds", "ordering"), eps=[0.1]))
+    write_report(tmp_path / "a-first", {"title": "Nothing <claimed>"})
+    (tmp_path / "not-a-report").mkdir()
+    page = tmp_path / "probe.html"
+    page.write_text(_probe(write_index(tmp_path).read_text(encoding="utf-8")), encoding="utf-8")
+    console = _load(exe, page, tmp_path / "shot.png", tmp_path / "profile")
+    probes = [m for m in console if PROBE in m]
+    assert probes and [m for m in console if PROBE not in m] == [], console
+    links = probes[0].split("links=")[1].split('"')[0].split(",")
+    assert links == ["a-first/report.html", "b-second/report.html"]
+    assert all((tmp_path / link).is_file() for link in links)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from ratecheck.engine.trace import CHECKPOINT_FIELDS, STATISTICS, RunResult
 from ratecheck.report import write_report
-from ratecheck.report.figures import _decade
+from ratecheck.report.style import sci
 from ratecheck.sweep.store import roundtrip
 from ratecheck.verdict import evaluate_claims, point_key
 from test_verdict_synthetic import prediction
@@ -73,7 +73,8 @@ CLAIMS = [
 
 def test_decade_labels_no_tick_beyond_the_largest_float():
     # the diverging quadratic of issue 18 put a log tick at 1e309 = inf: OverflowError
-    assert _decade(math.inf) == "" and _decade(0.0) == "" and _decade(1e300) == "10³⁰⁰"
+    assert sci(math.inf) == "" and sci(0.0) == "" and sci(1e300) == "10³⁰⁰"
+    assert (sci(0.4), sci(1e4), sci(2.5e-3), sci(1.0)) == ("4×10⁻¹", "10⁴", "2.5×10⁻³", "10⁰")  # one format: m×10ⁿ
 
 
 def test_a_diverging_runs_curves_are_drawn_up_to_where_they_leave_the_plot():

@@ -6,6 +6,7 @@ import io
 import json
 import math
 import re
+from xml.etree import ElementTree
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +72,12 @@ def report(tmp_path_factory):
     return ctx, out
 
 
+def _svg_is_drawn(data: bytes) -> bool:
+    """A whole SVG document with axes, lines and text drawn (matplotlib draws text as paths)."""
+    root = ElementTree.fromstring(data)
+    return root.tag.endswith("svg") and len(root.findall(".//{http://www.w3.org/2000/svg}path")) > 30
+
+
 def _png_is_drawn(data: bytes) -> bool:
     img = mpimg.imread(io.BytesIO(data), format="png")
     rgb = img[..., :3]
@@ -97,16 +104,16 @@ def test_every_figure_exists_is_drawn_and_is_embedded(report):
     _, out = report
     md = (out / "report.md").read_text(encoding="utf-8")
     html = (out / "report.html").read_text(encoding="utf-8")
-    refs = re.findall(r"\]\((figures/[^)]+\.png)\)", md)
+    refs = re.findall(r"\]\((figures/[^)]+\.svg)\)", md)
     kinds = {"claim-00-holds", "claim-01-scaling", "claim-02-ratio-bounded", "claim-03-ordering", "claim-04-optimal-parameter", "delays"}
     assert kinds <= {Path(r).stem for r in refs}
-    assert sorted(p.name for p in (out / "figures").glob("*.png")) == sorted(Path(r).name for r in refs)
-    srcs = re.findall(r'<img src="data:image/png;base64,([^"]+)"', html)
+    assert sorted(p.name for p in (out / "figures").glob("*.svg")) == sorted(Path(r).name for r in refs)
+    srcs = re.findall(r'<img src="data:image/svg\+xml;base64,([^"]+)"', html)
     assert len(srcs) == len(refs)
     for ref, src in zip(refs, srcs):
         data = (out / ref).read_bytes()
         assert base64.b64decode(src) == data
-        assert _png_is_drawn(data), ref
+        assert _svg_is_drawn(data), ref
     assert not re.search(r'(src|href)="(?!data:)', html)  # self-contained: no external resource
 
 

@@ -38,10 +38,11 @@ def test_bound_json_contract_ringmaster_rmq(run):
 
 
 def test_bound_text_and_missing(run):
-    code, out, _ = run("bound", "rennala-sgd", "--set", "L=1", "Delta=2", "sigma2=0", "eps=0.5")
+    code, out, _ = run("bound", "rennala-sgd", "--set", "L=1", "Delta=2", "sigma2=0", "eps=0.5", "--tau", "1,2")
     assert code == 0
-    assert "iterations" in out and "64" in out  # ⌈16·1·2/0.5⌉ = 64
-    assert "not evaluated (no value given): tau" in out
+    assert "iterations" in out and "64 iterations" in out  # ⌈16·1·2/0.5⌉ = 64
+    code, out, err = run("bound", "rennala-sgd", "--set", "L=1", "Delta=2", "sigma2=0", "eps=0.5")
+    assert code == 2 and out == "" and err.startswith("ratecheck: error: tau: missing: rennala-sgd needs it")
 
 
 def test_bound_tau_list_and_hidden(run):
@@ -53,7 +54,7 @@ def test_bound_tau_list_and_hidden(run):
 
 
 def test_bound_reports_violated_conditions(run):
-    code, out, _ = run("bound", "ringmaster-asgd", *RMQ, "gamma=0.2", "R=6", "--json")
+    code, out, _ = run("bound", "ringmaster-asgd", *RMQ, "gamma=0.2", "R=6", "--tau-profile", "linear:n=6", "--json")
     d = json.loads(out)
     assert d["overridden"] == ["R", "gamma"]
     assert d["conditions"] == ["gamma = 0.2 > 1/(2*L*R) = 0.0833333", "gamma = 0.2 > eps/(4*L*sigma2) = 0.0144592"]
@@ -120,7 +121,9 @@ def test_compare_homogeneous_table_text(run):
     assert code == 0
     lines = {ln.split()[0]: ln for ln in out.splitlines() if ln and ln.split()[0] in
              ("minibatch-sgd", "asgd", "ringmaster-asgd", "lower-bound-homogeneous")}
-    assert len(lines) == 4 and "explicit" in lines["ringmaster-asgd"] and "hidden" in lines["asgd"]
+    # explicit bounds in the first of each pair of columns, O(·) bounds in the second
+    assert len(lines) == 4 and lines["ringmaster-asgd"].split()[2:6] == ["1.862e+07", "—", "1.975e+07", "—"]
+    assert lines["asgd"].split()[2:6] == ["—", "—", "—", lines["asgd"].split()[5]] and lines["asgd"].split()[5] != "—"
     assert "concurrency, delay_max" in out  # asgd's iteration bound needs delay statistics
 
 

@@ -90,3 +90,27 @@ def test_live_example_is_a_plain_simulation_with_the_same_seed():
     med = float(np.median(lv["iterations"]["values"]))
     assert f"median observed {_num(med)} iterations" in ex.text
     assert lv["iterations"]["ratio"] == pytest.approx(med / ex.evaluation.bounds["iterations"])
+
+
+def test_inputs_the_instance_fixes_come_from_the_schedule():
+    """ASGD at τ = (1, 2, 3): delays 0, 0, 2, 1, 4, 1, 3, 1, 0, 2, 5 then the same every 6 seconds
+    (tests/test_engine_schedule.py), so delay_max = 5; three workers at most in flight."""
+    from ratecheck.asynchrony import make_model
+    from ratecheck.theory.explain import schedule_inputs
+
+    card, model = load_card("asgd"), make_model({"model": "fixed", "profile": "list", "tau": [1.0, 2.0, 3.0]})
+    assert schedule_inputs(card, "asgd", model, None, {}, 0) == {"delay_max": 5, "concurrency": 3}
+    assert schedule_inputs(card, "asgd", model, None, {"delay_max": 9.0}, 0) == {"concurrency": 3}
+    ex = explain("asgd", run=False)  # the card's O(·) iteration bound is evaluated: a live example can run
+    assert ex.values["concurrency"] == 8 and ex.values["delay_max"] >= 7 and "iterations" in ex.evaluation.bounds
+    assert ex.no_live == "not run (--no-run)"
+
+
+def test_a_card_with_a_time_bound_only_runs_to_a_multiple_of_it():
+    from ratecheck.theory.explain import HIDDEN_FACTOR, MAX_ITERATIONS, _check_spec
+
+    ex = explain("naive-optimal-asgd", run=False)
+    assert "iterations" not in ex.evaluation.bounds and ex.no_live == "not run (--no-run)"
+    spec = _check_spec(ex.card, "naive-optimal-asgd", {}, {"family": "quadratic"}, {"model": "fixed"}, 0.1, 0, ex.evaluation.bounds)
+    assert spec["horizon"] == {"factor": HIDDEN_FACTOR, "time": HIDDEN_FACTOR * ex.evaluation.bounds["time"],
+                               "iterations": MAX_ITERATIONS, "stop_at_target": True}

@@ -3,8 +3,9 @@
 * ``ratecheck problems`` lists every family with its parameters (type, default and
   description, as the family's constructor declares them) and, for a small example
   instance, each constant with its provenance.
-* ``ratecheck problems FAMILY --set NAME=VALUE ...`` builds that instance and shows its
-  constants, their provenance and notes, and its declared properties.
+* ``ratecheck problems FAMILY --set NAME=VALUE [NAME=VALUE ...]`` builds that instance and
+  shows its constants, their provenance and notes, and its declared properties (``--set``
+  as in every command: :func:`ratecheck.cli.add_set_option`).
 * ``--json`` prints the same as JSON.
 """
 
@@ -13,26 +14,10 @@ from __future__ import annotations
 import inspect
 import json
 
+from ..cli import add_set_option, parse_sets
 from ..errors import RatecheckError, SpecError
 from ..strict import declared
 from . import PROBLEMS, make_problem
-
-
-def _parse_value(text: str):
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
-
-
-def _parse_sets(items) -> dict:
-    out = {}
-    for item in items or []:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise SpecError("--set", f"expected NAME=VALUE, got {item!r}")
-        out[name.strip()] = _parse_value(value.strip())
-    return out
 
 
 def _summary(cls) -> str:
@@ -106,7 +91,7 @@ def _print_entry(e: dict, verbose: bool) -> None:
 
 
 def run(args) -> int:
-    overrides = _parse_sets(args.set)
+    overrides = parse_sets(args.set)
     if args.family is None:
         if overrides:
             raise SpecError("--set", "needs a FAMILY")
@@ -125,9 +110,8 @@ def run(args) -> int:
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("problems", help="list problem families and the provenance of their constants",
-                              description=__doc__.split("\n\n")[0])
+                              description="The problem families, their parameters and the provenance of each constant.")
     p.add_argument("family", nargs="?", help="show one family (default: list all)")
-    p.add_argument("--set", action="append", metavar="NAME=VALUE",
-                   help="a parameter of the instance (VALUE is JSON or a bare string); repeatable")
+    add_set_option(p, "parameters of the instance, e.g. --set d=5 L=2 (VALUE is JSON or a bare string)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)

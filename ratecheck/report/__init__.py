@@ -1,4 +1,4 @@
-"""Reports: ``report.md``, a self-contained ``report.html``, ``figures/*.png``, ``verdicts.json``.
+"""Reports: ``report.md``, a self-contained ``report.html``, ``figures/*.svg`` (or PDF, PNG), ``verdicts.json``.
 
 :func:`write_report` only *reads* results: the runs in its context are stored
 :class:`~ratecheck.engine.trace.RunResult` objects (e.g. reloaded with
@@ -42,7 +42,10 @@ def write_report(out_dir, context: dict) -> None:
     (``{(label, point_key): card evaluation}``), ``verdicts`` (list of verdict
     dicts), ``summary`` (e.g. ``{"computed": 40, "reused": 0, "failed": 1}``),
     ``partial`` (``{"done": runs done, "planned": runs planned}`` of an interrupted
-    check: the title, the opening paragraph and ``verdicts.json`` say so).
+    check: the title, the opening paragraph and ``verdicts.json`` say so),
+    ``figure_format`` (``"svg"``, the default, ``"pdf"`` or ``"png"``: the figure files'
+    format; the HTML page shows SVG, a PNG as is) and ``timeline``
+    (:func:`ratecheck.timeline.fragment_timeline`: the worker timeline's Gantt chart).
 
     ``verdicts.json`` holds only the verdicts, with sorted keys and no time stamp, so
     identical inputs give a byte-identical file; NaN is written as ``null`` and

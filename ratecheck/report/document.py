@@ -1,8 +1,9 @@
 """A report as a list of blocks, rendered to Markdown and to self-contained HTML.
 
 One structure feeds both outputs, so they always say the same thing. The HTML page
-has no script and no external resource: styles are inline and figures are embedded
-as base64 PNG ``data:`` URIs.
+has no script and no external resource: styles are inline, figures are embedded as
+base64 ``data:`` URIs (SVG by default; a PDF figure is shown by its SVG rendering) and
+formulas are MathML (:class:`Math` table cells), which browsers render natively.
 """
 
 from __future__ import annotations
@@ -38,11 +39,28 @@ class Table:
     row_classes: list[str] = field(default_factory=list)
 
 
+#: Figure file formats and the MIME type an HTML page embeds each with.
+FORMATS = {"svg": "image/svg+xml", "pdf": "application/pdf", "png": "image/png"}
+
+
 @dataclass
 class Figure:
-    path: str  # relative to the report, e.g. "figures/claim-01.png"
-    png: bytes
+    path: str  # relative to the report, e.g. "figures/claim-01-holds.svg"
+    data: bytes  # the file's bytes
     caption: str
+    #: SVG the HTML page shows instead of ``data`` (a PDF, which no <img> displays)
+    shown: bytes = b""
+
+
+@dataclass
+class Math:
+    """A table cell holding a formula: ``text`` in Markdown, ``mathml`` in HTML."""
+
+    text: str
+    mathml: str
+
+    def __str__(self) -> str:
+        return self.text
 
 
 @dataclass
@@ -53,7 +71,7 @@ class Code:
 Block = Heading | Paragraph | Bullets | Table | Figure | Code
 
 
-def _md_cell(text: str) -> str:
+def _md_cell(text) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
@@ -107,9 +125,28 @@ def _table_html(b: Table) -> str:
     rows = []
     for i, row in enumerate(b.rows):
         cls = f' class="{html.escape(b.row_classes[i])}"' if i < len(b.row_classes) and b.row_classes[i] else ""
-        cells = "".join((STATUS_TD if j == status_col else "<td>") + f"{html.escape(str(c))}</td>" for j, c in enumerate(row))
+        cells = "".join((STATUS_TD if j == status_col else "<td>") + f"{_html_cell(c)}</td>" for j, c in enumerate(row))
         rows.append(f"<tr{cls}>{cells}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+@dataclass
+class Link:
+    """A table cell linking to a file beside the page (``href``, relative)."""
+
+    text: str
+    href: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _html_cell(c) -> str:
+    if isinstance(c, Math):
+        return c.mathml
+    if isinstance(c, Link):
+        return f'<a href="{html.escape(c.href)}">{html.escape(c.text)}</a>'
+    return html.escape(str(c))
 
 
 def to_html(blocks: list[Block], title: str) -> str:
@@ -126,9 +163,10 @@ def to_html(blocks: list[Block], title: str) -> str:
         elif isinstance(b, Table):
             body.append(_table_html(b))
         elif isinstance(b, Figure):
-            data = base64.b64encode(b.png).decode("ascii")
+            mime = FORMATS["svg"] if b.shown else FORMATS[b.path.rpartition(".")[2]]
+            data = base64.b64encode(b.shown or b.data).decode("ascii")
             body.append(
-                f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(b.caption)}">'
+                f'<figure><img src="data:{mime};base64,{data}" alt="{html.escape(b.caption)}">'
                 f"<figcaption>{html.escape(b.caption)}</figcaption></figure>"
             )
         elif isinstance(b, Code):

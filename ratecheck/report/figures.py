@@ -1,14 +1,16 @@
 """The report's figures, drawn from verdicts and RunResults only (never by simulating),
 and cached by the data they are drawn from.
 
-Each figure function returns PNG bytes (or None when there is nothing to draw). The
-drawing itself is in :mod:`ratecheck.report.draw` (matplotlib and seaborn, imported on
-the first cache miss only); here a figure is looked up first in a content-addressed
-cache, ``figures/<key>.png`` in :func:`~ratecheck._cache.cache_root`, where ``key`` is
-the SHA-256 of the figure's name, its arguments (every number, label and array of the
-verdicts or runs it draws) and everything else the picture depends on: the sources of
-the drawing code, the versions of matplotlib, seaborn, Pillow and numpy, and the
-user's ``matplotlibrc``. A rerun whose results did not change draws nothing, and
+Each figure function returns ``{format: bytes}`` for the ``formats`` asked for (SVG,
+PDF, PNG; :data:`.document.FORMATS`), or None when there is nothing to draw. The drawing
+itself is in :mod:`ratecheck.report.draw` (matplotlib and seaborn, imported on the first
+cache miss only; one drawing is saved in every format asked for); here a figure is
+looked up first in a content-addressed cache, ``figures/<key>.<format>`` in
+:func:`~ratecheck._cache.cache_root`, where ``key`` is the SHA-256 of the format, the
+figure's name, its arguments (every number, label and array of the verdicts or runs it
+draws, the report's method styles) and everything else the picture depends on: the
+sources of the drawing code, the versions of matplotlib, seaborn, Pillow and numpy, and
+the user's ``matplotlibrc``. A rerun whose results did not change draws nothing, and
 imports no plotting library; a stored figure is the one drawing would give, byte for
 byte. A figure that fails to draw (a warning, no figure) is not cached. The cache keeps
 the :data:`MAX_CACHED` most recently used figures; an unwritable cache is not used.
@@ -27,14 +29,17 @@ from pathlib import Path
 import numpy as np
 
 from .._cache import cache_root, write_entry
+from ..errors import SpecError
 from ..verdict.complexity import point_key
 from ..verdict.evidence import sort_key
+from .document import FORMATS
 
 #: At most this many figures are kept in the cache (the least recently used go first).
 MAX_CACHED = 2000
 
 #: Source files the pictures depend on (the drawing code and what it imports), from ``ratecheck/``.
-_CODE = ("report/draw.py", "report/tuning_draw.py", "report/bands.py", "verdict/complexity.py", "verdict/evidence.py")
+_CODE = ("report/draw.py", "report/tuning_draw.py", "report/style.py", "report/gantt.py", "report/bands.py",
+         "verdict/complexity.py", "verdict/evidence.py")
 _LIBRARIES = ("matplotlib", "seaborn", "pillow", "numpy")
 
 
@@ -122,17 +127,18 @@ def _feed(h, obj) -> None:
         raise Uncacheable(f"no figure key for a {type(obj).__name__}")
 
 
-def figure_key(name: str, args: tuple, kwargs: dict) -> str:
-    """The cache key of figure ``name`` drawn from ``args`` and ``kwargs``."""
+def figure_key(name: str, args: tuple, kwargs: dict, fmt: str = "svg") -> str:
+    """The cache key of figure ``name`` drawn from ``args`` and ``kwargs``, saved as ``fmt``."""
     h = hashlib.sha256(_environment())
+    _feed(h, fmt)
     _feed(h, name)
     _feed(h, list(args))
     _feed(h, dict(sorted(kwargs.items())))
     return h.hexdigest()
 
 
-def _load(key: str) -> bytes | None:
-    path = cache_dir() / f"{key}.png"
+def _load(key: str, fmt: str) -> bytes | None:
+    path = cache_dir() / f"{key}.{fmt}"
     try:
         data = path.read_bytes()
         os.utime(path)  # recently used: kept by the pruning
@@ -141,10 +147,10 @@ def _load(key: str) -> bytes | None:
     return data
 
 
-def _store(key: str, png: bytes) -> None:
+def _store(key: str, fmt: str, data: bytes) -> None:
     """Cache a figure (a read-only or full cache: it is just not cached)."""
     folder = cache_dir()
-    if write_entry(folder / f"{key}.png", png):
+    if write_entry(folder / f"{key}.{fmt}", data):
         try:
             _prune(folder)
         except OSError:
@@ -153,7 +159,7 @@ def _store(key: str, png: bytes) -> None:
 
 def _prune(folder: Path) -> None:
     """Keep the :data:`MAX_CACHED` most recently used figures."""
-    entries = [e for e in os.scandir(folder) if e.name.endswith(".png")]
+    entries = [e for e in os.scandir(folder) if e.name.rpartition(".")[2] in FORMATS]
     if len(entries) <= MAX_CACHED:
         return
     def mtime(e):
@@ -171,24 +177,29 @@ def _prune(folder: Path) -> None:
 def _cached(name: str):
     """Figure function ``name`` of :mod:`.draw`, looked up in the cache before drawing."""
 
-    def figure(*args, **kwargs) -> bytes | None:
+    def figure(*args, formats=("svg",), **kwargs) -> dict[str, bytes] | None:
+        for fmt in formats:
+            if fmt not in FORMATS:
+                raise SpecError("figure-format", f"must be one of {', '.join(FORMATS)}, got {fmt!r}")
         try:
-            key = figure_key(name, args, kwargs)
+            keys = {fmt: figure_key(name, args, kwargs, fmt) for fmt in formats}
         except Uncacheable:
-            key = None
-        if key is not None:
-            hit = _load(key)
-            if hit is not None:
-                return hit or None  # an empty file: the figure has nothing to draw
+            keys = {}
+        hits = {fmt: _load(key, fmt) for fmt, key in keys.items()}
+        if keys and all(hit is not None for hit in hits.values()):
+            # an empty file: the figure has nothing to draw
+            return hits if all(hits.values()) else None
         from . import draw  # matplotlib: only when a figure is drawn
 
-        png, drawn = draw.render(name, *args, **kwargs)
-        if key is not None and drawn:
-            _store(key, png or b"")
-        return png
+        out, drawn = draw.render(name, *args, formats=formats, **kwargs)
+        if drawn:
+            for fmt, key in keys.items():
+                _store(key, fmt, (out or {}).get(fmt, b""))
+        return out
 
     figure.__name__ = figure.__qualname__ = name
-    figure.__doc__ = f"PNG bytes of :func:`ratecheck.report.draw.{name}` (cached by its data), or None."
+    figure.__doc__ = (f"``{{format: bytes}}`` of :func:`ratecheck.report.draw.{name}` in ``formats`` "
+                      "(cached by its data), or None.")
     return figure
 
 
@@ -199,6 +210,7 @@ optimal_figure = _cached("optimal_figure")
 curves_figure = _cached("curves_figure")
 delays_figure = _cached("delays_figure")
 tuning_figure = _cached("tuning_figure")
+timeline_figure = _cached("timeline_figure")
 
 FIGURES = {
     "holds": bound_figure,
@@ -208,6 +220,45 @@ FIGURES = {
     "ordering": ordering_figure,
     "optimal-parameter": optimal_figure,
 }
+
+
+def label_styles(labels) -> dict[str, int]:
+    """Style index of each method label (its colour and marker, :mod:`.style`): its rank
+    among the sorted distinct labels, so every figure of a report draws a method alike."""
+    return {lab: i for i, lab in enumerate(sorted({str(x) for x in labels if x is not None}))}
+
+
+class FigureSet:
+    """The figures of one report: drawn in ``fmt`` (and, for a PDF, as SVG for the HTML
+    page) with the report's method ``styles``, named ``figures/<stem>.<fmt>``."""
+
+    def __init__(self, fmt: str, styles: dict[str, int]):
+        self.fmt, self.styles = fmt, styles
+        self.formats = (fmt, "svg") if fmt == "pdf" else (fmt,)
+        self.drawn: dict[str, dict[str, bytes]] = {}
+
+    def draw(self, stem: str, figure, *args) -> bool:
+        """Draw ``figure(*args)`` as ``stem``; whether there was something to draw."""
+        out = figure(*args, styles=self.styles, formats=self.formats)
+        if out:
+            self.drawn[stem] = out
+        return bool(out)
+
+    def path(self, stem: str) -> str:
+        return f"figures/{stem}.{self.fmt}"
+
+    def block(self, stem: str, caption: str):
+        """The report block of figure ``stem`` (None when it was not drawn)."""
+        from .document import Figure
+
+        out = self.drawn.get(stem)
+        if out is None:
+            return None
+        return Figure(self.path(stem), out[self.fmt], caption, out["svg"] if self.fmt == "pdf" else b"")
+
+    def files(self) -> dict[str, bytes]:
+        """Report path → bytes of every figure drawn."""
+        return {self.path(stem): out[self.fmt] for stem, out in self.drawn.items()}
 
 
 def curve_points(runs: list, limit: int = 3) -> list[dict]:

@@ -2,14 +2,15 @@
 
 Order: verdict table first, then flags (runs outside their card's conditions, bounds
 evaluated at estimated constants), one section per claim (numbers, per-point table,
-figure), tuned algorithms (:mod:`.tuning`), tightness of the explicit bounds, convergence curves, delay histograms, card
-evaluations, theorem cards, the problem's constants with provenance, the asynchrony
-model, failed runs, the spec. Every number printed is a measured value with its
+figure), tuned algorithms (:mod:`.tuning`), tightness of the explicit bounds, convergence curves, delay
+histograms, the worker timeline, card evaluations, theorem cards (formulas as MathML), the problem's
+constants with provenance, the asynchrony model, failed runs, the spec (as TOML). Every number printed is a measured value with its
 interval, a card's bound, or a constant with its provenance.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import platform
@@ -22,28 +23,12 @@ from ..engine.trace import BLOWUP_DECADES
 from ..verdict.complexity import MEASURES, point_key
 from ..verdict.evidence import INFO, STATUSES, sort_key, where
 from . import figures as F
-from .document import Block, Bullets, Code, Figure, Heading, Paragraph, Table
+from .document import Block, Bullets, Code, Heading, Math, Paragraph, Table
+from .numbers import fmt
+from .mathml import formula_mathml
+from .spectoml import spec_toml
+from .workers import delay_blocks, timeline_blocks
 from .tuning import tuning_blocks
-
-
-def fmt(x) -> str:
-    """4 significant digits; ∞ for censored; — for missing; [a, b] for intervals."""
-    if x is None:
-        return "—"
-    if isinstance(x, bool):
-        return "yes" if x else "no"
-    if isinstance(x, (int, np.integer)):
-        return str(int(x))
-    if isinstance(x, (float, np.floating)):
-        x = float(x)
-        if math.isnan(x):
-            return "—"
-        if math.isinf(x):
-            return "∞" if x > 0 else "−∞"
-        return f"{x:.4g}"
-    if isinstance(x, (list, tuple)):
-        return "[" + ", ".join(fmt(v) for v in x) + "]"
-    return str(x)
 
 
 def _with_ci(value, ci) -> str:
@@ -204,15 +189,14 @@ def flag_blocks(predictions: dict) -> list[Block]:
     return blocks
 
 
-def claim_blocks(claims: list[dict], figs: dict[str, bytes]) -> list[Block]:
+def claim_blocks(claims: list[dict], figs: F.FigureSet) -> list[Block]:
     blocks: list[Block] = []
     for i, v in enumerate(claims):
         blocks.append(Heading(3, f"Claim {i}: {v['claim']}", anchor=f"claim-{i}"))
         blocks.append(Paragraph(f"Status: {v['status']}. {v.get('reason', '')}"))
         blocks += point_table(v)
-        name = f"figures/claim-{i:02d}-{v['kind']}.png"
-        if name in figs:
-            blocks.append(Figure(name, figs[name], _caption(v)))
+        if f"claim-{i:02d}-{v['kind']}" in figs.drawn:
+            blocks.append(figs.block(f"claim-{i:02d}-{v['kind']}", _caption(v)))
     return blocks
 
 
@@ -231,7 +215,7 @@ def _caption(v: dict) -> str:
     return f"{v['claim']}. Median complexity over the grid; the shaded window is the card's choice within the factor."
 
 
-def tightness_blocks(rows: list[dict], figs: dict[str, bytes]) -> list[Block]:
+def tightness_blocks(rows: list[dict], figs: F.FigureSet) -> list[Block]:
     if not rows:
         return [Paragraph("No explicit-constant bound to compare (O(·) bounds have no absolute value).")]
     blocks: list[Block] = [Paragraph("Observed / bound for every explicit upper bound of a card that bounds the method "
@@ -240,9 +224,8 @@ def tightness_blocks(rows: list[dict], figs: dict[str, bytes]) -> list[Block]:
         blocks.append(Heading(3, v["claim"]))
         blocks.append(Paragraph(v["reason"]))
         blocks += point_table(v)
-        name = f"figures/tightness-{j:02d}.png"
-        if name in figs:
-            blocks.append(Figure(name, figs[name], _caption(v)))
+        if f"tightness-{j:02d}" in figs.drawn:
+            blocks.append(figs.block(f"tightness-{j:02d}", _caption(v)))
     return blocks
 
 
@@ -290,11 +273,21 @@ def card_blocks(cards: dict) -> list[Block]:
         for key, label in (("parameters", "Parameters"), ("bounds", "Bounds")):
             if isinstance(card.get(key), dict) and card[key]:
                 blocks.append(Paragraph(f"{label}:"))
-                blocks.append(Table(["name", "formula"], [[str(k), _value_text(x)] for k, x in card[key].items()]))
+                blocks.append(Table(["name", "formula"], [[str(k), _formula(x)] for k, x in card[key].items()]))
         rest = {k: x for k, x in card.items() if k not in ("title", "citation", "provenance", "statistic", "assumptions", "conditions", "parameters", "bounds")}
         if rest:
             blocks.append(Bullets([f"{k}: {_value_text(x)}" for k, x in rest.items()]))
     return blocks
+
+
+def _formula(entry):
+    """A card formula's cell: MathML of its ``formula``, then the rest (all as text in Markdown)."""
+    text = entry.get("formula") if isinstance(entry, dict) else entry
+    ml = formula_mathml(text) if isinstance(text, str) else None
+    if ml is None:
+        return _value_text(entry)
+    rest = "; ".join(f"{k}: {_value_text(x)}" for k, x in entry.items() if k != "formula") if isinstance(entry, dict) else ""
+    return Math(_value_text(entry), ml + (f" <small>{html.escape(rest)}</small>" if rest else ""))
 
 
 def problem_blocks(problem: dict, model: dict) -> list[Block]:
@@ -346,26 +339,6 @@ def failure_blocks(runs: list) -> list[Block]:
     return [Paragraph(text), Table(["algorithm", "parameters", "point", "seed", "status", "where / why"], rows, [r.status for r in bad])]
 
 
-def delay_table(runs: list) -> Table | None:
-    by_alg = defaultdict(list)
-    for r in runs:
-        if np.asarray(r.delay_counts).sum() > 0:
-            by_alg[str(r.meta.get("algorithm"))].append(r)
-    if not by_alg:
-        return None
-    rows = []
-    for alg in sorted(by_alg):
-        rr = by_alg[alg]
-        n = sum(float(np.asarray(r.delay_counts).sum()) for r in rr)
-        avg = sum(float((np.arange(len(r.delay_counts)) * r.delay_counts).sum()) for r in rr) / n
-        conc = [r.final.get("concurrency", math.nan) for r in rr]
-        conc = [c for c in conc if c is not None and math.isfinite(c)]
-        rows.append([alg, str(len(rr)), str(max(r.tau_max for r in rr)), fmt(avg),
-                     fmt(float(np.mean(conc))) if conc else "—", fmt(int(n))])
-    return Table(["algorithm", "runs", "τ_max (largest observed delay)", "τ_avg (mean delay)",
-                  "concurrency (mean busy workers)", "applied gradients"], rows)
-
-
 def environment_blocks() -> list[Block]:
     # the installed versions, read from the package metadata: a report whose figures are
     # all cached does not import matplotlib
@@ -375,23 +348,30 @@ def environment_blocks() -> list[Block]:
                       f"scipy {version('scipy')}, matplotlib {version('matplotlib')}.", css="note")]
 
 
+def _labels(runs: list, verdicts: list[dict], timeline) -> list:
+    """Every method label the report's figures draw."""
+    out = [r.meta.get("algorithm") for r in runs] + [(timeline or {}).get("label")]
+    for v in verdicts:
+        out += [v.get(k) for k in ("algorithm", "faster", "slower")] + list(v.get("algorithms") or [])
+    return out
+
+
 def build(ctx: dict) -> tuple[list[Block], dict[str, bytes]]:
-    """All blocks of the report and the figures they reference (path → PNG bytes)."""
+    """All blocks of the report and the figure files they reference (path → bytes).
+
+    ``ctx["figure_format"]`` (svg, pdf or png; default svg) is the figure files' format."""
     verdicts = list(ctx.get("verdicts") or [])
     claims = [v for v in verdicts if v.get("status") != INFO]
     tight = [v for v in verdicts if v.get("status") == INFO]
     runs = list(ctx.get("runs") or [])
     cards = ctx.get("cards") or {}
-    figs: dict[str, bytes] = {}
+    figs = F.FigureSet(ctx.get("figure_format") or "svg", F.label_styles(_labels(runs, verdicts, ctx.get("timeline"))))
     for i, v in enumerate(claims):
         fn = F.FIGURES.get(v["kind"])
-        png = fn(v) if fn and v.get("points") else None
-        if png:
-            figs[f"figures/claim-{i:02d}-{v['kind']}.png"] = png
+        if fn and v.get("points"):
+            figs.draw(f"claim-{i:02d}-{v['kind']}", fn, v)
     for j, v in enumerate(tight):
-        png = F.bound_figure(v)
-        if png:
-            figs[f"figures/tightness-{j:02d}.png"] = png
+        figs.draw(f"tightness-{j:02d}", F.bound_figure, v)
 
     blocks: list[Block] = [Heading(1, ctx.get("title") or "ratecheck report")]
     description = ((ctx.get("spec") or {}).get("check") or {}).get("description")
@@ -417,30 +397,19 @@ def build(ctx: dict) -> tuple[list[Block], dict[str, bytes]]:
     if points and n_points > len(points):
         blocks.append(Paragraph(f"Shown at {len(points)} of the {n_points} sweep points, spread over the sweep.", css="note"))
     for k, point in enumerate(points):
-        png = F.curves_figure(by_point[point_key(point)], point, stats)
-        if png:
-            name = f"figures/curves-{k:02d}.png"
-            figs[name] = png
-            blocks.append(Figure(name, png, f"f − f*, ‖∇f‖² and the cards' statistics at {where(point)} against virtual time, gradients computed and iterations; line: median over seeds, band: inter-quartile range; dotted: ε."))
-    if not any(name.startswith("figures/curves") for name in figs):
+        if figs.draw(f"curves-{k:02d}", F.curves_figure, by_point[point_key(point)], point, stats):
+            blocks.append(figs.block(f"curves-{k:02d}", f"f − f*, ‖∇f‖² and the cards' statistics at {where(point)} against virtual time, gradients computed and iterations; line: median over seeds, band: inter-quartile range; dotted: ε."))
+    if not any(stem.startswith("curves") for stem in figs.drawn):
         blocks.append(Paragraph("No checkpoint curves in the runs."))
 
-    blocks.append(Heading(2, "Delays"))
-    table = delay_table(runs)
-    png = F.delays_figure(runs)
-    if table is not None:
-        blocks.append(table)
-    if png:
-        figs["figures/delays.png"] = png
-        blocks.append(Figure("figures/delays.png", png, "Delays of applied gradients (server updates between hand-out and application), all points and seeds; dashed: τ_max, dotted: τ_avg."))
-    if table is None:
-        blocks.append(Paragraph("No delay histogram in the runs."))
+    blocks += [Heading(2, "Delays")] + delay_blocks(runs, figs)
+    blocks += [Heading(2, "Worker timeline")] + timeline_blocks(ctx.get("timeline"), figs)
 
     blocks += [Heading(2, "Card evaluations")] + predictions_blocks(ctx.get("predictions") or {})
     blocks += [Heading(2, "Theorem cards")] + card_blocks(cards)
     blocks += [Heading(2, "Problem and constants")] + problem_blocks(ctx.get("problem") or {}, ctx.get("model") or {})
     blocks += [Heading(2, "Runs that diverged or failed")] + failure_blocks(runs)
     if ctx.get("spec"):
-        blocks += [Heading(2, "Spec"), Code(json.dumps(ctx["spec"], indent=2, sort_keys=True, default=str))]
+        blocks += [Heading(2, "Spec"), Code(spec_toml(ctx["spec"]))]
     blocks += [Heading(2, "Environment")] + environment_blocks()
-    return blocks, figs
+    return blocks, figs.files()

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from ..verdict.evidence import where
 from . import figures as F
-from .document import Block, Figure, Heading, Paragraph, Table
+from .document import Block, Heading, Paragraph, Table
 
 
 def _num(x) -> str:
     return "∞" if x == float("inf") else ("—" if x != x else f"{x:.4g}")
 
 
-def tuning_blocks(tables: list[dict], figs: dict[str, bytes]) -> list[Block]:
-    """The section's blocks (none without a tuned table); its figures go into ``figs``."""
+def tuning_blocks(tables: list[dict], figs: F.FigureSet) -> list[Block]:
+    """The section's blocks (none without a tuned table); its figures are drawn into ``figs``."""
     if not tables:
         return []
     blocks: list[Block] = [Heading(2, "Tuned algorithms", anchor="tuning")]
@@ -25,12 +25,10 @@ def tuning_blocks(tables: list[dict], figs: dict[str, bytes]) -> list[Block]:
             f"{t['measure']} to ε over the tuning seeds {', '.join(map(str, t['seeds']))} (disjoint from the check's seeds; "
             "a seed that never reaches ε counts as ∞, ties go to the smaller value); only the chosen member runs on the "
             f"check's seeds, as {t['label']}."))
-        png = F.tuning_figure(t)
-        if png:
-            name = f"figures/tuning-{i:02d}.png"
-            figs[name] = png
-            blocks.append(Figure(name, png, f"Tuning curve of {t['label']}: median {t['measure']} to ε over the tuning "
-                                 "seeds against the grid, band: the seeds' range (open where a seed never reached ε), ★: chosen."))
+        if figs.draw(f"tuning-{i:02d}", F.tuning_figure, t):
+            blocks.append(figs.block(f"tuning-{i:02d}", f"Tuning curve of {t['label']}: median {t['measure']} to ε over the "
+                                     "tuning seeds against the grid, band: the seeds' range (open where a seed never reached ε), "
+                                     "★: chosen."))
         rows = []
         for r in t["points"]:
             best = next((c for c in r["curve"] if c["value"] == r["value"]), None)

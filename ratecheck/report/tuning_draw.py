@@ -8,13 +8,15 @@ from __future__ import annotations
 import numpy as np
 
 from ..verdict.evidence import where
-from .draw import PALETTE, _figure, _finite, _legend, _log
+from .draw import _finite
+from .style import PALETTE, legend as _legend, log_axes as _log, new_figure as _figure
 
 
-def tuning_figure(table: dict):
+def tuning_figure(table: dict, styles: dict | None = None):
     """Median and [min, max] over the tuning seeds of the measure per grid value; a
     value whose median is censored (+∞) is left out of the line, and the band where a
-    seed is; a ★ marks the choice."""
+    seed is; a ★ marks the choice. One line per sweep point (``styles``, the report's
+    colour per method, does not apply: the figure shows one method)."""
     rows = [r for r in table["points"] if any(np.isfinite(c["median"]) for c in r["curve"])]
     if not rows:
         return None

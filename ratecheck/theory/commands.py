@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 
 
+from ..cli import add_set_option, parse_sets as cli_parse_sets
 from ..errors import SpecError
 from ..vocabulary import VOCABULARY
 from . import all_cards, load_card
@@ -47,8 +48,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("explain", help="a card in plain words, evaluated and run on a small instance")
     p.add_argument("theorem", help="card id, e.g. ringmaster-asgd")
-    p.add_argument("--set", nargs="+", action="extend", default=[], metavar="NAME=VALUE",
-                   help="instance knobs (L, mu, sigma2, d, eps, n), card parameters (e.g. R=4, gamma=0.01) or other card inputs")
+    add_set_option(p, "instance knobs (L, mu, sigma2, d, eps, n), card parameters (e.g. R=4, gamma=0.01) or other card inputs")
     p.add_argument("--tau-profile", default=None, help="KIND:n=N compute times of the instance (default sqrt:n=8)")
     p.add_argument("--seed", type=int, default=0, help="first seed of the live example (it runs 3)")
     p.add_argument("--no-run", action="store_true", help="explain and evaluate only, no live simulation")
@@ -76,28 +76,23 @@ def cmd_explain(args) -> int:
 
 
 def _inputs(p) -> None:
-    p.add_argument("--set", nargs="+", action="extend", default=[], metavar="NAME=VALUE",
-                   help="symbol values (e.g. L=1 eps=0.01); a parameter name overrides the card's choice")
+    add_set_option(p, "symbol values (e.g. L=1 eps=0.01); a parameter name overrides the card's choice")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--tau", help="comma-separated compute times τ_i")
     g.add_argument("--tau-profile", help=f"KIND:n=N with KIND in {', '.join(PROFILES)}")
     p.add_argument("--json", action="store_true")
 
 
+def _number(name: str, text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise SpecError(name, f"must be a number, got {text!r}") from None
+
+
 def parse_sets(items) -> dict[str, float]:
-    out = {}
-    for item in items:
-        name, eq, val = item.partition("=")
-        name = name.strip()
-        if not eq or not name:
-            raise SpecError("--set", f"expected NAME=VALUE, got {item!r}")
-        if not val.strip():
-            raise SpecError(name, "missing value in --set")
-        try:
-            out[name] = float(val)
-        except ValueError:
-            raise SpecError(name, f"must be a number, got {val!r}") from None
-    return out
+    """``--set`` values of the card commands: numbers (:func:`ratecheck.cli.parse_sets`)."""
+    return cli_parse_sets(items, _number)
 
 
 def _tau(args):
@@ -109,11 +104,28 @@ def _tau(args):
 
 
 def _fmt(v) -> str:
+    """4 significant digits; a whole number below 10⁶ in full."""
     if v is None:
         return "—"
-    if isinstance(v, int):
-        return str(v)
-    return f"{v:.10g}"
+    v = float(v)
+    if v == round(v) and abs(v) < 1e6:
+        return str(int(v))
+    return f"{v:.4g}"
+
+
+def unit(name: str) -> str:
+    """The unit of bound ``name``: iterations (server updates), virtual seconds, gradients."""
+    if name == "iterations":
+        return "iterations"
+    if "time" in name:
+        return "virtual seconds"
+    if name in ("gradients", "computed"):
+        return "gradients"
+    return ""
+
+
+def _with_unit(v, name: str) -> str:
+    return "—" if v is None else f"{_fmt(v)} {unit(name)}".rstrip()
 
 
 def _print_json(obj) -> None:
@@ -248,6 +260,10 @@ def cmd_bound(args) -> int:
     c = load_card(args.theorem)
     tau = _tau(args)
     out = bound(args.theorem, tau, **parse_sets(args.set))
+    if out["missing"]:
+        missing = out["missing"]
+        raise SpecError(", ".join(missing), f"missing: {c.id} needs {'it' if len(missing) == 1 else 'them'} "
+                        "(symbols with --set NAME=VALUE, tau with --tau or --tau-profile)")
     violations = out["conditions"]
     if args.json:
         _print_json(out)
@@ -257,19 +273,18 @@ def cmd_bound(args) -> int:
     print(f"  {'statement on the limit of' if c.kind == 'limit' else c.kind + ' bound on'} {c.statistic}{rng}")
     print("  inputs: " + ", ".join(f"{k} = {_fmt(v)}" for k, v in out["inputs"].items()))
     if tau is not None:
-        print(f"  tau: n = {len(tau)}, min {_fmt(float(min(tau)))}, max {_fmt(float(max(tau)))}")
-    rows = [(k, v, out["provenance"].get(k, "overridden (given with --set)"), "") for k, v in out["parameters"].items()]
-    rows += [(k, v, out["provenance"][k], out["constants"][k]) for k, v in out["bounds"].items()]
-    w = max([len(r[0]) for r in rows] + [4])
-    for head, keys in (("parameters", out["parameters"]), ("bounds", out["bounds"])):
-        if keys:
-            print(f"  {head}:")
-            for name, v, p, const in rows:
-                if name in keys:
-                    hidden = "  O(·): constants hidden" if const == "hidden" else ""
-                    print(f"    {name:<{w}} = {_fmt(v):<16} [{p}]{hidden}")
-    if out["missing"]:
-        print(f"  not evaluated (no value given): {', '.join(out['missing'])}")
+        print(f"  tau: n = {len(tau)}, min {_fmt(float(min(tau)))}, max {_fmt(float(max(tau)))} virtual seconds")
+    w = max([len(k) for k in (*out["parameters"], *out["bounds"])] + [4])
+    if out["parameters"]:
+        print("  parameters:")
+        for name, v in out["parameters"].items():
+            print(f"    {name:<{w}}  {_fmt(v):<26}  [{out['provenance'].get(name, 'overridden (given with --set)')}]")
+    if out["bounds"]:
+        print(f"  bounds:\n    {'':<{w}}  {'explicit':<26}  {'O(·), constants hidden':<26}  provenance")
+        for name, v in out["bounds"].items():
+            hidden = out["constants"][name] == "hidden"
+            cells = ("—", _with_unit(v, name)) if hidden else (_with_unit(v, name), "—")
+            print(f"    {name:<{w}}  {cells[0]:<26}  {cells[1]:<26}  [{out['provenance'][name]}]")
     if violations:
         print("  condition violated: " + "; ".join(violations))
     return 0
@@ -314,16 +329,19 @@ def cmd_compare(args) -> int:
         _print_json(rows)
         return 0
     w = max(len(r["theorem"]) for r in rows)
-    print(f"{'theorem':<{w}}  {'kind':<5}  {'iterations':>14}  {'time':>14}  {'time/min':>9}  {'constants':<9}  leading term (ε → 0)")
+    cols = [("iterations", "explicit"), ("iterations", "hidden"), ("time", "explicit"), ("time", "hidden")]
+    heads = ["iterations", "iterations O(·)", "time (virtual s)", "time O(·) (virtual s)"]
+    print(f"{'theorem':<{w}}  {'kind':<5}  " + "  ".join(f"{h:>21}" for h in heads) + f"  {'time/min':>8}  leading term (ε → 0)")
     for r in rows:
-        const = r["constants"].get("time", r["constants"].get("iterations", "—"))
-        ratio = "—" if r["time_ratio_to_smallest"] is None else f"{r['time_ratio_to_smallest']:.4g}"
-        print(f"{r['theorem']:<{w}}  {r['kind']:<5}  {_fmt(r['iterations']):>14}  {_fmt(r['time']):>14}  {ratio:>9}  "
-              f"{const:<9}  {r['leading_term_eps_to_0'] or '—'}")
+        cells = [_fmt(r[b]) if r["constants"].get(b) == const and r[b] is not None else "—" for b, const in cols]
+        ratio = "—" if r["time_ratio_to_smallest"] is None else _fmt(r["time_ratio_to_smallest"])
+        print(f"{r['theorem']:<{w}}  {r['kind']:<5}  " + "  ".join(f"{c:>21}" for c in cells)
+              + f"  {ratio:>8}  {r['leading_term_eps_to_0'] or '—'}")
     miss = {m for r in rows for m in r["missing"]}
     if miss:
         print(f"\nnot evaluated where these are missing: {', '.join(sorted(miss))}")
-    print("\nhidden = O(·)/Θ(·) formula without its constants: compare scalings, not values.")
+    print("\nO(·) = a formula without its constants (O(·)/Θ(·)): compare scalings, not values. "
+          "time/min: time over the smallest time bound.")
     return 0
 
 

@@ -22,10 +22,16 @@ card's inputs are the instance's exact constants (Δ, D, … computed from it), 
 ``--set`` of a card parameter (e.g. ``R=4``) is run with; of an instance knob
 (``L``, ``mu``, ``sigma2``, ``d``, ``eps``, ``n``) rebuilds the instance; of any other
 card input (e.g. ``Delta``) only changes the printed bound, and then no live example is
-run (no simulated instance would match). Lower bounds, card-only statistics, cards
+run (no simulated instance would match). Card inputs that the instance fixes but no
+constant of the problem gives, the largest delay ``delay_max`` and the largest number
+of computations in flight ``concurrency``, come from the method's schedule on the
+instance (:func:`schedule_inputs`). The live run goes to a factor × the card's iteration bound
+(:data:`HORIZON_FACTOR`, or :data:`HIDDEN_FACTOR` for an O(·) bound), or its time bound
+for a card that has no iteration bound; a method whose card
+prescribes no stepsize runs with Ringmaster ASGD's, as in the quickstart. Lower bounds, card-only statistics, cards
 that no method in the catalog implements, cards whose assumptions the default
 instance does not declare (e.g. data-dependent delays) and cards without an
-iteration bound there are explained without a live example, saying why.
+iteration or time bound there are explained without a live example, saying why.
 """
 
 from __future__ import annotations
@@ -53,6 +59,10 @@ HIDDEN_FACTOR = 100.0
 MAX_ITERATIONS = 300_000
 #: Names that change the simulated instance rather than only the card's inputs.
 KNOBS = ("L", "mu", "sigma2", "d", "eps", "n")
+#: The card whose stepsize a live example takes when its own card prescribes none.
+STEPSIZE_CARD = "ringmaster-asgd"
+#: Card inputs read off the method's schedule on the instance (:func:`schedule_inputs`).
+SCHEDULE_INPUTS = ("delay_max", "concurrency")
 
 STATISTIC_WORDS = {
     "grad_sq": "‖∇f(x_K)‖², the squared gradient norm at the last iterate",
@@ -108,24 +118,60 @@ def _instance(card: Card, sets: dict, profile: str) -> tuple[dict, dict, float]:
     return problem, {"model": "fixed", "n": n, "profile": kind}, float(knobs["eps"])
 
 
-def _check_spec(card: Card, method: str, sets: dict, problem: dict, asynchrony: dict, eps: float, seed: int) -> dict:
+def schedule_inputs(card: Card, method: str | None, model, problem, sets: dict, seed: int) -> dict[str, float]:
+    """The card inputs among :data:`SCHEDULE_INPUTS` not set by hand, for ``method`` on
+    the instance (Koloskova, Stich, Jaggi 2022, arXiv:2206.08307, §2.2): ``delay_max``,
+    the largest delay of an applied gradient in its schedule alone (the engine's driver,
+    no iterate) over :data:`MAX_ITERATIONS` updates, the longest live run, so that it
+    holds for the run; ``concurrency`` τ_C, the largest number of computations in
+    flight: n, as each worker computes one at a time (exact for the methods that keep
+    every worker busy, ASGD's). Empty when the schedule needs a parameter the card
+    chooses (it is not known before the card is evaluated)."""
+    from ..algorithms import ALGORITHMS
+    from ..engine.schedule import ScheduleDriver
+
+    wanted = [k for k in SCHEDULE_INPUTS if k in card.symbols and k not in sets]
+    if not wanted or method is None:
+        return {}
+    cls = ALGORITHMS.get(method)
+    try:
+        algorithm = cls({"gamma": 1.0, **{k: v for k, v in sets.items() if k in cls.parameters}})
+    except SpecError:
+        return {}
+    out = {"concurrency": model.n}
+    if "delay_max" in wanted:
+        for ops in ScheduleDriver(algorithm, model, problem, seed).chunks(MAX_ITERATIONS, math.inf):
+            pass
+        out["delay_max"] = int(np.flatnonzero(ops.delay_counts)[-1]) if ops.delay_counts.any() else 0
+    return {k: out[k] for k in wanted}
+
+
+def _check_spec(card: Card, method: str, sets: dict, problem: dict, asynchrony: dict, eps: float, seed: int,
+                bounds: dict) -> dict:
     """The check spec (``ratecheck.spec`` format) of the live example: every method
-    parameter the card prescribes is ``"theory"`` unless set by hand."""
+    parameter the card prescribes is ``"theory"`` unless set by hand; the horizon is a
+    factor × the card's iteration bound, or, for a card with a time bound only, a factor
+    × its time bound (and at most :data:`MAX_ITERATIONS` updates)."""
     from ..algorithms import ALGORITHMS
 
+    by = "iterations" if "iterations" in bounds else "time"
+    factor = HIDDEN_FACTOR if card.bounds[by].constants == "hidden" else HORIZON_FACTOR
+    horizon = ({"iterations": math.ceil(factor * bounds["iterations"])} if by == "iterations"
+               else {"time": factor * bounds["time"], "iterations": MAX_ITERATIONS})
     params = {}
     for name in ALGORITHMS.get(method).parameters:
         if name in sets:
             params[name] = sets[name]
         elif name in card.parameters or name in card.aliases:
             params[name] = "theory"
+        elif name == "gamma":  # a card without a stepsize (an O(·) card): the quickstart's choice for ASGD
+            params[name] = f"theory:{STEPSIZE_CARD}"
     return {
         "check": {"name": f"explain-{card.id}", "seeds": list(range(seed, seed + SEEDS))},
         "problem": problem,
         "asynchrony": asynchrony,
         "sweep": {"eps": [eps]},
-        "horizon": {"factor": HIDDEN_FACTOR if card.bounds["iterations"].constants == "hidden" else HORIZON_FACTOR,
-                    "stop_at_target": True},
+        "horizon": {"factor": factor, **horizon, "stop_at_target": True},
         "algorithms": [{"label": method, "method": method, "theorem": card.id, "params": params}],
     }
 
@@ -152,18 +198,23 @@ def explain(card_id: str, sets: dict | None = None, *, profile: str = PROFILE, s
     values = {k: c.value for k, c in problem.constants.values.items() if k in card.symbols}
     values.update(n=len(tau), eps=eps)
     values.update({k: v for k, v in sets.items() if k in card.symbols and k not in ("n", "eps")})
+    method = method_of(card)
+    derived = schedule_inputs(card, method, model, problem, sets, seed)
+    values.update(derived)
     evaluation = card.evaluate({**values, **{k: v for k, v in sets.items() if k not in KNOBS}}, tau)
     check_evaluation(evaluation)
     ex = Explanation(card, values, evaluation)
     _describe(ex, problem, model, problem_spec, profile)
-
-    method = method_of(card)
+    if derived:
+        ex.lines.append(f"  ({', '.join(derived)}: from {method}'s schedule on this instance, seed {seed}: the largest "
+                        f"delay over {MAX_ITERATIONS} updates, the longest live run; the n workers in flight at most.)")
     why = _no_live(card, method, sets, card.applicability(set(problem.properties) | set(model.properties)), evaluation)
     if why is None and not run:
         why = "not run (--no-run)"
     if why is None:
-        spec = parse_spec(_check_spec(card, method, sets, problem_spec, asyn_spec, eps, seed), "explain")
-        ex.live = live_example(spec, card)
+        spec = parse_spec(_check_spec(card, method, sets, problem_spec, asyn_spec, eps, seed,
+                                      evaluation.bounds), "explain")
+        ex.live = live_example(spec, card, evaluation)
         why = ex.live.get("skipped")
     if why is not None:
         ex.no_live = why
@@ -193,9 +244,9 @@ def _no_live(card: Card, method: str | None, sets: dict, undeclared: list, evalu
     by_hand = sorted(k for k in sets if k not in KNOBS and k in card.symbols)
     if by_hand:
         return f"none: {', '.join(by_hand)} set by hand, so no simulated instance matches the printed bound (drop it to run one)"
-    if "iterations" not in evaluation.bounds:
-        why = f"missing {', '.join(evaluation.missing)}" if evaluation.missing else "it has no `iterations` bound"
-        return f"none: the card gives no iteration bound here ({why}), so there is no horizon to run to"
+    if "iterations" not in evaluation.bounds and "time" not in evaluation.bounds:
+        why = f"missing {', '.join(evaluation.missing)}" if evaluation.missing else "it has no `iterations` or `time` bound"
+        return f"none: the card gives no iteration or time bound here ({why}), so there is no horizon to run to"
     return None
 
 
@@ -246,8 +297,9 @@ def _describe(ex: Explanation, problem, model, problem_spec: dict, profile: str)
         out.append(f"  Not evaluated: missing {', '.join(ev.missing)} (give them with --set NAME=VALUE).")
 
 
-def live_example(spec, card: Card) -> dict:
-    """Run the spec's one algorithm for its seeds; the first hits of ε against the bound."""
+def live_example(spec, card: Card, evaluation=None) -> dict:
+    """Run the spec's one algorithm for its seeds; the first hits of ε against the bound
+    (the plan's, or ``evaluation``'s where the plan lacks an input read off the schedule)."""
     from ..execute import run_fragment
     from ..plan import plan
     from ..verdict.complexity import RUNNING, observed_complexity
@@ -268,9 +320,11 @@ def live_example(spec, card: Card) -> dict:
     for measure in ("iterations", "time"):
         oc = observed_complexity(runs, first.statistic, eps, measure, shift=shift)
         bound = pred["bounds"].get(measure)
+        if bound is None and evaluation is not None:
+            bound = evaluation.bounds.get(measure)
         out[measure] = {"values": oc["values"], "censored": oc["censored"], "median": oc["median"]["value"], "bound": bound,
                         "ratio": oc["median"]["value"] / bound if bound else None,
-                        "hidden": pred["constants"].get(measure) == "hidden" if bound else None}
+                        "hidden": card.bound_constants(measure) == "hidden" if bound else None}
     return out
 
 
@@ -278,8 +332,10 @@ def _describe_live(ex: Explanation) -> None:
     lv, out = ex.live, ex.lines
     params = ", ".join(f"{k} = {_num(v)}" for k, v in lv["params"].items())
     out += ["", f"Live example: {lv['method']} with {params} on that instance, seeds {', '.join(map(str, lv['seeds']))}, "
-              f"run until {lv['statistic']} ≤ ε or {_num(lv['horizon']['iterations'])} iterations "
-              f"({_num(lv['factor'])} × the bound)."]
+              f"run until {lv['statistic']} ≤ ε or " + (
+                  f"{_num(lv['horizon']['time'])} virtual seconds ({_num(lv['factor'])} × the time bound; at most "
+                  f"{_num(lv['horizon']['iterations'])} iterations)." if math.isfinite(lv['horizon'].get('time', math.inf))
+                  else f"{_num(lv['horizon']['iterations'])} iterations ({_num(lv['factor'])} × the bound).")]
     out += [f"  Flagged: the run violates {v}." for v in lv["violations"]]
     bad = [r for r in lv["runs"] if r.status != "ok"]
     out += [f"  Seed {r.meta.get('seed')} {r.status}: {r.reason}." for r in bad]

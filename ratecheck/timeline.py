@@ -1,0 +1,111 @@
+"""Worker timelines: which worker computes what, and when, in the first events of one seed.
+
+The engine's schedule driver (:class:`ratecheck.engine.schedule.ScheduleDriver`) is run
+alone (no iterate, no noise), one arrival time at a time: its horizon in time is set to
+the next finish time on the clock, so each call processes the arrivals at that time and
+returns. Between calls the clock tells each worker's computation index ``k``, its start
+time and whether it is busy; the op stream tells which computation was used (``GRAD`` /
+``TGRAD`` w k, with its delay) and when the update came (the ``STEP`` that follows).
+A computation ends in one of five ways:
+
+* **applied** — it arrived and its gradient entered an update (delay: server updates
+  between its hand-out and that update, :mod:`ratecheck.engine.ops`);
+* **buffered** — it arrived and its gradient waits for an update after the window (a batch);
+* **discarded** — it arrived (its finish time was reached) and the method dropped it;
+* **stopped** — the worker was handed a new point before it finished (Ringmaster's stops);
+* **running** — still in flight when the window ends.
+
+Two workers finishing at the same time are both counted as arrived at that time; a
+worker stopped at the very time its computation would have finished counts as arrived
+(the clock cannot tell them apart between calls, and a schedule with exact ties is the
+only case). :func:`fragment_timeline` is what a check report draws
+(:func:`ratecheck.report.figures.timeline_figure`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+
+from .engine.ops import GRAD, STEP, TGRAD
+from .engine.schedule import ScheduleDriver
+
+COLUMNS = ("worker", "k", "start", "end", "outcome", "delay", "applied_at")
+
+
+def worker_timeline(algorithm, model, problem=None, seed: int = 0, events: int = 40) -> pd.DataFrame:
+    """The computations of the first ``events`` arrivals (and those started meanwhile) of
+    ``algorithm`` on ``model`` (and ``problem``, which may set the work: data-dependent
+    models), seed ``seed``: one row per computation with :data:`COLUMNS` (``delay`` and
+    ``applied_at`` are −1 and NaN unless applied), sorted by worker and start."""
+    drv = ScheduleDriver(algorithm, model, problem, seed)
+    c = drv.clock
+    open_ = {}  # worker -> (k, start, finish time)
+    rows, used, pending = [], {}, []
+    arrivals, t, last = 0, 0.0, 0.0
+    while arrivals < events and math.isfinite(t):
+        last = t
+        ops = [_copy(chunk) for chunk in drv.chunks(math.inf, t)]
+        _used(ops, used, pending)
+        for w in range(drv.n):
+            k, busy = int(c.k[w]), c.pos[w] >= 0
+            prev = open_.get(w)
+            if prev is not None and (prev[0] != k or not busy):
+                arrived = prev[2] <= t
+                arrivals += arrived
+                rows.append((w, prev[0], prev[1], t if not arrived else prev[2], "arrived" if arrived else "stopped"))
+                del open_[w]
+            if busy and w not in open_:
+                open_[w] = (k, float(c.start[w]), float(c.heap_t[c.pos[w]]))
+        t = float(c.heap_t[0]) if c.size[0] > 0 else math.inf
+    waiting = {(w, k) for w, k, _ in pending}
+    rows += [(w, k, s, last, "running") for w, (k, s, _) in open_.items() if s < last]
+    out = []
+    for w, k, s, e, what in rows:
+        delay, at = used.get((w, k), (-1, math.nan))
+        outcome = what if what != "arrived" else ("applied" if delay >= 0 else "buffered" if (w, k) in waiting else "discarded")
+        out.append((w, k, s, e, outcome, delay if outcome == "applied" else -1, at if outcome == "applied" else math.nan))
+    return pd.DataFrame(out, columns=list(COLUMNS)).sort_values(["worker", "start"], ignore_index=True)
+
+
+def _copy(ops) -> dict:
+    m = int(ops.size[0])
+    return {f: np.array(getattr(ops, f)[:m]) for f in ("kind", "w", "k", "t", "delay")}
+
+
+def _used(chunks: list[dict], used: dict, pending: list) -> None:
+    """Record (worker, k) → (delay, time of the update that applied it) from op chunks;
+    ``pending`` keeps the gradients used since the last update (a batch spans arrivals)."""
+    for ch in chunks:
+        for kind, w, k, t, d in zip(ch["kind"], ch["w"], ch["k"], ch["t"], ch["delay"]):
+            if kind in (GRAD, TGRAD):
+                pending.append((int(w), int(k), int(d)))
+            elif kind == STEP:
+                for w_, k_, d_ in pending:
+                    used.setdefault((w_, k_), (d_, float(t)))
+                pending.clear()
+
+
+def fragment_timeline(fragment: dict, events: int = 40) -> dict | None:
+    """The timeline of a check's fragment (:func:`ratecheck.execute.run_fragment`'s input)
+    as a JSON-able dict for the report: ``label``, ``method``, ``seed``, ``point``,
+    ``events`` and ``computations`` (columns of :func:`worker_timeline`). None for a
+    delay-sequence model, which has no clock."""
+    from .algorithms import ALGORITHMS
+    from .asynchrony.base import DelayModel
+    from .execute import _build
+
+    problem = _build("problem", json.dumps(fragment["problem"], sort_keys=True))
+    model = _build("asynchrony", json.dumps(fragment["asynchrony"], sort_keys=True))
+    if isinstance(model, DelayModel):
+        return None
+    algorithm = ALGORITHMS.get(fragment["method"])(dict(fragment["params"]))
+    seed = int(fragment["seed"])
+    df = worker_timeline(algorithm, model, problem, seed, events)
+    meta = fragment.get("meta") or {}
+    return {"label": meta.get("algorithm", fragment["method"]), "method": fragment["method"], "seed": seed,
+            "point": meta.get("point", {}), "events": events,
+            "computations": {c: df[c].tolist() for c in COLUMNS}}
