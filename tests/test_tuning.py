@@ -69,7 +69,7 @@ def test_tuning_never_sees_the_check_seeds(tmp_path, monkeypatch):
     assert sorted(seed for label, seed in seen if label == "ASGD") == sorted(list(range(6)) * 2)
     assert code == 0 and verdicts[0]["status"] == "pass"
     md = (tmp_path / "out" / "report.md").read_text()
-    assert "## Tuned algorithms" in md and (tmp_path / "out" / "figures" / "tuning-00.png").exists()
+    assert "## Tuned algorithms" in md and (tmp_path / "out" / "figures" / "tuning-00.svg").exists()
     assert "| eps=0.2 | 0.125 | 20 | [19.05, 22] | no | none |" in md  # chosen, median and range over 3 seeds
 
 
