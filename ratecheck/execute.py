@@ -17,9 +17,11 @@ from .algorithms import ALGORITHMS
 from .asynchrony import make_model
 from .asynchrony.base import DelayModel
 from .engine.run import simulate
+from .engine.stepsize import record
 from .engine.trace import RunResult
 from .errors import SpecError
 from .problems import make_problem
+from .stepsize import validated
 
 
 @lru_cache(maxsize=16)
@@ -33,13 +35,16 @@ def run_fragment(fragment: dict) -> RunResult:
 
     Keys: ``problem`` and ``asynchrony`` (spec tables), ``method``, ``params`` (all
     numbers, ``gamma`` included), ``seed``, ``horizon`` (``iterations``, ``time``),
-    ``targets``, ``stop_statistic``, ``track_avg``, ``worker_time``, ``meta`` (copied into the result).
+    ``targets``, ``stop_statistic``, ``track_avg``, ``worker_time``, ``meta`` (copied into the result),
+    and ``schedule`` (a stepsize schedule's table, :mod:`ratecheck.stepsize`) where it is not constant.
     """
     problem = _build("problem", json.dumps(fragment["problem"], sort_keys=True))
     model = _build("asynchrony", json.dumps(fragment["asynchrony"], sort_keys=True))
     params = dict(fragment["params"])
     gamma = params.pop("gamma")
     h = fragment.get("horizon", {})
+    table = fragment.get("schedule")
+    schedule = record(**validated(table).model_dump()) if table is not None else None
     if isinstance(model, DelayModel):
         if fragment["method"] != "asgd" or params:
             raise SpecError("algorithms.method", f"a delay-sequence model ({fragment['asynchrony'].get('model')!r}) drives "
@@ -50,11 +55,11 @@ def run_fragment(fragment: dict) -> RunResult:
 
         return run_delayed(problem, model, gamma, int(fragment["seed"]), int(h["iterations"]),
                            targets=fragment.get("targets", ()), stop_statistic=fragment.get("stop_statistic"),
-                           meta=fragment.get("meta"))
+                           meta=fragment.get("meta"), schedule=schedule)
     algorithm = ALGORITHMS.get(fragment["method"])({**params, "gamma": gamma})
     (res,) = simulate(problem, model, algorithm, [gamma], int(fragment["seed"]),
                       max_iter=float(h.get("iterations", math.inf)), max_time=float(h.get("time", math.inf)),
                       targets=fragment.get("targets", ()), stop_statistic=fragment.get("stop_statistic"),
                       track_avg=bool(fragment.get("track_avg", False)), meta=fragment.get("meta"),
-                      worker_time=bool(fragment.get("worker_time", False)))
+                      worker_time=bool(fragment.get("worker_time", False)), schedule=schedule)
     return res

@@ -61,6 +61,7 @@ from .divergence import NONFINITE, blown
 from .noise import fill_normals
 from .ops import ASSIGN, GRAD, STEP, TGRAD, TSCALE, TSWAP, TSYNC
 from .recursion import BSLOT, CUR, MU2, PLAIN, R_ACC2, R_XPREV, hand_out, install, momentum_step, take_slot
+from .stepsize import factor
 from .tally import FGAP_AVG, N_STATS, checkpoint, diverge, due, hits, note, reached
 
 RUNNING, DIVERGED, STOPPED = 0, 1, 2
@@ -77,7 +78,7 @@ Ends.__doc__ = ("Where each of B members' run ended, as its single run ends (mod
                 "(−1: not yet), its time, and the gradients applied and largest delay applied by then.")
 
 ReplayState = namedtuple("ReplayState", "gam key z parts f_star x_star caps track_avg stop its upd ACC XS astamp "
-                                        "gbuf ctr alive div tally XF end")
+                                        "gbuf ctr alive div tally XF end sched")
 ReplayState.__doc__ = """Everything the replay reads and updates, for B members.
 
 Run constants: stepsizes gam (B), the noise key and buffer z (noise_dim), each
@@ -88,18 +89,19 @@ State: iterate versions its (:class:`~.recursion.Iterates`), rule state upd
 each worker's assignment stamp astamp (n), scratch rows gbuf (2, d), :class:`Counters`
 ctr, alive flags (B: the member is still computed), :class:`~.tally.Diverged` div, the
 statistics :class:`~.tally.Tally` tally, XF (B, d): the iterate a frozen member ended at,
-and :class:`Ends` end."""
+the :class:`Ends` end, and the stepsize schedule sched (:class:`~.stepsize.Schedule`:
+update k uses γ_b · s(k))."""
 
 
 def new_ends(B: int) -> Ends:
     return Ends(np.full(B, -1, np.int64), np.full(B, np.nan), np.zeros(B, np.int64), np.zeros(B, np.int64))
 
 DelayedState = namedtuple("DelayedState", "x buf xs delays parts samples Z gamma counts it max_delay f_star "
-                                          "x_star caps div g tmp tally stop")
+                                          "x_star caps div g tmp tally stop sched")
 DelayedState.__doc__ = ("The delay-sequence loop's state: x, the ring buffer of the last iterates buf, Σ x_k xs, "
                         "the block's delays, parts, samples and normals Z (starting at k0), γ, the delay "
                         "histogram, counters it and max_delay (1), f*, x*, caps, div and tally (one member), "
-                        "scratch g and tmp (d), the stop statistic (−1: none).")
+                        "scratch g and tmp (d), the stop statistic (−1: none), the stepsize schedule sched.")
 
 
 def build(stoch_grad, value_grad, jit):
@@ -236,6 +238,7 @@ def build(stoch_grad, value_grad, jit):
                 if delays[i] > ctr.max_delay[0]:
                     ctr.max_delay[0] = delays[i]
             elif op == STEP:
+                sk = factor(st.sched, ctr.it[0])  # γ_k = γ s(k) for the update x_k → x_{k+1}
                 ctr.it[0] += 1
                 ctr.computed[0] = ns[i]
                 ctr.acc_used[0] = 0
@@ -250,14 +253,14 @@ def build(stoch_grad, value_grad, jit):
                             ACC[b, j] += Tsum[b, j]
                     if rule == PLAIN:
                         xo, xn = XH[b, cur], XH[b, new]
-                        gc = gam[b] * cs[i]
+                        gc = gam[b] * sk * cs[i]
                         for j in range(d):
                             xn[j] = xo[j] - gc * ACC[b, j]
                             ACC[b, j] = 0.0
                 if rule != PLAIN:  # a loop of its own, as for μ² above
                     for b in range(B):
                         if alive[b]:
-                            momentum_step(rule, upd.prm, ctr.it[0], gam[b], cs[i], XH[b, cur], XH[b, new], ACC[b], S[b])
+                            momentum_step(rule, upd.prm, ctr.it[0], gam[b] * sk, cs[i], XH[b, cur], XH[b, new], ACC[b], S[b])
                             for j in range(d):
                                 ACC[b, j] = 0.0
                 if st.track_avg:  # Σ x_k, only for f(x̄_k)
@@ -329,8 +332,9 @@ def build(stoch_grad, value_grad, jit):
             stoch_grad(data, buf[(k - delta) % S], ds.parts[i], ds.samples[i], ds.Z[i], g)
             finite = True
             row = (k + 1) % S
-            for j in range(d):  # the plain rule, x_{k+1} = x_k − γ g, kept in the ring buffer
-                x[j] -= ds.gamma * g[j]
+            gk = ds.gamma * factor(ds.sched, k)
+            for j in range(d):  # the plain rule, x_{k+1} = x_k − γ_k g, kept in the ring buffer
+                x[j] -= gk * g[j]
                 buf[row, j] = x[j]
                 xs[j] += x[j]
                 finite = finite and np.isfinite(x[j])

@@ -26,13 +26,15 @@ from .noise import noise_key
 from .recursion import CUR, checkpoint_grid, new_iterates, new_update
 from .replay import Counters, ReplayState, compiled_kernels, new_ends, python_kernels
 from .schedule import ScheduleDriver
+from .stepsize import Schedule, record
 from .tally import new_diverged, new_tally
 from .trace import CHECKPOINT_FIELDS, STATISTICS, RunResult
 
 
 def simulate(problem, model, algorithm, gammas, seed: int, *, max_iter=math.inf, max_time=math.inf,
              targets=(), stop_statistic: str | None = None, track_avg: bool = False,
-             meta: dict | None = None, force_python: bool = False, worker_time: bool = False) -> list[RunResult]:
+             meta: dict | None = None, force_python: bool = False, worker_time: bool = False,
+             schedule: Schedule | None = None) -> list[RunResult]:
     """Simulate ``algorithm`` on ``problem`` under ``model`` for each stepsize in ``gammas``.
 
     Parameters
@@ -57,6 +59,9 @@ def simulate(problem, model, algorithm, gammas, seed: int, *, max_iter=math.inf,
         up to the last hit (:func:`_schedule_states`, the pass that also recounts the
         final state of a run that stopped before its iteration horizon), so only claims
         on total worker time ask for it.
+    schedule : :class:`~.stepsize.Schedule`, optional
+        The stepsize schedule: update k (x_k → x_{k+1}, k = 0, 1, …) uses γ_b · s(k)
+        (:mod:`.stepsize`); default constant.
 
     Returns one :class:`RunResult` per stepsize.
     """
@@ -71,7 +76,7 @@ def simulate(problem, model, algorithm, gammas, seed: int, *, max_iter=math.inf,
     oracle = None if force_python else problem.fast_oracle()
     kernels, data = (compiled_kernels(oracle), oracle.data) if oracle is not None else (python_kernels(problem), None)
     st = _new_state(problem, algorithm, gam, seed, driver.parts, np.sort(np.asarray(targets, np.float64))[::-1].copy(),
-                    max_iter, stop_statistic, track_avg)
+                    max_iter, stop_statistic, track_avg, schedule if schedule is not None else record())
     ctr, end, B = st.ctr, st.end, gam.size
     counts = [None] * B  # each member's delay histogram: the driver's at the end of the chunk its run ended in
     with np.errstate(all="ignore"):  # the numpy oracle's overflow is the divergence check's to report
@@ -150,7 +155,8 @@ def batchable(model, algorithm) -> bool:
     return schedule(algorithm) == schedule(other)
 
 
-def _new_state(problem, algorithm, gam, seed: int, parts, targets, max_iter, stop_statistic, track_avg) -> ReplayState:
+def _new_state(problem, algorithm, gam, seed: int, parts, targets, max_iter, stop_statistic, track_avg,
+               schedule) -> ReplayState:
     """The replay's state at x₀ for the stepsizes ``gam``: every member alive, no statistic yet."""
     B, d, n = gam.size, problem.d, parts.size
     X = np.tile(np.asarray(problem.x0, np.float64), (B, 1))
@@ -163,7 +169,7 @@ def _new_state(problem, algorithm, gam, seed: int, parts, targets, max_iter, sto
         ACC=np.zeros((B, d)), XS=X.copy(), astamp=np.zeros(n, np.int64), gbuf=np.zeros((2, d)),
         ctr=Counters(*np.zeros((len(Counters._fields), 1), np.int64)), alive=np.ones(B, np.bool_),
         div=new_diverged(B), tally=new_tally(B, targets, checkpoint_grid(max_iter if math.isfinite(max_iter) else 1e12)),
-        XF=np.zeros((B, d)), end=new_ends(B))
+        XF=np.zeros((B, d)), end=new_ends(B), sched=schedule)
 
 
 def _end(st, members, t: float) -> None:
