@@ -131,7 +131,7 @@ def build(stoch_grad, value_grad, jit):
             gsq += g[j] * g[j]
         return f, gsq, np.nan
 
-    @jit(inline="always")
+    @jit()  # not inlined: a rare branch, kept out of the loops' code
     def freeze(st, b, x, ends, t):
         """Stop computing member b (diverged, or done) at x; ``ends``: its run ends here, at time t."""
         st.alive[b] = False
@@ -191,6 +191,8 @@ def build(stoch_grad, value_grad, jit):
         rule, S, Yp, Pp, T, Tsum = upd.rule, upd.S, upd.Yp, upd.Pp, upd.T, upd.Tsum
         z, parts, gam = st.z, st.parts, st.gam
         two = rule == MU2
+        sc = st.sched
+        scheduled = sc.decay != 0.0 or sc.warmup > 1 or sc.milestones.shape[0] > 0
         g = st.gbuf[0]
         nw = ptr.shape[0]
         table = T.shape[1] > 0
@@ -238,7 +240,7 @@ def build(stoch_grad, value_grad, jit):
                 if delays[i] > ctr.max_delay[0]:
                     ctr.max_delay[0] = delays[i]
             elif op == STEP:
-                sk = factor(st.sched, ctr.it[0])  # γ_k = γ s(k) for the update x_k → x_{k+1}
+                sk = factor(sc, ctr.it[0]) if scheduled else 1.0  # γ_k = γ s(k) for the update x_k → x_{k+1}
                 ctr.it[0] += 1
                 ctr.computed[0] = ns[i]
                 ctr.acc_used[0] = 0
