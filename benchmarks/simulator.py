@@ -54,11 +54,11 @@ def best_rates(*cases):
     return [events / b for (events, _), b in zip(cases, best)]
 
 
-def ratecheck_case(d, n, events, gammas=(0.01,)):
+def ratecheck_case(d, n, events, gammas=(0.01,), **kw):
     p, m = setup(d, n)
     alg = ALGORITHMS.get("asgd")({"gamma": gammas[0]})
-    simulate(p, m, alg, list(gammas), 0, max_iter=min(events, 1000))  # warm-up / compile
-    return events, lambda: simulate(p, m, alg, list(gammas), 1, max_iter=events)
+    simulate(p, m, alg, list(gammas), 0, max_iter=min(events, 1000), **kw)  # warm-up / compile
+    return events, lambda: simulate(p, m, alg, list(gammas), 1, max_iter=events, **kw)
 
 
 def reference_case(d, n, events):
@@ -110,6 +110,14 @@ def main():
     single, multi = best_rates(ratecheck_case(10, 10, 1_000_000),
                                ratecheck_case(10, 10, 1_000_000, gammas=tuple(np.geomspace(1e-3, 1e-1, 16))))
     rows.append(("16 stepsizes d=10 (time ratio vs 1)", multi, None, single / multi, None, "time ratio <= 4"))
+    # a grid's batch with a stop statistic (a target no member reaches: every run goes to
+    # the horizon, the rates compare) and one member that diverges at once and ends there
+    stop = {"targets": (1e-6,), "stop_statistic": "fgap"}
+    grid = (*np.geomspace(1e-3, 1e-1, 15), 50.0)
+    single, multi = best_rates(ratecheck_case(10, 10, 1_000_000, gammas=(1e-3,), **stop),
+                               ratecheck_case(10, 10, 1_000_000, gammas=grid, **stop))
+    rows.append(("16 stepsizes, stop on, 1 diverging (ratio)", multi, None, single / multi, None,
+                 "time ratio vs 1, as above"))
     (big,) = best_rates(ratecheck_case(10, 10_000, 1_000_000))
     rows.append(("ASGD n=1e4 d=10, 1e6 events", big, None, None, None, ">= 1e6 events/s"))
     mem = peak_memory_mb(100, 10_000_000)

@@ -6,8 +6,9 @@ Fragments that one simulation serves run as one (:func:`batch_key`, :func:`run_f
 those that differ only in γ share a schedule (``simulate(..., gammas=[...])``), and those
 that differ only in their ``targets`` and ``meta`` (the ε of their sweep point) share a
 trajectory, simulated once with the union of the targets. Each gets exactly what its own
-run gives: hits per target are independent, and a member is batched only where the
-engine's batch is exact (:func:`batch_key`).
+run gives: hits per target are independent, and a member of a batch of stepsizes ends
+where its own run would (:func:`ratecheck.engine.run.simulate`), so γ is batched wherever
+the schedule depends on neither γ nor the iterates (:func:`ratecheck.engine.run.batchable`).
 
 It sits above the engine and the registries (methods are built on the engine's event
 loop, so the engine never imports them) and below the sweep that calls it. A worker
@@ -26,10 +27,12 @@ import numpy as np
 from .algorithms import ALGORITHMS
 from .asynchrony import make_model
 from .asynchrony.base import DelayModel
-from .engine.run import simulate
+from .engine.run import batchable, simulate
+from .engine.stepsize import record
 from .engine.trace import RunResult
 from .errors import SpecError
 from .problems import make_problem
+from .stepsize import validated
 
 
 @lru_cache(maxsize=16)
@@ -43,7 +46,8 @@ def run_fragment(fragment: dict) -> RunResult:
 
     Keys: ``problem`` and ``asynchrony`` (spec tables), ``method``, ``params`` (all
     numbers, ``gamma`` included), ``seed``, ``horizon`` (``iterations``, ``time``),
-    ``targets``, ``stop_statistic``, ``track_avg``, ``worker_time``, ``meta`` (copied into the result).
+    ``targets``, ``stop_statistic``, ``track_avg``, ``worker_time``, ``meta`` (copied into the result),
+    and ``schedule`` (a stepsize schedule's table, :mod:`ratecheck.stepsize`) where it is not constant.
     """
     problem = _build("problem", json.dumps(fragment["problem"], sort_keys=True))
     model = _build("asynchrony", json.dumps(fragment["asynchrony"], sort_keys=True))
@@ -60,20 +64,29 @@ def run_fragment(fragment: dict) -> RunResult:
 
         return run_delayed(problem, model, gamma, int(fragment["seed"]), int(h["iterations"]),
                            targets=fragment.get("targets", ()), stop_statistic=fragment.get("stop_statistic"),
-                           meta=fragment.get("meta"))
+                           meta=fragment.get("meta"), schedule=_schedule(fragment))
     (res,) = _simulate(fragment, problem, model, [gamma])
     return res
+
+
+def _schedule(fragment: dict):
+    """The compiled replay's record of the fragment's stepsize schedule (None: constant)."""
+    table = fragment.get("schedule")
+    return record(**validated(table).model_dump()) if table is not None else None
+
+
+def _algorithm(fragment: dict, gamma: float):
+    return ALGORITHMS.get(fragment["method"])({**fragment["params"], "gamma": gamma})
 
 
 def _simulate(fragment: dict, problem, model, gammas: list[float]) -> list[RunResult]:
     """The engine's run of ``fragment`` for each stepsize of ``gammas`` (one schedule)."""
     h = fragment.get("horizon", {})
-    algorithm = ALGORITHMS.get(fragment["method"])({**fragment["params"], "gamma": gammas[0]})
-    return simulate(problem, model, algorithm, gammas, int(fragment["seed"]),
+    return simulate(problem, model, _algorithm(fragment, gammas[0]), gammas, int(fragment["seed"]),
                     max_iter=float(h.get("iterations", math.inf)), max_time=float(h.get("time", math.inf)),
                     targets=fragment.get("targets", ()), stop_statistic=fragment.get("stop_statistic"),
                     track_avg=bool(fragment.get("track_avg", False)), meta=fragment.get("meta"),
-                    worker_time=bool(fragment.get("worker_time", False)))
+                    worker_time=bool(fragment.get("worker_time", False)), schedule=_schedule(fragment))
 
 
 def _canonical(fragment: dict, drop: tuple[str, ...]) -> str:
@@ -89,17 +102,15 @@ def trajectory(fragment: dict) -> str:
 
 def batch_key(fragment: dict) -> str:
     """Fragments with equal keys run as one :func:`run_fragments` call, each getting
-    exactly its own run's result.
-
-    On this engine a batch of stepsizes is exact while every member runs to the horizon:
-    a member stopped at its target, or diverged, would carry the batch's final state
-    (``ratecheck.engine.run.simulate`` ends a batch when all members are done). So γ is
-    batched only without ``stop_statistic`` (a member that diverged is rerun alone by
-    :func:`run_fragments`), and delay-sequence models, which take one γ, not at all."""
+    exactly its own run's result: all but γ equal (and, when no statistic stops the runs
+    at their targets, the ε point), where the method's schedule under the model depends
+    on neither γ nor the iterates (:func:`ratecheck.engine.run.batchable`; never for a
+    delay-sequence model, which takes one γ); else the fragment's own trajectory."""
     model = _build("asynchrony", json.dumps(fragment["asynchrony"], sort_keys=True))
-    if fragment.get("stop_statistic") or isinstance(model, DelayModel):
+    if isinstance(model, DelayModel) or not batchable(model, _algorithm(fragment, fragment["params"]["gamma"])):
         return trajectory(fragment)
-    return _canonical({**fragment, "params": {k: v for k, v in fragment["params"].items() if k != "gamma"}}, ("meta", "targets"))
+    no_gamma = {**fragment, "params": {k: v for k, v in fragment["params"].items() if k != "gamma"}}
+    return _canonical(no_gamma, ("meta",) if fragment.get("stop_statistic") else ("meta", "targets"))
 
 
 def _own(result: RunResult, fragment: dict) -> RunResult:
@@ -126,6 +137,5 @@ def run_fragments(fragments: list[dict]) -> list[RunResult]:
         model = _build("asynchrony", json.dumps(first["asynchrony"], sort_keys=True))
         union = sorted({e for f in fragments for e in f.get("targets", ())})
         runs = _simulate({**first, "targets": union}, problem, model, [m["params"]["gamma"] for m in merged])
-        runs = [r if r.status == "ok" else run_fragment(m) for r, m in zip(runs, merged)]
     by_trajectory = dict(zip(groups, runs))
     return [_own(by_trajectory[trajectory(f)], f) for f in fragments]

@@ -51,6 +51,8 @@ class Fragment:
     point: dict[str, float]
     theorem: str | None
     statistic: str
+    #: the stepsize schedule's table (:meth:`~ratecheck.stepsize.StepsizeSchedule.fragment`), None when constant
+    schedule: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-able form :func:`ratecheck.execute.run_fragment` reads."""
@@ -58,6 +60,7 @@ class Fragment:
             "problem": self.problem, "asynchrony": self.asynchrony, "method": self.method, "params": self.params,
             "seed": self.seed, "horizon": self.horizon, "targets": self.targets, "stop_statistic": self.stop_statistic,
             "track_avg": self.track_avg, "worker_time": self.worker_time,
+            **({"schedule": self.schedule} if self.schedule is not None else {}),
             "meta": {"algorithm": self.label, "point": self.point, "theorem": self.theorem, "statistic": self.statistic},
         }
 
@@ -164,6 +167,7 @@ def plan(spec: CheckSpec, max_events: float = MAX_EVENTS) -> Plan:
                     horizon={"iterations": max_iter, "time": max_time}, targets=targets,
                     stop_statistic=statistic if spec.horizon.stop_at_target else None, track_avg=statistic == "fgap_avg",
                     worker_time=worker_time, label=alg.label, point=point, theorem=card_id, statistic=statistic,
+                    schedule=alg.schedule.fragment() if alg.schedule is not None else None,
                 ) for seed in seeds)
     return out
 

@@ -25,6 +25,7 @@ from pydantic import Field, ValidationError, field_validator
 from .errors import SpecError
 from .files import read_text
 from .engine.trace import STATISTICS
+from .stepsize import StepsizeSchedule
 from .strict import Strict, first_error
 
 
@@ -110,6 +111,8 @@ class AlgorithmTable(Strict):
     statistic: str | None = None
     params: dict[str, float | int | str | list[float | int] | Powers] = {}
     tune: TuneTable | None = None
+    #: γ_k = γ · s(k) (:mod:`ratecheck.stepsize`); absent: constant
+    schedule: StepsizeSchedule | None = None
 
     @field_validator("statistic")
     @classmethod

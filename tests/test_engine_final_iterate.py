@@ -56,6 +56,17 @@ def test_a_diverged_member_keeps_the_iterate_it_diverged_at(ball, force_python):
 
 
 @pytest.mark.parametrize("force_python", [False, True])
+def test_a_member_stopped_at_its_target_ends_at_the_iterate_that_hit_it(ball, force_python):
+    """With a stop statistic a member's run ends at the update where it hit its last
+    target, however long the others of the batch run on."""
+    res = simulate(ball, one_worker(), ALGORITHMS.get("asgd")({"gamma": 0.3}), [0.3, 0.002], 0, max_iter=500,
+                   targets=[1e-3], stop_statistic="fgap", force_python=force_python)
+    k = res[0].final["iteration"]
+    assert 0 < k < res[1].final["iteration"] == 500
+    np.testing.assert_allclose(res[0].x_final, by_hand(ball, 0.3, k), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("force_python", [False, True])
 def test_delay_sequence_ends_at_the_hand_computed_iterate(ball, force_python):
     model = make_model({"model": "constant", "tau": 0})
     r = run_delayed(ball, model, 0.4, 0, 25, force_python=force_python)

@@ -14,6 +14,7 @@
 * :mod:`.run` — :func:`simulate`, the one entry point (a sweep's fragment reaches it
   through :mod:`ratecheck.execute`).
 * :mod:`.delayed` — the delay-sequence path x_{k+1} = x_k − γ g(x_{k−δ_k}).
+* :mod:`.stepsize` — stepsize schedules γ_k = γ · s(k), evaluated in the replay.
 
 The compiled modules take ``njit`` from :mod:`ratecheck._jit`, which points numba's cache
 for the package's code at a folder keyed by the kernels' sources; importing the package

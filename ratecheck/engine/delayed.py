@@ -35,6 +35,7 @@ from . import divergence, rng
 from .divergence import NONFINITE
 from .recursion import checkpoint_grid
 from .replay import DIVERGED, RUNNING, STOPPED, DelayedState, compiled_kernels, python_kernels
+from .stepsize import factor, record
 from .tally import FGAP_AVG, checkpoint, diverge, due, hits, new_diverged, new_tally, note, reached
 from .trace import CHECKPOINT_FIELDS, STATISTICS, RunResult
 
@@ -43,7 +44,7 @@ NOISE_BUDGET = 1 << 22
 
 
 def run_delayed(problem, delay_model, gamma, seed, max_iter, targets=(), statistics=None, *,
-                stop_statistic=None, meta=None, force_python=False) -> RunResult:
+                stop_statistic=None, meta=None, force_python=False, schedule=None) -> RunResult:
     """Run x_{k+1} = x_k − γ g(x_{k−δ_k}; ξ_k), k < max_iter (module docstring).
 
     Parameters
@@ -56,6 +57,8 @@ def run_delayed(problem, delay_model, gamma, seed, max_iter, targets=(), statist
         Stop once this (tracked) statistic has hit every target.
     force_python : bool
         Use the numpy oracle even when the problem has a compiled one.
+    schedule : :class:`~.stepsize.Schedule`, optional
+        The stepsize schedule: iteration k uses γ_k = γ · s(k); default constant.
     """
     gamma = float(gamma) if not isinstance(gamma, bool) else math.nan
     if not (math.isfinite(gamma) and gamma > 0):
@@ -95,7 +98,8 @@ def run_delayed(problem, delay_model, gamma, seed, max_iter, targets=(), statist
                       gamma=gamma, counts=np.zeros(tau_max + 1, np.int64), it=np.zeros(1, np.int64),
                       max_delay=np.zeros(1, np.int64), f_star=f_star, x_star=x_star, caps=caps, div=new_diverged(1),
                       g=np.zeros(d), tmp=np.zeros(d), tally=new_tally(1, tg, checkpoint_grid(K), track),
-                      stop=STATISTICS.index(stop_statistic) if stop_statistic is not None else -1)
+                      stop=STATISTICS.index(stop_statistic) if stop_statistic is not None else -1,
+                      sched=schedule if schedule is not None else record())
     oracle = None if (force_python or adaptive) else problem.fast_oracle()
     path = "delayed" if oracle is not None else "delayed-python"
     kernels, data = (compiled_kernels(oracle), oracle.data) if oracle is not None else (python_kernels(problem), None)
@@ -121,7 +125,8 @@ def run_delayed(problem, delay_model, gamma, seed, max_iter, targets=(), statist
         parts, samples = _draw_samples(problem, gen_sample, k1 - k0)
         Z = gen_noise.standard_normal((k1 - k0, problem.noise_dim))
         if adaptive:
-            blk = np.array([_choose(delay_model, problem, k0, buf, x, gamma, parts[0], samples[0], Z[0])], np.int64)
+            gk = gamma * factor(ds.sched, k0)
+            blk = np.array([_choose(delay_model, problem, k0, buf, x, gk, parts[0], samples[0], Z[0])], np.int64)
         else:
             blk = delays[k0:k1]
         with np.errstate(all="ignore"):

@@ -12,10 +12,20 @@ oracle, two functions with the signatures of
   and keep the statistics of :mod:`.tally` (checkpoints on a geometric grid, the exact
   first iteration at which each statistic drops to each target); a member whose
   iterate becomes non-finite or blows up (:mod:`.divergence`) is frozen and marked
-  diverged at that iteration, the others go on;
+  diverged at that iteration, the others go on; so is a member that has hit every
+  target of the stop statistic (its single run returns there);
 * ``delayed_steps(data, k0, k1, ds)`` — iterations k0..k1−1 of the delay-sequence
   recursion x_{k+1} = x_k − γ g(x_{k−δ_k}) of :mod:`.delayed`, with the same
   evaluation and statistics.
+
+**Members are single runs.** Member b's result is exactly that of the run with γ_b
+alone: nothing a member computes reads another's. What is batch-level is where the
+replay stops; :class:`Ends` records, per member, where its single run would have:
+with a stop statistic, at the update where the member hit its last target or
+diverged (the single run's replay returns there, ``after_step`` records it); without,
+a diverged member's single run replays to the end of the chunk it diverged in (the
+caller records it there, :func:`ratecheck.engine.run.simulate`), and a member still
+computed ends where the batch does.
 
 The noise of a GRAD (computation k of worker w) is drawn by
 :func:`~.noise.fill_normals` when the GRAD is replayed, once for the whole batch.
@@ -51,6 +61,7 @@ from .divergence import NONFINITE, blown
 from .noise import fill_normals
 from .ops import ASSIGN, GRAD, STEP, TGRAD, TSCALE, TSWAP, TSYNC
 from .recursion import BSLOT, CUR, MU2, PLAIN, R_ACC2, R_XPREV, hand_out, install, momentum_step, take_slot
+from .stepsize import factor
 from .tally import FGAP_AVG, N_STATS, checkpoint, diverge, due, hits, note, reached
 
 RUNNING, DIVERGED, STOPPED = 0, 1, 2
@@ -62,8 +73,12 @@ Counters.__doc__ = ("One-element int64 arrays: updates replayed, gradients appli
                     "stamp of the last ASSIGN or BCAST and of the last BCAST, gradients computed at the last STEP, "
                     "whether acc holds gradients (a GRAD since the last STEP), the chunk index of the last STEP.")
 
+Ends = namedtuple("Ends", "it t applied max_delay")
+Ends.__doc__ = ("Where each of B members' run ended, as its single run ends (module docstring): the update "
+                "(−1: not yet), its time, and the gradients applied and largest delay applied by then.")
+
 ReplayState = namedtuple("ReplayState", "gam key z parts f_star x_star caps track_avg stop its upd ACC XS astamp "
-                                        "gbuf ctr alive done div tally XF")
+                                        "gbuf ctr alive div tally XF end sched")
 ReplayState.__doc__ = """Everything the replay reads and updates, for B members.
 
 Run constants: stepsizes gam (B), the noise key and buffer z (noise_dim), each
@@ -72,15 +87,21 @@ track_avg (evaluate f(x̄_k)), stop (the statistic whose targets end a member; �
 State: iterate versions its (:class:`~.recursion.Iterates`), rule state upd
 (:class:`~.recursion.Update`), the gradient accumulator ACC (B, d), Σ_k x_k XS (B, d),
 each worker's assignment stamp astamp (n), scratch rows gbuf (2, d), :class:`Counters`
-ctr, alive and done flags (B), :class:`~.tally.Diverged` div, the statistics
-:class:`~.tally.Tally` tally, and XF (B, d): the iterate at which a member diverged."""
+ctr, alive flags (B: the member is still computed), :class:`~.tally.Diverged` div, the
+statistics :class:`~.tally.Tally` tally, XF (B, d): the iterate a frozen member ended at,
+the :class:`Ends` end, and the stepsize schedule sched (:class:`~.stepsize.Schedule`:
+update k uses γ_b · s(k))."""
+
+
+def new_ends(B: int) -> Ends:
+    return Ends(np.full(B, -1, np.int64), np.full(B, np.nan), np.zeros(B, np.int64), np.zeros(B, np.int64))
 
 DelayedState = namedtuple("DelayedState", "x buf xs delays parts samples Z gamma counts it max_delay f_star "
-                                          "x_star caps div g tmp tally stop")
+                                          "x_star caps div g tmp tally stop sched")
 DelayedState.__doc__ = ("The delay-sequence loop's state: x, the ring buffer of the last iterates buf, Σ x_k xs, "
                         "the block's delays, parts, samples and normals Z (starting at k0), γ, the delay "
                         "histogram, counters it and max_delay (1), f*, x*, caps, div and tally (one member), "
-                        "scratch g and tmp (d), the stop statistic (−1: none).")
+                        "scratch g and tmp (d), the stop statistic (−1: none), the stepsize schedule sched.")
 
 
 def build(stoch_grad, value_grad, jit):
@@ -110,6 +131,17 @@ def build(stoch_grad, value_grad, jit):
             gsq += g[j] * g[j]
         return f, gsq, np.nan
 
+    @jit()  # not inlined: a rare branch, kept out of the loops' code
+    def freeze(st, b, x, ends, t):
+        """Stop computing member b (diverged, or done) at x; ``ends``: its run ends here, at time t."""
+        st.alive[b] = False
+        for j in range(x.shape[0]):
+            st.XF[b, j] = x[j]
+        if ends:
+            ctr = st.ctr
+            st.end.it[b], st.end.t[b] = ctr.it[0], t
+            st.end.applied[b], st.end.max_delay[b] = ctr.applied[0], ctr.max_delay[0]
+
     @jit(inline="always")
     def after_step(data, st, t):
         ctr, tl = st.ctr, st.tally
@@ -132,18 +164,16 @@ def build(stoch_grad, value_grad, jit):
             f, gsq, dsq = evaluate(data, XH[b, cur], st.x_star, g)
             code = blown(f, f - st.f_star, gsq, dsq, st.caps[0], st.caps[1], st.caps[2])
             if code != 0:
-                st.alive[b] = False
                 diverge(st.div, b, code, f - st.f_star, gsq, dsq, it, t, ctr.computed[0])
-                for j in range(g.shape[0]):
-                    st.XF[b, j] = XH[b, cur, j]
                 for s in range(N_STATS):
                     tl.LV[b, s] = np.nan
+                freeze(st, b, XH[b, cur], st.stop >= 0, t)
                 continue
             note(tl, b, it, f, gsq, dsq, st.f_star)
             hits(tl, b, it, t, ctr.computed[0])
             if reached(tl, b, st.stop):
-                st.done[b] = True
-            if not st.done[b]:
+                freeze(st, b, XH[b, cur], True, t)
+            else:
                 all_done = False
         if due(tl, it):
             for b in range(B):
@@ -161,6 +191,8 @@ def build(stoch_grad, value_grad, jit):
         rule, S, Yp, Pp, T, Tsum = upd.rule, upd.S, upd.Yp, upd.Pp, upd.T, upd.Tsum
         z, parts, gam = st.z, st.parts, st.gam
         two = rule == MU2
+        sc = st.sched
+        scheduled = sc.decay != 0.0 or sc.warmup > 1 or sc.milestones.shape[0] > 0
         g = st.gbuf[0]
         nw = ptr.shape[0]
         table = T.shape[1] > 0
@@ -208,6 +240,7 @@ def build(stoch_grad, value_grad, jit):
                 if delays[i] > ctr.max_delay[0]:
                     ctr.max_delay[0] = delays[i]
             elif op == STEP:
+                sk = factor(sc, ctr.it[0]) if scheduled else 1.0  # γ_k = γ s(k) for the update x_k → x_{k+1}
                 ctr.it[0] += 1
                 ctr.computed[0] = ns[i]
                 ctr.acc_used[0] = 0
@@ -222,14 +255,14 @@ def build(stoch_grad, value_grad, jit):
                             ACC[b, j] += Tsum[b, j]
                     if rule == PLAIN:
                         xo, xn = XH[b, cur], XH[b, new]
-                        gc = gam[b] * cs[i]
+                        gc = gam[b] * sk * cs[i]
                         for j in range(d):
                             xn[j] = xo[j] - gc * ACC[b, j]
                             ACC[b, j] = 0.0
                 if rule != PLAIN:  # a loop of its own, as for μ² above
                     for b in range(B):
                         if alive[b]:
-                            momentum_step(rule, upd.prm, ctr.it[0], gam[b], cs[i], XH[b, cur], XH[b, new], ACC[b], S[b])
+                            momentum_step(rule, upd.prm, ctr.it[0], gam[b] * sk, cs[i], XH[b, cur], XH[b, new], ACC[b], S[b])
                             for j in range(d):
                                 ACC[b, j] = 0.0
                 if st.track_avg:  # Σ x_k, only for f(x̄_k)
@@ -301,8 +334,9 @@ def build(stoch_grad, value_grad, jit):
             stoch_grad(data, buf[(k - delta) % S], ds.parts[i], ds.samples[i], ds.Z[i], g)
             finite = True
             row = (k + 1) % S
-            for j in range(d):  # the plain rule, x_{k+1} = x_k − γ g, kept in the ring buffer
-                x[j] -= ds.gamma * g[j]
+            gk = ds.gamma * factor(ds.sched, k)
+            for j in range(d):  # the plain rule, x_{k+1} = x_k − γ_k g, kept in the ring buffer
+                x[j] -= gk * g[j]
                 buf[row, j] = x[j]
                 xs[j] += x[j]
                 finite = finite and np.isfinite(x[j])
