@@ -89,11 +89,26 @@ def _used(chunks: list[dict], used: dict, pending: list) -> None:
                 pending.clear()
 
 
+#: Most workers a report's timeline draws (one row each).
+MAX_ROWS = 24
+
+
+def shown_workers(df: pd.DataFrame, rows: int = MAX_ROWS) -> list[int]:
+    """The workers a chart of ``df`` (:func:`worker_timeline`) has room for: those with a
+    computation that ended in the window (arrived or stopped), then those only running,
+    each group by worker index, at most ``rows``."""
+    ended = sorted(set(df.loc[df["outcome"] != "running", "worker"].tolist()))
+    running = sorted(set(df["worker"].tolist()) - set(ended))
+    return (ended + running)[:rows]
+
+
 def fragment_timeline(fragment: dict, events: int = 40) -> dict | None:
     """The timeline of a check's fragment (:func:`ratecheck.execute.run_fragment`'s input)
     as a JSON-able dict for the report: ``label``, ``method``, ``seed``, ``point``,
-    ``events`` and ``computations`` (columns of :func:`worker_timeline`). None for a
-    delay-sequence model, which has no clock."""
+    ``events``, ``workers`` (n), ``shown`` (:func:`shown_workers`: with thousands of
+    workers, a chart of every one would be unreadable) and ``computations`` (columns of
+    :func:`worker_timeline`, of the shown workers). None for a delay-sequence model, which
+    has no clock."""
     from .algorithms import ALGORITHMS
     from .asynchrony.base import DelayModel
     from .execute import _build
@@ -105,7 +120,9 @@ def fragment_timeline(fragment: dict, events: int = 40) -> dict | None:
     algorithm = ALGORITHMS.get(fragment["method"])(dict(fragment["params"]))
     seed = int(fragment["seed"])
     df = worker_timeline(algorithm, model, problem, seed, events)
+    shown = shown_workers(df)
+    df = df[df["worker"].isin(shown)]
     meta = fragment.get("meta") or {}
     return {"label": meta.get("algorithm", fragment["method"]), "method": fragment["method"], "seed": seed,
-            "point": meta.get("point", {}), "events": events,
+            "point": meta.get("point", {}), "events": events, "workers": int(model.n), "shown": len(shown),
             "computations": {c: df[c].tolist() for c in COLUMNS}}

@@ -4,6 +4,7 @@ worker), and its Gantt chart in the report."""
 
 import math
 
+import pandas as pd
 import pytest
 
 from ratecheck.algorithms import ALGORITHMS
@@ -71,3 +72,19 @@ def test_a_fragment_gets_a_timeline_unless_its_model_has_no_clock(model, expecte
     if expected:
         assert tl["label"] == "ASGD" and tl["seed"] == 1 and sum(o != "running" for o in tl["computations"]["outcome"]) >= 6
         assert all(math.isfinite(s) for s in tl["computations"]["start"])
+
+
+def test_a_report_timeline_draws_at_most_max_rows_workers_ended_ones_first():
+    # 200 workers with τ_i = i: in 30 arrivals only the fast workers finish anything; the
+    # chart keeps those (by index), then running ones, at most MAX_ROWS rows, and says so
+    from ratecheck.timeline import MAX_ROWS, shown_workers
+
+    frag = {"problem": {"family": "quadratic", "d": 2}, "asynchrony": {"model": "fixed", "n": 200, "profile": "linear"},
+            "method": "asgd", "params": {"gamma": 0.1}, "seed": 0, "meta": {"algorithm": "ASGD", "point": {}}}
+    tl = fragment_timeline(frag, events=30)
+    workers = sorted(set(tl["computations"]["worker"]))
+    assert tl["workers"] == 200 and tl["shown"] == len(workers) == MAX_ROWS
+    ended = {w for w, o in zip(tl["computations"]["worker"], tl["computations"]["outcome"]) if o != "running"}
+    assert ended and ended < set(workers) and max(ended) < min(set(workers) - ended)
+    df = pd.DataFrame({"worker": [5, 5, 1, 9, 3], "outcome": ["running", "applied", "running", "stopped", "running"]})
+    assert shown_workers(df, rows=3) == [5, 9, 1]

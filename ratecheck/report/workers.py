@@ -60,7 +60,10 @@ def timeline_blocks(timeline: dict | None, figs: F.FigureSet) -> list[Block]:
         return [Paragraph("No worker timeline (no method with a schedule, or the report was written without one).")]
     if not figs.draw("timeline", F.timeline_figure, timeline):
         return [Paragraph("The worker timeline has no computation to show.")]
+    n, shown = timeline.get("workers"), timeline.get("shown")
+    which = (f" ({shown} of the {n} workers: those whose computations ended in the window first, by index)"
+             if n is not None and shown is not None and shown < n else "")
     return [figs.block("timeline", f"{timeline['label']} at {where(timeline.get('point') or {})}, seed {timeline['seed']}: "
-                                   f"each worker's computations in the first {timeline['events']} arrivals, from hand-out to "
+                                   f"each worker's computations in the first {timeline['events']} arrivals{which}, from hand-out to "
                                    "arrival; filled: applied (number: its delay), dotted: waiting for a later update, hatched: "
                                    "discarded, dashed outline ending in ×: stopped, dotted outline: still running.")]
