@@ -268,7 +268,10 @@ def optimal_figure(verdict: dict, styles=None):
 def curves_figure(runs: list, point: dict, statistics: list[str], styles=None):
     """Statistics against time, gradients computed and iterations: median and IQR over seeds.
 
-    A statistic that no run records gets no row (no empty panels); the legend is below the panels."""
+    A statistic that no run records gets no row (no empty panels); the legend is below the panels.
+    The bands and median lines (thousands of checkpoints) are rasterized inside a vector file
+    (at the report's DPI), axes, ticks and text stay vector: a long run's curves were
+    megabytes of SVG paths."""
     by_alg = defaultdict(list)
     for r in runs:
         by_alg[r.meta.get("algorithm")].append(r)
@@ -288,9 +291,9 @@ def curves_figure(runs: list, point: dict, statistics: list[str], styles=None):
                     continue
                 grid, q1, med, q3 = band
                 color, marker = method_style(alg, styles, a)
-                ax.fill_between(grid, q1, q3, color=color, alpha=0.2, linewidth=0, step="post")
+                ax.fill_between(grid, q1, q3, color=color, alpha=0.2, linewidth=0, step="post", rasterized=True)
                 ax.step(grid, med, where="post", color=color, lw=1.4, marker=marker, ms=4, markevery=(a * 3, 24),
-                        label=f"{alg} ({len(rr)} seeds)")
+                        label=f"{alg} ({len(rr)} seeds)", rasterized=True)
                 drew = True
                 _mark_diverged(ax, rr, key, stat, color)
             if stat in (r.meta.get("statistic") for r in runs) and isinstance(point.get("eps"), (int, float)):
