@@ -98,7 +98,7 @@ def test_a_plugin_check_runs_alike_serially_in_a_pool_and_on_dask(tmp_path):
         out = tmp_path / backend
         res = ratecheck("check", SPEC, "--out", out, "--backend", backend, *extra, "--no-progress", cwd=tmp_path)
         assert res.returncode == 0, res.stdout + res.stderr
-        assert "12 computed, 0 reused, 0 failed" in res.stdout
+        assert "12 simulated for 12 runs, 0 reused, 0 failed" in res.stdout
         tables[backend] = ResultStore(out / "results.sqlite").table()
         verdicts[backend] = (out / "verdicts.json").read_bytes()
     assert b'"status": "pass"' in verdicts["serial"]
