@@ -93,7 +93,7 @@ def conclude(prep: Prepared, results: dict, interrupted: bool, summary: dict, st
     decision): all planned, or a partial check's (:mod:`ratecheck.partial`) when some are missing."""
     from .partial import partial_verdicts
     from .results import CheckResult
-    from .tuning import judge_untuned, planned, tuned_members
+    from .tuning import planned, tuned_members
     from .verdict import evaluate_claims
 
     spec, the_plan = prep.spec, prep.plan
@@ -113,10 +113,8 @@ def conclude(prep: Prepared, results: dict, interrupted: bool, summary: dict, st
     partial = {"done": len(runs), "planned": len(fragments)} if len(runs) < len(fragments) else None
     if partial:
         verdicts = partial_verdicts(prep.claims, fragments, runs, predictions, prep.references)
-    elif tuned is not None and tuned.missing:
-        verdicts = judge_untuned(prep.claims, runs, predictions, tuned.missing, prep.references)
     else:
-        verdicts = evaluate_claims(prep.claims, runs, predictions, prep.references)
+        verdicts = evaluate_claims(prep.claims, runs, predictions, prep.references, tuned.missing if tuned else None)
     problem, model = next(iter(the_plan.instances.values()))
     return CheckResult(spec=spec, results=runs, verdict_list=verdicts, predictions=predictions,
                        cards=the_plan.card_summaries(), problem=problem.describe(), model=model.describe(), keys=keys,

@@ -42,27 +42,30 @@ def worker_timeline(algorithm, model, problem=None, seed: int = 0, events: int =
     models), seed ``seed``: one row per computation with :data:`COLUMNS` (``delay`` and
     ``applied_at`` are −1 and NaN unless applied), sorted by worker and start."""
     drv = ScheduleDriver(algorithm, model, problem, seed)
-    c = drv.clock
-    open_ = {}  # worker -> (k, start, finish time)
+    c, n = drv.clock, drv.n
+    # the computation each worker has open: its k (−1: none), start and finish time
+    open_k, open_start, open_end = np.full(n, -1, dtype=np.int64), np.zeros(n), np.zeros(n)
     rows, used, pending = [], {}, []
     arrivals, t, last = 0, 0.0, 0.0
     while arrivals < events and math.isfinite(t):
         last = t
         ops = [_copy(chunk) for chunk in drv.chunks(math.inf, t)]
         _used(ops, used, pending)
-        for w in range(drv.n):
-            k, busy = int(c.k[w]), c.pos[w] >= 0
-            prev = open_.get(w)
-            if prev is not None and (prev[0] != k or not busy):
-                arrived = prev[2] <= t
-                arrivals += arrived
-                rows.append((w, prev[0], prev[1], t if not arrived else prev[2], "arrived" if arrived else "stopped"))
-                del open_[w]
-            if busy and w not in open_:
-                open_[w] = (k, float(c.start[w]), float(c.heap_t[c.pos[w]]))
+        k, pos = np.asarray(c.k[:n]), np.asarray(c.pos[:n])
+        busy = pos >= 0
+        ended = (open_k >= 0) & ((open_k != k) | ~busy)
+        for w in np.flatnonzero(ended):  # only the workers whose computation changed
+            arrived = bool(open_end[w] <= t)
+            arrivals += arrived
+            rows.append((int(w), int(open_k[w]), float(open_start[w]), float(open_end[w]) if arrived else t,
+                         "arrived" if arrived else "stopped"))
+        open_k[ended] = -1
+        new = busy & (open_k < 0)
+        open_k[new], open_start[new], open_end[new] = k[new], np.asarray(c.start[:n])[new], np.asarray(c.heap_t)[pos[new]]
         t = float(c.heap_t[0]) if c.size[0] > 0 else math.inf
     waiting = {(w, k) for w, k, _ in pending}
-    rows += [(w, k, s, last, "running") for w, (k, s, _) in open_.items() if s < last]
+    rows += [(int(w), int(open_k[w]), float(open_start[w]), last, "running") for w in np.flatnonzero(open_k >= 0)
+             if open_start[w] < last]
     out = []
     for w, k, s, e, what in rows:
         delay, at = used.get((w, k), (-1, math.nan))

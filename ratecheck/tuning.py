@@ -14,7 +14,8 @@ papers compare tuned methods (e.g. Maranjyan, Tyurin, Richtárik, ICML 2025,
 arXiv:2501.16168, §3.7: best stepsize of a 5^p grid per method).
 
 A point where no member has a finite score has no choice: the tuned algorithm has no
-runs there, and a claim that names it is at most ``inconclusive`` (:func:`judge_untuned`).
+runs there, and a claim that names it is at most ``inconclusive``
+(:func:`ratecheck.verdict.evaluate_claims` with ``missing``).
 """
 
 from __future__ import annotations
@@ -102,33 +103,3 @@ def tune(spec: CheckSpec, the_plan: Plan, runs: list[RunResult]) -> Tuned:
         out.tables.append({"label": table.label, "method": table.method, "over": over, "measure": table.tune.measure,
                            "seeds": list(table.tune.seeds), "grid": list(grid), "points": rows})
     return out
-
-
-def judge_untuned(claims: list[dict], runs: list[RunResult], predictions: dict, missing: dict[str, list[dict]],
-                  references: dict | None = None) -> list[dict]:
-    """The verdicts of :func:`ratecheck.verdict.evaluate_claims` when a tuned algorithm has
-    no runs at some points (``missing``: label → points where no grid value had a finite
-    score): a claim naming it is ``inconclusive`` unless it failed or errored where it
-    could be judged (not judged at all where the algorithm has no run anywhere)."""
-    from .verdict import EVALUATORS, claim_labels, flag_errors, flag_violations
-    from .verdict.claims import describe, validate_claims
-    from .verdict.evidence import Evidence, where
-    from .verdict.tightness import tightness_rows
-
-    ev = Evidence(runs, predictions, references)
-    ran = {r.meta.get("algorithm") for r in runs}
-    out = []
-    for c in validate_claims(claims):
-        gaps = {label: missing[label] for label in claim_labels(c) if label in missing}
-        why = "; ".join(f"{label} has no runs at {', '.join(where(p) for p in pts)} (no grid value reached ε on its "
-                        "tuning seeds)" for label, pts in gaps.items())
-        if any(label not in ran for label in gaps):
-            out.append({"claim": describe(c), "theorem": c.get("theorem"), "kind": c["kind"], "index": c["index"],
-                        "status": "inconclusive", "observed": None, "predicted": None, "ratio": None, "ci": None,
-                        "reason": f"Not judged: {why}.", "points": [], "violations": []})
-            continue
-        v = flag_errors(flag_violations(EVALUATORS[c["kind"]](c, ev), c, ev), c, ev)
-        if gaps and v["status"] not in ("fail", "error"):
-            v = {**v, "status": "inconclusive", "reason": f"{why}. {v.get('reason', '')}".strip()}
-        out.append(v)
-    return out + [flag_violations(v, v, ev) for v in tightness_rows(ev)]

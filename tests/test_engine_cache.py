@@ -57,12 +57,14 @@ def test_replay_kernels_are_loaded_from_disk_in_a_new_process(tmp_path):
             "m = make_model({'model': 'fixed', 'n': 2, 'profile': 'sqrt'});"
             "r = simulate(p, m, ALGORITHMS.get('asgd')({'gamma': 0.1}), [0.1], 0, max_iter=50)[0];"
             "k = compiled_kernels(p.fast_oracle());"
-            "print(sum(k.replay.stats.cache_hits.values()), sum(k.after_step.stats.cache_hits.values()),"
+            "print(sum(k.replay.stats.cache_hits.values()), type(k.after_step).__name__,"
             "      r.checkpoints['fgap'][-1].hex())")
     env = _env(tmp_path)
     first = _run(code, env).split()
     second = _run(code, env).split()
-    assert first[:2] == ["0", "0"] and second[:2] == ["1", "1"]
+    # the replay is loaded from disk the second time; after_step's one call per run (at x_0)
+    # runs as plain Python, not as a kernel compiled for that one call
+    assert first[:2] == ["0", "function"] and second[:2] == ["1", "function"]
     assert first[2] == second[2]
 
 

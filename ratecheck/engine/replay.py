@@ -13,7 +13,10 @@ oracle, two functions with the signatures of
   first iteration at which each statistic drops to each target); a member whose
   iterate becomes non-finite or blows up (:mod:`.divergence`) is frozen and marked
   diverged at that iteration, the others go on; so is a member that has hit every
-  target of the stop statistic (its single run returns there);
+  target of the stop statistic (its single run returns there). The replay inlines it
+  after each STEP; the one call per run at x_0 runs its plain Python function (the
+  functions it calls are compiled on their own and cached): compiling it once more as a
+  kernel of its own for that one call cost ~6 s of every cold start;
 * ``delayed_steps(data, k0, k1, ds)`` — iterations k0..k1−1 of the delay-sequence
   recursion x_{k+1} = x_k − γ g(x_{k−δ_k}) of :mod:`.delayed`, with the same
   evaluation and statistics.
@@ -367,7 +370,7 @@ def build(stoch_grad, value_grad, jit):
                 return STOPPED
         return RUNNING
 
-    return Kernels(replay, after_step, delayed_steps)
+    return Kernels(replay, getattr(after_step, "py_func", after_step), delayed_steps)
 
 
 # --- the two modes ----------------------------------------------------------------------

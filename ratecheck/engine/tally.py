@@ -95,7 +95,7 @@ def due(tl, it):
     return ci < tl.grid.shape[0] and it == tl.grid[ci]
 
 
-@njit(cache=True, _nrt=False, inline="always")
+@njit(cache=True, _nrt=False)  # rare: kept out of the loops' code (compiles faster, runs no slower)
 def checkpoint(tl, b, event, it, t, computed, applied, max_delay):
     """Member b's row of the current checkpoint (the caller moves ``ckpt`` on)."""
     row = tl.CK[b, tl.ckpt[0]]
@@ -105,7 +105,7 @@ def checkpoint(tl, b, event, it, t, computed, applied, max_delay):
         row[6 + s] = tl.LV[b, s]
 
 
-@njit(cache=True, _nrt=False, inline="always")
+@njit(cache=True, _nrt=False)  # rare: kept out of the loops' code (compiles faster, runs no slower)
 def diverge(dv, b, code, fgap, gsq, dsq, it, t, computed):
     """Record that member b diverged at iteration ``it`` (cause ``code``, values there)."""
     dv.cause[b], dv.iteration[b], dv.computed[b] = code, it, computed

@@ -10,12 +10,21 @@ vector of length d) is checked here; every check raises
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 import numpy as np
+from pydantic import Field
 
 from ..errors import SpecError
+from ..strict import Count, Index, NonNegative, Vector
 from .base import Problem
+
+# The parameters several families share, declared once (name, type, range and help text).
+Dimension = Annotated[Count, Field(description="dimension")]
+Samples = Annotated[Count, Field(description="samples")]
+DataSeed = Annotated[Index, Field(description="seed of the data")]
+Start = Annotated[Vector, Field(description="start")]
+AdditiveVariance = Annotated[NonNegative, Field(description="E‖g − ∇f‖², the same at every point")]
 
 
 class SpecProblem(Problem):

@@ -46,7 +46,7 @@ from ..constants import ConstantSet, exact
 from ..errors import SpecError
 from . import PROBLEMS
 from ..strict import Count, Finite, Index, NonNegative, Positive, Vector, validated
-from ._common import SpecProblem, curvature_range, vector
+from ._common import Dimension, SpecProblem, Start, curvature_range, vector
 from .base import FastOracle
 from .quadratic import spectrum_values
 
@@ -98,7 +98,7 @@ class HeterogeneousQuadratic(SpecProblem):
     def __init__(
         self,
         n: Annotated[Count, Field(description="parts (workers)")],
-        d: Annotated[Count, Field(description="dimension")],
+        d: Dimension,
         L: Annotated[Positive | None, Field(description="per-worker spectrum: λ_i from mu to L, linear "
                                                         "(default 1)")] = None,
         mu: Annotated[NonNegative | None, Field(description="as L (default 0.1)")] = None,
@@ -113,7 +113,7 @@ class HeterogeneousQuadratic(SpecProblem):
         sigma2: Annotated[NonNegative, Field(description="variance of every worker's oracle")] = 0.0,
         rho: Annotated[Positive | None, Field(description="ρ of the (ζ², ρ) bound, > max a_ij/ā_j "
                                                           "(default √2·max a_ij/ā_j)")] = None,
-        x0: Annotated[Vector, Field(description="start")] = 0.0,
+        x0: Start = 0.0,
         seed: Annotated[Index, Field(description="seed of the permutations and centres")] = 0,
     ):
         self.n_parts = n

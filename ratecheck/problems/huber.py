@@ -36,8 +36,8 @@ from pydantic import Field
 
 from ..constants import ConstantSet, certified, exact
 from . import PROBLEMS
-from ..strict import Count, Index, NonNegative, Positive, Vector, validated
-from ._common import SpecProblem, spectral_norm_upper, vector
+from ..strict import NonNegative, Positive, validated
+from ._common import DataSeed, Dimension, Samples, SpecProblem, Start, spectral_norm_upper, vector
 from ._rows import add_row, affine, clear, divide, set_row
 from .base import FastOracle
 
@@ -79,12 +79,12 @@ class HuberRegression(SpecProblem):
     @validated
     def __init__(
         self,
-        m: Annotated[Count, Field(description="samples")] = 200,
-        d: Annotated[Count, Field(description="dimension")] = 10,
+        m: Samples = 200,
+        d: Dimension = 10,
         delta: Annotated[Positive, Field(description="Huber threshold δ")] = 1.0,
         noise: Annotated[NonNegative, Field(description="std of the Gaussian label noise")] = 0.1,
-        x0: Annotated[Vector, Field(description="start")] = 0.0,
-        seed: Annotated[Index, Field(description="seed of the data")] = 0,
+        x0: Start = 0.0,
+        seed: DataSeed = 0,
     ):
         self.n_samples = m
         self.d = d

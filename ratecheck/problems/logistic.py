@@ -50,8 +50,8 @@ from scipy.special import expit
 from ..constants import Constant, ConstantSet, certified, exact
 from ..errors import SpecError
 from . import PROBLEMS
-from ..strict import Count, Finite, Index, NonNegative, Vector, validated
-from ._common import SpecProblem, eigmin_lower, spectral_norm_upper, vector
+from ..strict import Count, Finite, NonNegative, validated
+from ._common import DataSeed, Samples, SpecProblem, Start, eigmin_lower, spectral_norm_upper, vector
 from ._rows import add_row, affine, clear
 from .base import FastOracle
 
@@ -103,15 +103,15 @@ class Logistic(SpecProblem):
     @validated
     def __init__(
         self,
-        m: Annotated[Count, Field(description="samples")] = 200,
+        m: Samples = 200,
         d: Annotated[Count, Field(description="features")] = 10,
         lam: Annotated[NonNegative, Field(description="ℓ2 weight λ")] = 0.0,
         signal: Annotated[NonNegative, Field(description="norm of the planted weight vector "
                                                          "(larger: cleaner labels)")] = 2.0,
         cost: Annotated[Literal[COSTS], Field(description="per-sample compute cost for data-dependent "
                                                           "delay models")] = "uniform",
-        x0: Annotated[Vector, Field(description="start")] = 0.0,
-        seed: Annotated[Index, Field(description="seed of the data")] = 0,
+        x0: Start = 0.0,
+        seed: DataSeed = 0,
         rare: Annotated[Finite, Field(gt=0, lt=1, description="with cost = rare: the fraction of "
                                                               "costly samples")] = 0.02,
         rare_ratio: Annotated[Finite, Field(ge=1, description="with cost = rare: their cost over "

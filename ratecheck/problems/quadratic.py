@@ -35,8 +35,8 @@ from pydantic import Field
 from ..constants import ConstantSet, exact
 from ..errors import SpecError
 from . import PROBLEMS
-from ..strict import Count, Finite, Index, NonNegative, Positive, Vector, validated
-from ._common import SpecProblem, curvature_range, vector
+from ..strict import Finite, Index, NonNegative, Positive, Vector, validated
+from ._common import AdditiveVariance, Dimension, SpecProblem, curvature_range, vector
 from ._noise import GAUSSIAN, NOISES, add_noise, noise_mode, with_noise
 from .base import FastOracle
 
@@ -110,7 +110,7 @@ class Quadratic(SpecProblem):
     @validated
     def __init__(
         self,
-        d: Annotated[Count, Field(description="dimension")],
+        d: Dimension,
         L: Annotated[Positive | None, Field(description="largest eigenvalue (default 1); with eigenvalues, read off "
                                                         "the list (and, if given, must match it)")] = None,
         mu: Annotated[NonNegative | None, Field(description="smallest eigenvalue (default 0), as L")] = None,
@@ -122,7 +122,7 @@ class Quadratic(SpecProblem):
         x0: Annotated[Vector | None, Field(description="start (default zeros); exclusive with D")] = None,
         D: Annotated[NonNegative | None, Field(description="‖x0 − x*‖: x0 = x* − D·1/√d")] = None,
         f_star: Annotated[Finite, Field(description="f(x*)")] = 0.0,
-        sigma2: Annotated[NonNegative, Field(description="E‖g − ∇f‖², the same at every point")] = 0.0,
+        sigma2: AdditiveVariance = 0.0,
         noise: Annotated[Literal[NOISES], Field(description="additive noise, per coordinate or one "
                                                             "scalar on all")] = "gaussian",
         dense: Annotated[bool, Field(description="rotate A by a seeded random orthogonal matrix "

@@ -38,8 +38,8 @@ from scipy.optimize import minimize
 
 from ..constants import ConstantSet, certified, exact
 from . import PROBLEMS
-from ..strict import Count, Finite, Index, NonNegative, Positive, Vector, validated
-from ._common import SpecProblem, spectral_norm_upper, vector
+from ..strict import Finite, NonNegative, Positive, validated
+from ._common import DataSeed, Dimension, Samples, SpecProblem, Start, spectral_norm_upper, vector
 from ._rows import add_row, affine, clear, divide, set_row
 from .base import FastOracle
 
@@ -96,16 +96,16 @@ class RobustRegression(SpecProblem):
     @validated
     def __init__(
         self,
-        m: Annotated[Count, Field(description="samples")] = 200,
-        d: Annotated[Count, Field(description="dimension")] = 10,
+        m: Samples = 200,
+        d: Dimension = 10,
         loss: Annotated[Literal[LOSSES], Field(description="the redescending loss ρ")] = "cauchy",
         c: Annotated[Positive, Field(description="loss scale")] = 1.0,
         noise: Annotated[NonNegative, Field(description="std of the Gaussian label noise")] = 0.1,
         outliers: Annotated[Finite, Field(ge=0, le=1, description="fraction of labels replaced by "
                                                                   "outliers")] = 0.1,
         outlier_scale: Annotated[NonNegative, Field(description="std of the outlier labels")] = 10.0,
-        x0: Annotated[Vector, Field(description="start")] = 0.0,
-        seed: Annotated[Index, Field(description="seed of the data")] = 0,
+        x0: Start = 0.0,
+        seed: DataSeed = 0,
         cost: Annotated[Literal[COSTS], Field(description="per-sample compute cost for data-dependent "
                                                           "delay models")] = "uniform",
     ):

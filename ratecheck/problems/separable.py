@@ -25,8 +25,8 @@ from pydantic import Field
 
 from ..constants import ConstantSet, exact
 from . import PROBLEMS
-from ..strict import Count, NonNegative, Positive, Vector, validated
-from ._common import SpecProblem, vector
+from ..strict import NonNegative, Positive, Vector, validated
+from ._common import AdditiveVariance, Dimension, SpecProblem, vector
 from .base import FastOracle
 
 
@@ -61,10 +61,10 @@ class SeparableNonconvex(SpecProblem):
     @validated
     def __init__(
         self,
-        d: Annotated[Count, Field(description="dimension")],
+        d: Dimension,
         a: Annotated[Positive, Field(description="weight of the non-convex sum")] = 1.0,
         b: Annotated[NonNegative, Field(description="weight of (1/2)‖x‖²")] = 0.0,
-        sigma2: Annotated[NonNegative, Field(description="E‖g − ∇f‖², the same at every point")] = 0.0,
+        sigma2: AdditiveVariance = 0.0,
         x0: Annotated[Vector, Field(description="start (default 2·(1, …, 1): every coordinate in the "
                                                 "concave region |t| > 1/√3)")] = 2.0,
     ):

@@ -30,8 +30,8 @@ from pydantic import Field
 
 from ..constants import ConstantSet, exact
 from . import PROBLEMS
-from ..strict import Count, NonNegative, Positive, Vector, validated
-from ._common import SpecProblem, vector
+from ..strict import NonNegative, Positive, Vector, validated
+from ._common import Dimension, SpecProblem, vector
 from ._noise import add_noise, noise_mode, with_noise
 from .base import FastOracle
 
@@ -72,7 +72,7 @@ class Tridiagonal(SpecProblem):
     @validated
     def __init__(
         self,
-        d: Annotated[Count, Field(description="dimension")],
+        d: Dimension,
         scale: Annotated[Positive, Field(description="s; λ_max(A) = s·cos²(π/(2(d+1))) < s")] = 1.0,
         noise_std: Annotated[NonNegative, Field(description="ν; σ² = d ν²")] = 0.01,
         noise: Annotated[Literal["scalar", "gaussian"], Field(description="additive noise, one scalar on "

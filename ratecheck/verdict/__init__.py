@@ -32,7 +32,7 @@ from __future__ import annotations
 from ..engine.trace import RunResult
 from ..errors import SpecError
 from . import horizon, limit, value
-from .claims import KINDS, validate_claims
+from .claims import KINDS, describe, validate_claims
 from .complexity import MEASURES, observed_complexity, point_key
 from .equivalent import evaluate_equivalent
 from .evidence import INFO, STATUSES, Evidence, where
@@ -67,7 +67,8 @@ def horizon_refusal(claim: dict, horizon_table) -> SpecError | None:
     return None
 
 
-def evaluate_claims(claims: list[dict], runs: list[RunResult], predictions: dict, references: dict | None = None) -> list[dict]:
+def evaluate_claims(claims: list[dict], runs: list[RunResult], predictions: dict, references: dict | None = None,
+                    missing: dict[str, list[dict]] | None = None) -> list[dict]:
     """Verdicts of ``claims`` on ``runs``, then the tightness rows.
 
     Parameters
@@ -79,16 +80,34 @@ def evaluate_claims(claims: list[dict], runs: list[RunResult], predictions: dict
     predictions : ``{(algorithm label, point_key(point)): card evaluation dict}``.
     references : :func:`ratecheck.references.resolve_references` of the claims (a claim whose reference is a
         literal number or list of numbers needs none).
+    missing : tuned algorithm label → the points where it has no runs, because no grid value
+        reached ε on its tuning seeds (:mod:`ratecheck.tuning`). A claim naming it is
+        ``inconclusive`` there unless it failed or errored where it could be judged, and is
+        not judged at all where the algorithm has no run anywhere.
 
     Returns
     -------
     list of verdict dicts (``claim, theorem, kind, status, observed, predicted, ratio,
     ci, reason, points`` and kind-specific details).
     """
-    ev = Evidence(runs, predictions, references)
-    checked = validate_claims(claims, labels=ev.labels if runs else None)
-    verdicts = [flag_errors(flag_violations(EVALUATORS[c["kind"]](c, ev), c, ev), c, ev) for c in checked]
+    ev, missing = Evidence(runs, predictions, references), missing or {}
+    checked = validate_claims(claims, labels=ev.labels | set(missing) if runs else None)
+    verdicts = [_judge(c, ev, {label: missing[label] for label in claim_labels(c) if label in missing}) for c in checked]
     return verdicts + [flag_violations(v, v, ev) for v in tightness_rows(ev)]
+
+
+def _judge(claim: dict, ev: Evidence, gaps: dict[str, list[dict]]) -> dict:
+    """One claim's verdict; ``gaps``: its tuned algorithms' points without runs (:func:`evaluate_claims`)."""
+    why = "; ".join(f"{label} has no runs at {', '.join(where(p) for p in pts)} (no grid value reached ε on its "
+                    "tuning seeds)" for label, pts in gaps.items())
+    if any(label not in ev.labels for label in gaps):
+        return {"claim": describe(claim), "theorem": claim.get("theorem"), "kind": claim["kind"], "index": claim["index"],
+                "status": "inconclusive", "observed": None, "predicted": None, "ratio": None, "ci": None,
+                "reason": f"Not judged: {why}.", "points": [], "violations": []}
+    v = flag_errors(flag_violations(EVALUATORS[claim["kind"]](claim, ev), claim, ev), claim, ev)
+    if gaps and v["status"] not in ("fail", "error"):
+        v = {**v, "status": "inconclusive", "reason": f"{why}. {v.get('reason', '')}".strip()}
+    return v
 
 
 def claim_labels(claim: dict) -> list[str]:

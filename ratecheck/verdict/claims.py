@@ -77,18 +77,23 @@ class _Claim(Strict):
     statistic: Annotated[str | None, one_of(STATISTICS)] = None
 
 
-class _Bound(_Claim):
-    """A claim about one algorithm against one bound of a card."""
+class _OfOne(_Claim):
+    """A claim about one algorithm of the spec (a label of its tables)."""
 
     algorithm: Label
-    theorem: Label
-    bound: Label
-    measure: str | None = None
 
     @field_validator("algorithm")
     @classmethod
     def _label(cls, v, info: ValidationInfo):
         return _known("algorithm", v, info)
+
+
+class _Bound(_OfOne):
+    """A claim about one algorithm against one bound of a card."""
+
+    theorem: Label
+    bound: Label
+    measure: str | None = None
 
     @model_validator(mode="after")
     def _measure_of_bound(self):
@@ -230,21 +235,15 @@ class Equivalent(_Claim):
 RELATIONS = ("<=", ">=", "≈")
 
 
-class Value(_Claim):
+class Value(_OfOne):
     """``algorithm``'s statistic at a horizon is ≤, ≥ or ≈ a reference (:mod:`.value`)."""
 
     kind: Literal["value"]
-    algorithm: Label
     relation: Annotated[str, one_of(RELATIONS)]
     reference: Any
     rtol: Annotated[Finite, Field(gt=0)] | None = None
     atol: Annotated[Finite, Field(gt=0)] | None = None
     at: Any = "horizon"
-
-    @field_validator("algorithm")
-    @classmethod
-    def _label(cls, v, info: ValidationInfo):
-        return _known("algorithm", v, info)
 
     @field_validator("at")
     @classmethod
@@ -271,18 +270,12 @@ class Value(_Claim):
         return self
 
 
-class Limit(_Claim):
+class Limit(_OfOne):
     """Every run of ``algorithm`` ends within ``tolerance`` of ``point`` (:mod:`.limit`)."""
 
     kind: Literal["limit"]
-    algorithm: Label
     point: Any
     tolerance: Annotated[Finite, Field(gt=0)]
-
-    @field_validator("algorithm")
-    @classmethod
-    def _label(cls, v, info: ValidationInfo):
-        return _known("algorithm", v, info)
 
     @field_validator("point")
     @classmethod

@@ -71,6 +71,15 @@ def decide_rows(rows: list[dict], pass_key: str, fail_key: str, alpha: float, mi
     return status
 
 
+def decisive_row(rows: list[dict], status: str, pass_key: str, fail_key: str, min_seeds: int,
+                 count: str = "n_pairs") -> dict:
+    """The point a verdict's reason speaks of: on ``fail`` the most significant failing
+    point, otherwise the one farthest from passing (a point with too few seeds first)."""
+    if status == "fail":
+        return min((r for r in rows if r["status"] == "fail"), key=lambda r: r[fail_key])
+    return max(rows, key=lambda r: (r[count] < min_seeds, r[pass_key]))
+
+
 def holm_level(m: int, alpha: float) -> float:
     """The level of Holm's first step, α/m: what the smallest p-value must reach."""
     return alpha / max(m, 1)
@@ -90,3 +99,35 @@ def seeds_needed(p_of_n, m: int, alpha: float, start: int = 2, limit: int = 10_0
         if p_of_n(n) <= level:
             return n
     return None
+
+
+def sentence(status: str, at: str, *, alpha: float, m: int, n: int, min_seeds: int, seeds: str, counts: str,
+             held: str, p_held: float, refuted: str, p_refuted: float, unshown: str, p_both: str,
+             refuted_counts: str | None = None, sides: str = "", caveat: str = "") -> str:
+    """The first sentence of a sign-test verdict's reason, one shape for every claim kind.
+
+    ``at`` is the point the sentence speaks of (:func:`~ratecheck.verdict.evidence.where`), ``n``
+    its number of ``seeds`` ("seeds" or "paired seeds") and ``counts`` what they showed there.
+
+    * ``pass``: ``held`` (what holds at all m points), the largest p and the counts at ``at``;
+    * ``fail``: where the claim is ``refuted``, the counts (``refuted_counts`` when they read
+      otherwise) and the p-value against Holm's first step α/m (``sides``: a note on a
+      two-sided test);
+    * fewer than ``min_seeds`` at ``at``: that, and nothing tested;
+    * otherwise ``unshown`` (why neither side was shown, naming ``at``), the counts, both
+      p-values (``p_both``) and the level Holm's first step needs, then ``caveat``.
+
+    >>> sentence("fail", "ε = 0.1", alpha=0.05, m=2, n=8, min_seeds=6, seeds="paired seeds",
+    ...          counts="8 wins", held="", p_held=1.0, refuted="B is faster", p_refuted=0.0039,
+    ...          unshown="", p_both="")
+    'At ε = 0.1 B is faster: 8 wins, sign-test p = 0.0039 (Holm at α = 0.05, first step α/m = 0.025)'
+    """
+    level = holm_level(m, alpha)
+    if status == "pass":
+        return f"{held} (Holm at α = {alpha:g}; largest p = {p_held:.2g}; at {at}: {counts})"
+    if status == "fail":
+        return (f"At {at} {refuted}: {refuted_counts or counts}, sign-test p = {p_refuted:.2g} "
+                f"({sides}Holm at α = {alpha:g}, first step α/m = {level:.2g})")
+    if n < min_seeds:
+        return f"Only {n} {seeds} at {at} (fewer than min_seeds = {min_seeds})"
+    return f"{unshown}: {counts} (p = {p_both}; Holm at α = {alpha:g} needs ≤ {level:.2g} first){caveat}"

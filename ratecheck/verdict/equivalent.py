@@ -66,9 +66,9 @@ import math
 import numpy as np
 
 from . import stats
-from .decision import decide_rows, holm_level
+from .decision import decide_rows, decisive_row, sentence
 from .evidence import Evidence, closing, make_verdict, no_points, num, where
-from .ordering import pair_outcomes, paired_points, paired_seeds, predicted_ratio
+from .ordering import pair_outcomes, predicted_ratio, seed_pairs
 from .ratio import band_p
 
 
@@ -116,14 +116,12 @@ def log_median(x: np.ndarray) -> float:
 
 def evaluate_equivalent(claim: dict, ev: Evidence) -> dict:
     (a_lab, b_lab), alpha, measure, c = claim["algorithms"], claim["alpha"], claim["measure"], claim["factor"]
-    usable, skipped = paired_points(claim, ev, a_lab, b_lab)
+    usable, skipped, all_runs = seed_pairs(claim, ev, a_lab, b_lab)
     if not usable:
         return no_points(claim, skipped, f"{a_lab} and {b_lab} share no sweep point")
     m = len(usable)
-    rows, all_runs = [], []
-    for pk, point, runs, stat, a, b in usable:
-        all_runs += runs
-        common, va, ca, vb, cb = paired_seeds(a, b)
+    rows = []
+    for pk, point, stat, (common, va, ca, vb, cb) in usable:
         lo, hi = ratio_bounds(va, ca, vb, cb)
         med_lo, med_hi = log_median(lo), log_median(hi)
         ci = [stats.median_interval(lo, 1.0 - alpha)[0], stats.median_interval(hi, 1.0 - alpha)[1]] if common else [math.nan, math.nan]
@@ -135,30 +133,23 @@ def evaluate_equivalent(claim: dict, ev: Evidence) -> dict:
             "predicted_ratio": predicted_ratio(ev, a_lab, b_lab, measure, pk),
         })
     status = decide_rows(rows, "p_equivalent", "p_outside", alpha, claim["min_seeds"])
-    level = holm_level(m, alpha)
     band = f"[1/{c:g}, {c:g}]"
-    if status == "fail":
-        decisive = min((r for r in rows if r["status"] == "fail"), key=lambda r: r["p_outside"])
-        side = (f"{decisive['above']} of {decisive['n_pairs']} paired seeds have {a_lab}/{b_lab} above {c:g}"
-                if decisive["p_above"] <= decisive["p_below"] else
-                f"{decisive['below']} of {decisive['n_pairs']} paired seeds have {a_lab}/{b_lab} below 1/{c:g}")
-        reason = (f"At {where(decisive['point'])} the median {measure} ratio lies outside {band}: {side}, sign-test "
-                  f"p = {decisive['p_outside']:.2g} (×2 for the two sides; Holm at α = {alpha:g}, first step α/m = {level:.2g})")
-    else:
-        # the point farthest from showing equivalence (a point with too few seeds first)
-        decisive = max(rows, key=lambda r: (r["n_pairs"] < claim["min_seeds"], r["p_equivalent"]))
-        counts = (f"{decisive['inside']} of {decisive['n_pairs']} paired seeds inside {band}, {decisive['above']} above, "
-                  f"{decisive['below']} below" + (f", {decisive['unknown']} on an edge or unresolved by censoring" if decisive["unknown"] else ""))
-        if status == "pass":
-            reason = (f"{a_lab} and {b_lab} are within ×{c:g} at all {m} points: both one-sided sign tests (TOST) reject a "
-                      f"median ratio ≥ {c:g} and one ≤ 1/{c:g} (Holm at α = {alpha:g}; largest p = {decisive['p_equivalent']:.2g}; "
-                      f"at {where(decisive['point'])}: {counts})")
-        elif decisive["n_pairs"] < claim["min_seeds"]:
-            reason = f"Only {decisive['n_pairs']} paired seeds at {where(decisive['point'])} (fewer than min_seeds = {claim['min_seeds']})"
-        else:
-            reason = (f"Equivalence within ×{c:g} is not shown at {where(decisive['point'])}, and no difference either: {counts} "
-                      f"(p = {decisive['p_equivalent']:.2g} for equivalence, {decisive['p_outside']:.2g} for a difference; Holm at "
-                      f"α = {alpha:g} needs ≤ {level:.2g} first); finding no difference is not evidence of equivalence")
+    decisive = decisive_row(rows, status, "p_equivalent", "p_outside", claim["min_seeds"])
+    at = where(decisive["point"])
+    reason = sentence(
+        status, at, alpha=alpha, m=m, n=decisive["n_pairs"], min_seeds=claim["min_seeds"], seeds="paired seeds",
+        counts=(f"{decisive['inside']} of {decisive['n_pairs']} paired seeds inside {band}, {decisive['above']} above, "
+                f"{decisive['below']} below" + (f", {decisive['unknown']} on an edge or unresolved by censoring" if decisive["unknown"] else "")),
+        held=(f"{a_lab} and {b_lab} are within ×{c:g} at all {m} points: both one-sided sign tests (TOST) reject a "
+              f"median ratio ≥ {c:g} and one ≤ 1/{c:g}"), p_held=decisive["p_equivalent"],
+        refuted=f"the median {measure} ratio lies outside {band}", p_refuted=decisive["p_outside"],
+        refuted_counts=(f"{decisive['above']} of {decisive['n_pairs']} paired seeds have {a_lab}/{b_lab} above {c:g}"
+                        if decisive["p_above"] <= decisive["p_below"] else
+                        f"{decisive['below']} of {decisive['n_pairs']} paired seeds have {a_lab}/{b_lab} below 1/{c:g}"),
+        sides="×2 for the two sides; ",
+        unshown=f"Equivalence within ×{c:g} is not shown at {at}, and no difference either",
+        p_both=f"{decisive['p_equivalent']:.2g} for equivalence, {decisive['p_outside']:.2g} for a difference",
+        caveat="; finding no difference is not evidence of equivalence")
     lo_m, hi_m = decisive["ratio_range"]
     reason += (f"; median {measure} ratio {a_lab}/{b_lab} {num(lo_m)}" if lo_m == hi_m else
                f"; median {measure} ratio {a_lab}/{b_lab} in [{num(lo_m)}, {num(hi_m)}] (censored seeds bound it)")

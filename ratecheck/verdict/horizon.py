@@ -46,7 +46,7 @@ import numpy as np
 from ..errors import SpecError
 from . import stats
 from .claims import at_text
-from .decision import decide_rows, holm_level
+from .decision import decide_rows, sentence
 from .evidence import Evidence, make_verdict, no_points, num, where
 from .ordering import paired_points
 
@@ -231,22 +231,18 @@ def evaluate_at_horizon(claim: dict, ev: Evidence) -> dict:
         return no_points(claim, skipped, f"{f_lab} and {s_lab} share no sweep point")
     m = len(rows)
     status = decide_rows(rows, "p_faster", "p_slower", alpha, claim["min_seeds"])
-    level, when = holm_level(m, alpha), at_text(at)
+    when = at_text(at)
     decisive = next((r for r in rows if r["status"] == status), None) or max(rows, key=lambda r: r["p_faster"])
     stat = decisive["statistic"]
-    counts = lambda r: f"{r['wins']} wins, {r['losses']} losses, {r['ties']} ties"  # noqa: E731
-    if status == "pass":
-        worst = max(rows, key=lambda r: r["p_faster"])
-        reason = (f"{f_lab}'s {stat} {when} is lower in the paired sign test at all {m} points (Holm at α = {alpha:g}; largest "
-                  f"p = {worst['p_faster']:.2g}; at {where(worst['point'])}: {counts(worst)})")
-    elif status == "fail":
-        reason = (f"At {where(decisive['point'])} {s_lab}'s {stat} {when} is lower: {decisive['losses']} of {decisive['n_pairs']} "
-                  f"paired seeds, sign-test p = {decisive['p_slower']:.2g} (Holm at α = {alpha:g}, first step α/m = {level:.2g})")
-    elif decisive["n_pairs"] < claim["min_seeds"]:
-        reason = f"Only {decisive['n_pairs']} paired seeds at {where(decisive['point'])} (fewer than min_seeds = {claim['min_seeds']})"
-    else:
-        reason = (f"No significant difference of {stat} {when} at {where(decisive['point'])}: {counts(decisive)} (p = "
-                  f"{decisive['p_faster']:.2g} and {decisive['p_slower']:.2g}; Holm at α = {alpha:g} needs ≤ {level:.2g} first)")
+    row = max(rows, key=lambda r: r["p_faster"]) if status == "pass" else decisive
+    reason = sentence(
+        status, where(row["point"]), alpha=alpha, m=m, n=row["n_pairs"], min_seeds=claim["min_seeds"],
+        seeds="paired seeds", counts=f"{row['wins']} wins, {row['losses']} losses, {row['ties']} ties",
+        held=f"{f_lab}'s {stat} {when} is lower in the paired sign test at all {m} points", p_held=row["p_faster"],
+        refuted=f"{s_lab}'s {stat} {when} is lower", p_refuted=row["p_slower"],
+        refuted_counts=f"{row['losses']} of {row['n_pairs']} paired seeds",
+        unshown=f"No significant difference of {stat} {when} at {where(row['point'])}",
+        p_both=f"{row['p_faster']:.2g} and {row['p_slower']:.2g}")
     reason += (f"; median {stat} {f_lab} {num(decisive['faster_median'])}, {s_lab} {num(decisive['slower_median'])}, "
                f"median paired ratio {num(decisive['ratio'])}")
     reason += ending(skipped, all_runs)

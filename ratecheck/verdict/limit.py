@@ -37,7 +37,7 @@ import numpy as np
 
 from ..errors import SpecError
 from .claims import point_text
-from .decision import decide_rows, holm_level
+from .decision import decide_rows, decisive_row, sentence
 from .evidence import Evidence, make_verdict, no_points, num, where
 from .horizon import ending
 from .ordering import min_p as one_sided_min_p
@@ -95,23 +95,14 @@ def evaluate_limit(claim: dict, ev: Evidence) -> dict:
         return no_points(claim, skipped, f"no runs of {label}")
     m = len(rows)
     status = decide_rows(rows, "p_pass", "p_fail", alpha, claim["min_seeds"], count="n_seeds")
-    level = holm_level(m, alpha)
-    if status == "fail":
-        decisive = min((x for x in rows if x["status"] == "fail"), key=lambda x: x["p_fail"])
-    else:  # the point farthest from passing (too few seeds first)
-        decisive = max(rows, key=lambda x: (x["n_seeds"] < claim["min_seeds"], x["p_pass"]))
-    counts = f"{decisive['inside']} of {decisive['n_seeds']} seeds within {tol:g}, {decisive['above']} farther"
-    if status == "pass":
-        reason = (f"{label}'s runs end within {tol:g} of {name}: the sign test puts the median distance below it at all "
-                  f"{m} points (Holm at α = {alpha:g}; largest p = {decisive['p_pass']:.2g}; at {where(decisive['point'])}: {counts})")
-    elif status == "fail":
-        reason = (f"At {where(decisive['point'])} {label}'s runs end farther than {tol:g} from {name}: {counts}, sign-test "
-                  f"p = {decisive['p_fail']:.2g} (Holm at α = {alpha:g}, first step α/m = {level:.2g})")
-    elif decisive["n_seeds"] < claim["min_seeds"]:
-        reason = f"Only {decisive['n_seeds']} seeds at {where(decisive['point'])} (fewer than min_seeds = {claim['min_seeds']})"
-    else:
-        reason = (f"Neither within nor beyond {tol:g} of {name} at {where(decisive['point'])}: {counts} (p = "
-                  f"{decisive['p_pass']:.2g} and {decisive['p_fail']:.2g}; Holm at α = {alpha:g} needs ≤ {level:.2g} first)")
+    decisive = decisive_row(rows, status, "p_pass", "p_fail", claim["min_seeds"], count="n_seeds")
+    at = where(decisive["point"])
+    reason = sentence(
+        status, at, alpha=alpha, m=m, n=decisive["n_seeds"], min_seeds=claim["min_seeds"], seeds="seeds",
+        counts=f"{decisive['inside']} of {decisive['n_seeds']} seeds within {tol:g}, {decisive['above']} farther",
+        held=f"{label}'s runs end within {tol:g} of {name}: the sign test puts the median distance below it at all {m} points",
+        p_held=decisive["p_pass"], refuted=f"{label}'s runs end farther than {tol:g} from {name}", p_refuted=decisive["p_fail"],
+        unshown=f"Neither within nor beyond {tol:g} of {name} at {at}", p_both=f"{decisive['p_pass']:.2g} and {decisive['p_fail']:.2g}")
     lo, hi = decisive["median_ci"]
     reason += f"; median ‖x_final − {name}‖ = {num(decisive['median'])} (CI [{num(lo)}, {num(hi)}])"
     if isinstance(claim["point"], str):

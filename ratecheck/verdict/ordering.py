@@ -30,7 +30,7 @@ import math
 import numpy as np
 
 from . import stats
-from .decision import decide_rows, holm_level
+from .decision import decide_rows, sentence
 from .evidence import Evidence, closing, make_verdict, no_points, num, where
 
 
@@ -102,20 +102,27 @@ def paired_seeds(a, b) -> tuple[list, np.ndarray, np.ndarray, np.ndarray, np.nda
     return common, a[1][ia], a[2][ia], b[1][ib], b[2][ib]
 
 
+def seed_pairs(claim: dict, ev: Evidence, a_lab: str, b_lab: str) -> tuple[list[tuple], list[dict], list]:
+    """:func:`paired_points` on the claim's measure with each point's seeds paired: the rows
+    ``(pk, point, statistic, paired)`` with ``paired`` as :func:`paired_seeds` gives it, the
+    points that cannot be compared, and every run of the usable points."""
+    usable, skipped = paired_points(claim, ev, a_lab, b_lab)
+    rows = [(pk, point, stat, paired_seeds(a, b)) for pk, point, _, stat, a, b in usable]
+    return rows, skipped, [r for u in usable for r in u[2]]
+
+
 def evaluate_ordering(claim: dict, ev: Evidence) -> dict:
     if claim.get("at") is not None:
         from .horizon import evaluate_at_horizon
 
         return evaluate_at_horizon(claim, ev)
     f_lab, s_lab, alpha, measure = claim["faster"], claim["slower"], claim["alpha"], claim["measure"]
-    usable, skipped = paired_points(claim, ev, f_lab, s_lab)
+    usable, skipped, all_runs = seed_pairs(claim, ev, f_lab, s_lab)
     if not usable:
         return no_points(claim, skipped, f"{f_lab} and {s_lab} share no sweep point")
     m = len(usable)
-    rows, all_runs = [], []
-    for pk, point, runs, stat, a, b in usable:
-        all_runs += runs
-        common, vf, cf, vs, cs = paired_seeds(a, b)
+    rows = []
+    for pk, point, stat, (common, vf, cf, vs, cs) in usable:
         outcome = pair_outcomes(vf, cf, vs, cs)
         wins, losses = int((outcome == 1).sum()), int((outcome == -1).sum())
         p_win, p_loss = stats.sign_test(wins, losses), stats.sign_test(losses, wins)
@@ -139,21 +146,17 @@ def evaluate_ordering(claim: dict, ev: Evidence) -> dict:
             "predicted_ratio": predicted_ratio(ev, f_lab, s_lab, measure, pk),
         })
     status = decide_rows(rows, "p_faster", "p_slower", alpha, claim["min_seeds"])
-    level = holm_level(m, alpha)
     decisive = next((r for r in rows if r["status"] == status), None) or max(rows, key=lambda r: r["p_faster"])
-    if status == "pass":
-        worst = max(rows, key=lambda r: r["p_faster"])
-        reason = (f"{f_lab} wins the paired sign test at all {m} points (Holm at α = {alpha:g}; largest p = {worst['p_faster']:.2g}; "
-                  f"at {where(worst['point'])}: {worst['wins']} wins, {worst['losses']} losses)")
-    elif status == "fail":
-        reason = (f"At {where(decisive['point'])} {s_lab} is faster: {decisive['losses']} of {decisive['n_pairs']} paired seeds, "
-                  f"sign-test p = {decisive['p_slower']:.2g} (Holm at α = {alpha:g}, first step α/m = {level:.2g})")
-    elif decisive["n_pairs"] < claim["min_seeds"]:
-        reason = f"Only {decisive['n_pairs']} paired seeds at {where(decisive['point'])} (fewer than min_seeds = {claim['min_seeds']})"
-    else:
-        reason = (f"No significant ordering at {where(decisive['point'])}: {decisive['wins']} wins, {decisive['losses']} losses, "
-                  f"{decisive['ties_or_unknown']} ties or unknown (p = {decisive['p_faster']:.2g} and {decisive['p_slower']:.2g}; "
-                  f"Holm at α = {alpha:g} needs ≤ {level:.2g} first)")
+    row = max(rows, key=lambda r: r["p_faster"]) if status == "pass" else decisive
+    reason = sentence(
+        status, where(row["point"]), alpha=alpha, m=m, n=row["n_pairs"], min_seeds=claim["min_seeds"],
+        seeds="paired seeds", counts=f"{row['wins']} wins, {row['losses']} losses"
+        + ("" if status == "pass" else f", {row['ties_or_unknown']} ties or unknown"),
+        held=f"{f_lab} wins the paired sign test at all {m} points", p_held=row["p_faster"],
+        refuted=f"{s_lab} is faster", p_refuted=row["p_slower"],
+        refuted_counts=f"{row['losses']} of {row['n_pairs']} paired seeds",
+        unshown=f"No significant ordering at {where(row['point'])}",
+        p_both=f"{row['p_faster']:.2g} and {row['p_slower']:.2g}")
     bounded = decisive["ratio_is_upper_bound"]
     reason += f"; median {measure} ratio {'≤ ' if bounded else ''}{num(decisive['ratio'])}" + (" (censored seeds count at their horizon)" if bounded else "")
     reason += closing(skipped, all_runs, card=False)

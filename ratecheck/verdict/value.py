@@ -59,7 +59,7 @@ import numpy as np
 
 from . import stats
 from .claims import at_text, reference_text
-from .decision import decide_rows, holm_level
+from .decision import decide_rows, decisive_row, sentence
 from .evidence import Evidence, make_verdict, no_points, num, where
 from .horizon import ending, not_at_horizon, run_value
 from .ordering import min_p as one_sided_min_p
@@ -142,26 +142,17 @@ def evaluate_value(claim: dict, ev: Evidence) -> dict:
         return no_points(claim, skipped, f"no runs of {label}")
     m = len(rows)
     status = decide_rows(rows, "p_pass", "p_fail", alpha, claim["min_seeds"], count="n_seeds")
-    level, when, ref = holm_level(m, alpha), at_text(at), reference_text(claim)
-    if status == "fail":
-        decisive = min((x for x in rows if x["status"] == "fail"), key=lambda x: x["p_fail"])
-    else:  # the point farthest from passing (too few seeds first)
-        decisive = max(rows, key=lambda x: (x["n_seeds"] < claim["min_seeds"], x["p_pass"]))
-    stat, counts = decisive["statistic"], _counts(decisive, rel)
+    when, ref = at_text(at), reference_text(claim)
+    decisive = decisive_row(rows, status, "p_pass", "p_fail", claim["min_seeds"], count="n_seeds")
+    stat, at_ = decisive["statistic"], where(decisive["point"])
     test = "both one-sided sign tests (TOST)" if rel == "≈" else "the sign test"
-    if status == "pass":
-        reason = (f"{label}'s median {stat} {when} is {ref} at all {m} points by {test} (Holm at α = {alpha:g}; largest "
-                  f"p = {decisive['p_pass']:.2g}; at {where(decisive['point'])}: {counts})")
-    elif status == "fail":
-        sides = "×2 for the two sides; " if rel == "≈" else ""
-        reason = (f"At {where(decisive['point'])} {label}'s median {stat} {when} is not {ref}: {counts}, sign-test p = "
-                  f"{decisive['p_fail']:.2g} ({sides}Holm at α = {alpha:g}, first step α/m = {level:.2g})")
-    elif decisive["n_seeds"] < claim["min_seeds"]:
-        reason = f"Only {decisive['n_seeds']} seeds at {where(decisive['point'])} (fewer than min_seeds = {claim['min_seeds']})"
-    else:
-        reason = (f"Neither shown at {where(decisive['point'])}: {counts} (p = {decisive['p_pass']:.2g} for {ref}, "
-                  f"{decisive['p_fail']:.2g} against; Holm at α = {alpha:g} needs ≤ {level:.2g} first)"
-                  + ("; finding no difference is not evidence of equality" if rel == "≈" else ""))
+    reason = sentence(
+        status, at_, alpha=alpha, m=m, n=decisive["n_seeds"], min_seeds=claim["min_seeds"], seeds="seeds",
+        counts=_counts(decisive, rel), held=f"{label}'s median {stat} {when} is {ref} at all {m} points by {test}",
+        p_held=decisive["p_pass"], refuted=f"{label}'s median {stat} {when} is not {ref}", p_refuted=decisive["p_fail"],
+        sides="×2 for the two sides; " if rel == "≈" else "", unshown=f"Neither shown at {at_}",
+        p_both=f"{decisive['p_pass']:.2g} for {ref}, {decisive['p_fail']:.2g} against",
+        caveat="; finding no difference is not evidence of equality" if rel == "≈" else "")
     reason += (f"; median {stat} {num(decisive['median'])} (CI [{num(decisive['median_ci'][0])}, {num(decisive['median_ci'][1])}]), "
                f"reference {num(decisive['reference'])}")
     reason += ending(skipped, all_runs, errored="left out")
