@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "ratecheck.stored",
     "ratecheck.theory.commands",
     "ratecheck.problems.commands",
+    "ratecheck.asynchrony.commands",
     "ratecheck.pep.commands",
     "ratecheck.falsify.commands",
 )
@@ -59,6 +60,9 @@ COMMANDS: dict[str, dict[str, str]] = {
     },
     "ratecheck.problems.commands": {
         "problems": "list problem families and the provenance of their constants",
+    },
+    "ratecheck.asynchrony.commands": {
+        "models": "list asynchrony models and their parameters",
     },
     "ratecheck.pep.commands": {
         "pep": "worst cases of delayed gradient descent by performance estimation (SDP)",

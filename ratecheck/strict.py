@@ -7,10 +7,11 @@ coercion), built on :class:`Strict` and the shared field types below;
 :func:`first_error` turns the first error into
 ``("algorithms[0].params.gamma", "must be a valid number or …, got true")``.
 
-Problem families (:mod:`ratecheck.problems`) declare their parameters once, in the
-annotated signature of their constructor, which :func:`validated` checks with pydantic's
-``validate_call`` in the same strict mode; :func:`declared` reads those declarations back
-(type, default, description) for ``ratecheck problems``.
+Problem families (:mod:`ratecheck.problems`) and asynchrony models
+(:mod:`ratecheck.asynchrony`) declare their parameters once, in the annotated signature
+of their constructor, which :func:`validated` checks with pydantic's ``validate_call`` in
+the same strict mode; :func:`declared` reads those declarations back (type, default,
+description) for ``ratecheck problems`` and ``ratecheck models``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import functools
 import inspect
 import json
 import math
+import os
 import typing
 from typing import Annotated, Any
 
@@ -70,6 +72,11 @@ def _python(v):
     return [_python(x) for x in v] if isinstance(v, (list, tuple)) else v
 
 
+def _path_text(v):
+    """A path object as its text (a spec table holds a path as a string)."""
+    return os.fspath(v) if isinstance(v, os.PathLike) else v
+
+
 def _integral(v):
     """An integral float as the integer it is (``4.0`` → 4; TOML numbers and swept values are
     floats); anything else, ``4.5`` or ``True`` included, is left to the integer check."""
@@ -90,6 +97,8 @@ Index = Annotated[int, Field(strict=True, ge=0), BeforeValidator(_integral)]
 Vector = Finite | list[Finite]
 #: A non-empty string (a label, a name).
 Label = Annotated[str, AfterValidator(_non_empty)]
+#: A file's path: a string, or a path object (read as its text).
+PathText = Annotated[str, BeforeValidator(_path_text)]
 
 
 def validated(fn):

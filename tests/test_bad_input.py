@@ -77,7 +77,7 @@ def check(tmp_path, capsys, text: str | bytes, *extra) -> tuple[int, str]:
     ("L = 1.0", "L = 1.0\nx0 = [0, 0]", "problem.x0", "must have length d = 3, got 2 numbers"),
     ("L = 1.0", 'L = 1.0\nx0 = [0, "a", 0]', "problem.x0[1]", 'must be a valid number, got "a"'),
     ("L = 1.0", "L = 1.0\nLL = 2.0", "problem.LL", "unknown parameter (allowed: d, L, mu, spectrum,"),
-    ("n = 4", "n = true", "asynchrony.n", "must be an integer"),
+    ("n = 4", "n = true", "asynchrony.n", "must be a valid integer, got true"),
     ("factor = 1.2", "factor = inf", "horizon.factor", "must be a finite number"),
     ("eps = [0.5]", "eps = [nan]", "sweep.eps[0]", "must be a finite number"),
 ])

@@ -1,22 +1,22 @@
 """Validation, spec plumbing and model statistics shared by the asynchrony models.
 
-Every check raises :class:`~ratecheck.errors.SpecError` naming the parameter; nothing
-is clipped or silently coerced (a float count such as ``3.5`` is an error, not 3; a
-string such as ``"1"`` or a boolean is not a number). :class:`SpecModel` prefixes the
-parameter with the spec field (``asynchrony.tau``) when a model is built from a spec table.
+Each model declares its parameters once, in the annotated signature of its constructor
+(type, range and a one-line description, checked by :func:`ratecheck.strict.validated`,
+as the problem families do): nothing is clipped or silently coerced (a float count such
+as ``3.5`` is an error, not 3; a string such as ``"1"`` or a boolean is not a number).
+The checks that involve several parameters (a list's length against n, …) are code.
+Every check raises :class:`~ratecheck.errors.SpecError` naming the parameter;
+:class:`SpecModel` prefixes it with the spec field (``asynchrony.tau``) when a model is
+built from a spec table.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from ..constants import require_positive
 from ..errors import FileError, SpecError
-from ..strict import finite
 
-__all__ = ["FileError", "SpecModel", "tau_statistics", "positive_vector", "choice", "integer", "positive", "real", "seed"]
+__all__ = ["FileError", "SpecModel", "tau_statistics", "worker_list"]
 
 
 class SpecModel:
@@ -65,57 +65,11 @@ def tau_statistics(tau, basis: str) -> dict:
     }
 
 
-def positive_vector(field: str, value, n: int | None = None) -> np.ndarray:
-    """A non-empty list of finite numbers > 0 (of length n when given)."""
-    if isinstance(value, (str, bytes, dict)) or np.ndim(value) != 1:
-        raise SpecError(field, f"must be a non-empty list of numbers, got {value!r}")
-    if len(value) == 0:
+def worker_list(field: str, values: list, n: int | None = None) -> np.ndarray:
+    """A per-worker list (its numbers already checked by the model's declaration) as an
+    array: non-empty, of length n when n is given."""
+    if not values:
         raise SpecError(field, "must be a non-empty list of numbers, got []")
-    out = np.array([positive(f"{field}[{i}]", v) for i, v in enumerate(value)], dtype=float)
-    if n is not None and out.size != n:
-        raise SpecError(field, f"must have n = {n} entries, got {out.size}")
-    return out
-
-
-def integer(field: str, value, minimum: int = 1) -> int:
-    """An integer ≥ ``minimum`` (integral floats such as ``4.0`` are accepted, ``4.5`` is not)."""
-    if isinstance(value, bool):
-        raise SpecError(field, f"must be an integer, got {value!r}")
-    if isinstance(value, (int, np.integer)):
-        v = int(value)
-    elif isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer():
-        v = int(value)
-    else:
-        raise SpecError(field, f"must be an integer, got {value!r}")
-    if v < minimum:
-        raise SpecError(field, f"must be >= {minimum}, got {value!r}")
-    return v
-
-
-def _not_a_number(value) -> bool:
-    """True for values a spec must not use as numbers: booleans, strings, bytes."""
-    return isinstance(value, (bool, np.bool_, str, bytes))
-
-
-def real(field: str, value) -> float:
-    """A finite real number."""
-    if _not_a_number(value):
-        raise SpecError(field, f"must be a number, got {value!r}")
-    return finite(field, value)
-
-
-def positive(field: str, value, *, allow_zero: bool = False) -> float:
-    """A finite number > 0 (or ≥ 0 with ``allow_zero``)."""
-    if _not_a_number(value):
-        raise SpecError(field, f"must be a number, got {value!r}")
-    return require_positive(field, value, allow_zero=allow_zero)
-
-
-def choice(field: str, value, options) -> str:
-    if value not in options:
-        raise SpecError(field, f"must be one of {', '.join(map(repr, options))}, got {value!r}")
-    return value
-
-
-def seed(field: str, value) -> int:
-    return integer(field, value, minimum=0)
+    if n is not None and len(values) != n:
+        raise SpecError(field, f"must have n = {n} entries, got {len(values)}")
+    return np.array(values, dtype=float)

@@ -17,13 +17,16 @@ False): all its randomness is the sample's.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import numpy as np
+from pydantic import Field
 
 from . import MODELS
-from ..strict import validated
-from ._common import SpecModel, integer, positive
+from ..strict import Count, Positive, validated
+from ._common import SpecModel
 from .base import ComputeModel
-from .fixed import per_worker
+from .fixed import PerWorker, per_worker
 from ..errors import SpecError
 from ..problems.base import Problem
 
@@ -47,16 +50,21 @@ class DataDependent(SpecModel, ComputeModel):
     properties = frozenset({"data-dependent-delays", "worker-induced-delays"})
 
     @validated
-    def __init__(self, n=None, base=0.0, scale=1.0):
-        n = None if n is None else integer("n", n)
-        b = per_worker("base", base, n, allow_zero=True)
+    def __init__(
+        self,
+        n: Annotated[Count | None, Field(description="number of workers (optional when base is a list)")] = None,
+        base: Annotated[PerWorker, Field(description="base times b_w ≥ 0: a fixed-model profile name, one number "
+                                                     "or n numbers")] = 0.0,
+        scale: Annotated[Positive, Field(description="c, seconds per unit of sample cost")] = 1.0,
+    ):
+        b = per_worker("base", base, n)
         if n is None:
             if np.ndim(b) == 0:
                 raise SpecError("n", "required (base does not fix the number of workers)")
             n = b.size
         self.n = n
         self.base = np.broadcast_to(b, (n,)).astype(float)
-        self.scale = positive("scale", scale)
+        self.scale = scale
         self._params = {"n": n, "base": base if isinstance(base, str) else np.asarray(base, dtype=float).tolist(),
                         "scale": self.scale}
 

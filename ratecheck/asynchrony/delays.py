@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Annotated, Literal
 
 import numpy as np
+from pydantic import Field
 
 from . import MODELS
-from ..strict import validated
-from ._common import FileError, SpecModel, choice, integer, positive
+from ..strict import Index, NonNegative, PathText, validated
+from ._common import FileError, SpecModel
 from .base import DelayModel
 from ..errors import SpecError
 from ..files import read_text
@@ -50,8 +52,8 @@ class ConstantDelay(_Delays):
     properties = frozenset({"delay-sequence", "bounded-delay", "times-independent-of-samples"})
 
     @validated
-    def __init__(self, tau):
-        self.tau_max = integer("tau", tau, minimum=0)
+    def __init__(self, tau: Annotated[Index, Field(description="the delay δ_k of every step")]):
+        self.tau_max = tau
         self._params = {"tau": self.tau_max}
 
     def delays(self, count, gen):
@@ -68,8 +70,9 @@ class UniformDelay(_Delays):
     properties = frozenset({"delay-sequence", "bounded-delay", "times-independent-of-samples"})
 
     @validated
-    def __init__(self, tau_max):
-        self.tau_max = integer("tau_max", tau_max, minimum=0)
+    def __init__(self, tau_max: Annotated[Index, Field(description="largest delay; δ_k is uniform on "
+                                                                   "{0, …, tau_max}")]):
+        self.tau_max = tau_max
         self._params = {"tau_max": self.tau_max}
 
     def delays(self, count, gen):
@@ -114,28 +117,37 @@ class SequenceDelay(_Delays):
     properties = frozenset({"delay-sequence", "bounded-delay", "times-independent-of-samples"})
 
     @validated
-    def __init__(self, values=None, file=None, bound=None, when_exhausted="error"):
-        b = None if bound is None else integer("bound", bound, minimum=0)
+    def __init__(
+        self,
+        values: Annotated[list[Index] | None, Field(description="the delays δ_0, δ_1, … (exclusive with "
+                                                                "file)")] = None,
+        file: Annotated[PathText | None, Field(description="text file with one integer delay per line "
+                                                             "(exclusive with values)")] = None,
+        bound: Annotated[Index | None, Field(description="declared τ_max, which every delay must respect "
+                                                         "(default: the largest delay)")] = None,
+        when_exhausted: Annotated[Literal["error", "cycle"], Field(description="when a run needs more delays "
+                                                                               "than the sequence holds: stop "
+                                                                               "with an error, or repeat "
+                                                                               "it")] = "error",
+    ):
         if (values is None) == (file is None):
             raise SpecError("values" if values is not None else "file", "give exactly one of values and file")
         if file is not None:
-            if not isinstance(file, (str, Path)):
-                raise SpecError("file", f"must be a path, got {file!r}")
-            self.source = str(file)
-            seq = read_delays(file, b)
+            self.source = file
+            seq = read_delays(file, bound)
         else:
-            if isinstance(values, (str, bytes, dict)) or np.ndim(values) != 1 or len(values) == 0:
+            if not values:
                 raise SpecError("values", "must be a non-empty list of integers")
-            seq = np.array([integer(f"values[{i}]", v, minimum=0) for i, v in enumerate(values)], dtype=np.int64)
-            if b is not None and seq.max() > b:
-                i = int(np.argmax(seq > b))
-                raise SpecError(f"values[{i}]", f"delay {seq[i]} exceeds the declared bound {b}")
+            seq = np.array(values, dtype=np.int64)
+            if bound is not None and seq.max() > bound:
+                i = int(np.argmax(seq > bound))
+                raise SpecError(f"values[{i}]", f"delay {seq[i]} exceeds the declared bound {bound}")
             self.source = "values"
         self.sequence = seq
-        self.tau_max = b if b is not None else int(seq.max())
-        self.when_exhausted = choice("when_exhausted", when_exhausted, ("error", "cycle"))
-        self._params = {"values": seq.tolist()} if file is None else {"file": str(file)}
-        self._params.update({"when_exhausted": self.when_exhausted, **({"bound": b} if b is not None else {})})
+        self.tau_max = bound if bound is not None else int(seq.max())
+        self.when_exhausted = when_exhausted
+        self._params = {"values": seq.tolist()} if file is None else {"file": file}
+        self._params.update({"when_exhausted": self.when_exhausted, **({"bound": bound} if bound is not None else {})})
 
     def delays(self, count, gen):
         seq = self.sequence
@@ -169,10 +181,17 @@ class AdversarialDelay(_Delays):
     adaptive = True
 
     @validated
-    def __init__(self, tau_max, budget=None, objective="f"):
-        self.tau_max = integer("tau_max", tau_max, minimum=0)
-        self.budget = None if budget is None else positive("budget", budget, allow_zero=True)
-        self.objective = choice("objective", objective, ("f", "grad_sq"))
+    def __init__(
+        self,
+        tau_max: Annotated[Index, Field(description="largest delay the adversary may choose")],
+        budget: Annotated[NonNegative | None, Field(description="average-delay budget B: Σ_{i≤k} δ_i ≤ "
+                                                                "B·(k+1) (default: none)")] = None,
+        objective: Annotated[Literal["f", "grad_sq"], Field(description="what the adversary maximises at the "
+                                                                        "next iterate: f or ‖∇f‖²")] = "f",
+    ):
+        self.tau_max = tau_max
+        self.budget = budget
+        self.objective = objective
         self._spent = 0
         self._params = {"tau_max": self.tau_max, "objective": self.objective,
                         **({"budget": self.budget} if self.budget is not None else {})}

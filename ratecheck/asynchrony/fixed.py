@@ -26,38 +26,54 @@ Ringmaster/Ringleader code permutes its bases, theory note §3.7, §9) or ``give
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 import numpy as np
+from pydantic import Field
 
 from . import MODELS
-from ..strict import validated
-from ._common import SpecModel, choice, integer, positive, positive_vector, seed
+from ..strict import Count, Index, NonNegative, Positive, validated
+from ._common import SpecModel, worker_list
 from .base import ComputeModel
 from ..errors import SpecError
 
 PROFILES = ("equal", "sqrt", "linear", "quadratic", "exponential", "straggler", "two-clusters", "list")
+#: The profiles a per-worker parameter may name (``list``: give the list itself).
+WORKER_PROFILES = tuple(p for p in PROFILES if p != "list")
 ORDERS = ("sorted", "shuffled", "given")
+
+# The profile's parameters, declared once for the models that take them (fixed, universal).
+Profile = Annotated[Literal[PROFILES] | None, Field(description="named τ profile (default 'list' "
+                                                                "with tau, else 'equal')")]
+Tau = Annotated[list[Positive] | None, Field(description="τ_1, …, τ_n given explicitly (profile = 'list')")]
+Spread = Annotated[Positive | None, Field(description="τ_n/τ_1 of 'exponential', τ_n of 'straggler', the slow "
+                                                      "workers' τ of 'two-clusters' (default 10)")]
+Fraction = Annotated[Positive | None, Field(description="'two-clusters': the first ⌊fraction·n⌋ workers "
+                                                        "have τ = 1 (default ½)")]
+#: A per-worker number ≥ 0 (> 0: :data:`PositivePerWorker`): a profile name, one number or a list of n numbers.
+PerWorker = Literal[WORKER_PROFILES] | NonNegative | list[NonNegative]
+PositivePerWorker = Literal[WORKER_PROFILES] | Positive | list[Positive]
 
 
 def tau_profile(profile: str, n: int | None = None, *, spread=None, fraction=None, tau=None) -> np.ndarray:
-    """The unscaled τ_1, …, τ_n of a named profile (table in the module docstring).
+    """The unscaled τ_1, …, τ_n of a named profile (table in the module docstring), from
+    values that the calling model's declaration has checked (:data:`Profile`, …).
 
     Parameters that the profile does not use raise :class:`SpecError`, as does a
-    profile that yields no worker or a τ_i ≤ 0.
+    profile that yields no worker or a τ list whose length is not n.
     """
-    profile = choice("profile", profile, PROFILES)
     if profile == "list":
         if tau is None:
             raise SpecError("tau", "required with profile = 'list'")
-        t = positive_vector("tau", tau, None if n is None else integer("n", n))
+        t = worker_list("tau", tau, n)
         unused = {"spread": spread, "fraction": fraction}
     else:
         if tau is not None:
             raise SpecError("tau", f"only used with profile = 'list', got profile = {profile!r}")
         if n is None:
             raise SpecError("n", f"required with profile = {profile!r}")
-        n = integer("n", n)
         i = np.arange(1, n + 1, dtype=float)
-        s = 10.0 if spread is None else positive("spread", spread)
+        s = 10.0 if spread is None else spread
         unused = {}
         if profile not in ("exponential", "straggler", "two-clusters"):
             unused["spread"] = spread
@@ -77,7 +93,7 @@ def tau_profile(profile: str, n: int | None = None, *, spread=None, fraction=Non
             t = np.ones(n)
             t[-1] = s
         else:
-            f = 0.5 if fraction is None else positive("fraction", fraction)
+            f = 0.5 if fraction is None else fraction
             fast = int(np.floor(f * n))
             if not 1 <= fast <= n - 1:
                 raise SpecError("fraction", f"⌊fraction·n⌋ = {fast} must be between 1 and n − 1 = {n - 1}")
@@ -88,25 +104,14 @@ def tau_profile(profile: str, n: int | None = None, *, spread=None, fraction=Non
     return t
 
 
-def per_worker(field: str, value, n: int | None, *, allow_zero: bool) -> np.ndarray | float:
-    """A per-worker parameter given as a profile name, one number, or a list of n numbers."""
+def per_worker(field: str, value, n: int | None) -> np.ndarray | float:
+    """A per-worker parameter (:data:`PerWorker`, checked by the model's declaration) as
+    the number or the n numbers it gives."""
     if isinstance(value, str):
-        if value == "list":
-            raise SpecError(field, "give the list itself, not the profile name 'list'")
         if n is None:
             raise SpecError("n", f"required when {field} is a profile name")
-        return tau_profile(choice(field, value, PROFILES), n)
-    if np.ndim(value) == 0:
-        return positive(field, value, allow_zero=allow_zero)
-    if allow_zero:
-        out = np.array([positive(f"{field}[{i}]", v, allow_zero=True) for i, v in enumerate(value)], dtype=float)
-        if out.size == 0:
-            raise SpecError(field, "must be a non-empty list of numbers, got []")
-    else:
-        out = positive_vector(field, value)
-    if n is not None and out.size != n:
-        raise SpecError(field, f"must have n = {n} entries, got {out.size}")
-    return out
+        return tau_profile(value, n)
+    return worker_list(field, value, n) if isinstance(value, list) else value
 
 
 @MODELS.register("fixed")
@@ -118,19 +123,31 @@ class FixedModel(SpecModel, ComputeModel):
     random = False
 
     @validated
-    def __init__(self, n=None, profile=None, tau=None, scale=1.0, spread=None, fraction=None, order="sorted", shuffle_seed=None):
+    def __init__(
+        self,
+        n: Annotated[Count | None, Field(description="number of workers (not needed with tau)")] = None,
+        profile: Profile = None,
+        tau: Tau = None,
+        scale: Annotated[Positive, Field(description="multiplies every τ_i")] = 1.0,
+        spread: Spread = None,
+        fraction: Fraction = None,
+        order: Annotated[Literal[ORDERS], Field(description="τ sorted increasingly, shuffled with shuffle_seed, "
+                                                            "or as the profile gives them")] = "sorted",
+        shuffle_seed: Annotated[Index | None, Field(description="seed of the permutation (order = 'shuffled'; "
+                                                                "default 0)")] = None,
+    ):
         if profile is None:
             profile = "list" if tau is not None else "equal"
         base = tau_profile(profile, n, spread=spread, fraction=fraction, tau=tau)
-        self.scale = positive("scale", scale)
-        self.order = choice("order", order, ORDERS)
+        self.scale = scale
+        self.order = order
         if shuffle_seed is not None and self.order != "shuffled":
             raise SpecError("shuffle_seed", f"only used with order = 'shuffled', got order = {self.order!r}")
         t = base * self.scale
         if self.order == "sorted":
             t = np.sort(t)
         elif self.order == "shuffled":
-            self.shuffle_seed = seed("shuffle_seed", 0 if shuffle_seed is None else shuffle_seed)
+            self.shuffle_seed = 0 if shuffle_seed is None else shuffle_seed
             t = t[np.random.default_rng(self.shuffle_seed).permutation(t.size)]
         if not np.all(np.isfinite(t)):
             raise SpecError("scale", "τ_i · scale overflows")

@@ -36,15 +36,17 @@ model with these τ_i (Mishchenko et al. 2022) and declares ``fixed-computation`
 from __future__ import annotations
 
 import math
+from typing import Annotated, Literal
 
 import numpy as np
+from pydantic import Field
 from scipy import special
 
 from . import MODELS
-from ..strict import validated
-from ._common import SpecModel, choice, integer, positive, positive_vector, seed
+from ..strict import Count, Index, NonNegative, Positive, validated
+from ._common import SpecModel, worker_list
 from .base import ComputeModel
-from .fixed import per_worker
+from .fixed import PerWorker, PositivePerWorker, per_worker
 from ..errors import SpecError
 
 FAMILIES = ("half-normal", "exponential", "gamma", "lognormal", "pareto")
@@ -144,14 +146,30 @@ class RandomTimes(SpecModel, ComputeModel):
     random = True
 
     @validated
-    def __init__(self, n=None, family="half-normal", base=0.0, noise=1.0, base_scale=1.0, noise_scale=1.0,
-                 shape=None, bound=None, order="given", shuffle_seed=None):
-        self.family = choice("family", family, FAMILIES)
-        n = None if n is None else integer("n", n)
-        b = per_worker("base", base, n, allow_zero=True) * positive("base_scale", base_scale, allow_zero=True)
-        s = per_worker("noise", noise, n, allow_zero=False) * positive("noise_scale", noise_scale)
+    def __init__(
+        self,
+        n: Annotated[Count | None, Field(description="number of workers (optional when a list fixes it)")] = None,
+        family: Annotated[Literal[FAMILIES], Field(description="law of the noise X_i")] = "half-normal",
+        base: Annotated[PerWorker, Field(description="base times b_i ≥ 0: a fixed-model profile name, one number "
+                                                     "or n numbers")] = 0.0,
+        noise: Annotated[PositivePerWorker, Field(description="noise scales s_i > 0: a fixed-model profile name, "
+                                                              "one number or n numbers")] = 1.0,
+        base_scale: Annotated[NonNegative, Field(description="multiplies every b_i")] = 1.0,
+        noise_scale: Annotated[Positive, Field(description="multiplies every s_i")] = 1.0,
+        shape: Annotated[Positive | None, Field(description="k (gamma), σ (lognormal) or α (pareto); required "
+                                                            "by these families only")] = None,
+        bound: Annotated[Positive | list[Positive] | None, Field(description="τ_i: truncate the time to "
+                                                                             "b_i + X_i ≤ τ_i (must exceed b_i)")] = None,
+        order: Annotated[Literal["given", "shuffled"], Field(description="the workers as given, or their "
+                                                                         "(b_i, s_i, τ_i) permuted jointly")] = "given",
+        shuffle_seed: Annotated[Index | None, Field(description="seed of the permutation (order = 'shuffled'; "
+                                                                "default 0)")] = None,
+    ):
+        self.family = family
+        b = per_worker("base", base, n) * base_scale
+        s = per_worker("noise", noise, n) * noise_scale
         sizes = {np.size(v) for v in (b, s) if np.ndim(v) == 1}
-        if bound is not None and np.ndim(bound) == 1:
+        if isinstance(bound, list):
             sizes.add(len(bound))
         if len(sizes) > 1:
             raise SpecError("n", f"base, noise and bound give different numbers of workers: {sorted(sizes)}")
@@ -164,7 +182,7 @@ class RandomTimes(SpecModel, ComputeModel):
         if self.family in _SHAPED:
             if shape is None:
                 raise SpecError("shape", f"required by family {self.family!r} (its {_SHAPED[self.family]})")
-            self.shape = positive("shape", shape)
+            self.shape = shape
         elif shape is not None:
             raise SpecError("shape", f"not used by family {self.family!r}")
         else:
@@ -172,17 +190,17 @@ class RandomTimes(SpecModel, ComputeModel):
         if bound is None:
             self.bound = None
         else:
-            tau = positive_vector("bound", bound, n) if np.ndim(bound) == 1 else np.full(n, positive("bound", bound))
+            tau = worker_list("bound", bound, n) if isinstance(bound, list) else np.full(n, bound)
             low = np.flatnonzero(tau <= self.base)
             if low.size:
                 i = int(low[0])
                 raise SpecError("bound", f"τ_{i} = {tau[i]!r} must exceed the base time b_{i} = {self.base[i]!r}")
             self.bound = tau
-        self.order = choice("order", order, ("given", "shuffled"))
+        self.order = order
         if shuffle_seed is not None and self.order != "shuffled":
             raise SpecError("shuffle_seed", "only used with order = 'shuffled'")
         if self.order == "shuffled":
-            self.shuffle_seed = seed("shuffle_seed", 0 if shuffle_seed is None else shuffle_seed)
+            self.shuffle_seed = 0 if shuffle_seed is None else shuffle_seed
             perm = np.random.default_rng(self.shuffle_seed).permutation(n)
             self.base, self.scale = self.base[perm], self.scale[perm]
             if self.bound is not None:

@@ -24,12 +24,14 @@ import io
 import threading
 from collections import OrderedDict
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
+from pydantic import Field
 
 from . import MODELS
-from ..strict import validated
-from ._common import FileError, SpecModel, integer
+from ..strict import Count, PathText, validated
+from ._common import FileError, SpecModel
 from .base import ComputeModel
 from ..errors import SpecError
 from ..files import read_text
@@ -92,12 +94,15 @@ class TraceReplay(SpecModel, ComputeModel):
     properties = frozenset({"fixed-computation", "times-independent-of-samples", "worker-induced-delays"})
 
     @validated
-    def __init__(self, file, n=None):
-        if not isinstance(file, (str, Path)):
-            raise SpecError("file", f"must be a path, got {file!r}")
-        self.file = str(file)
+    def __init__(
+        self,
+        file: Annotated[PathText, Field(description="path of the CSV trace (columns worker, duration)")],
+        n: Annotated[Count | None, Field(description="number of workers: must be 1 + the largest worker "
+                                                     "index in the file")] = None,
+    ):
+        self.file = file
         self.durations = read_trace(file)
-        if n is not None and integer("n", n) != len(self.durations):
+        if n is not None and n != len(self.durations):
             raise SpecError("n", f"= {n} but the trace has workers 0..{len(self.durations) - 1}")
         self.n = len(self.durations)
         self._runs = [OrderedDict() for _ in range(self.n)]

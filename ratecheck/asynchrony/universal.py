@@ -26,14 +26,17 @@ A model whose every rate is > 0 also satisfies the fixed computation model with
 from __future__ import annotations
 
 import math
+from typing import Annotated, Literal
 
 import numpy as np
+from pydantic import Field
+from typing_extensions import NotRequired, TypedDict
 
 from . import MODELS
-from ..strict import validated
-from ._common import SpecModel, integer, positive, real
+from ..strict import Count, Finite, Index, NonNegative, Positive, validated
+from ._common import SpecModel, worker_list
 from .base import ComputeModel
-from .fixed import tau_profile
+from .fixed import Fraction, Profile, Spread, Tau, tau_profile
 from ..errors import SpecError
 
 
@@ -118,6 +121,20 @@ def _override(bp: list, rt: list, start: float, end: float, rate: float):
     return out_b, out_r
 
 
+class Outage(TypedDict):
+    """A table of ``outages``: no power on [start, end) (``end`` left out: forever)."""
+
+    worker: Index | list[Index] | Literal["all"]
+    start: NonNegative
+    end: NotRequired[Positive | None]
+
+
+class Piece(Outage):
+    """A table of ``pieces``: power ``rate`` on [start, end)."""
+
+    rate: NonNegative
+
+
 @MODELS.register("universal")
 class Universal(SpecModel, ComputeModel):
     """Piecewise-constant, optionally periodic computation powers v_i(t) (module docstring)."""
@@ -126,8 +143,30 @@ class Universal(SpecModel, ComputeModel):
     random = False
 
     @validated
-    def __init__(self, n=None, rate=None, profile=None, tau=None, scale=None, spread=None, fraction=None,
-                 breaks=None, rates=None, pieces=None, outages=None, period=None):
+    def __init__(
+        self,
+        n: Annotated[Count | None, Field(description="number of workers (optional when a list fixes it)")] = None,
+        rate: Annotated[Positive | list[Positive] | None, Field(description="base power v_i: one number or "
+                                                                            "n numbers")] = None,
+        profile: Profile = None,
+        tau: Tau = None,
+        scale: Annotated[Positive | None, Field(description="multiplies every τ_i of the profile: "
+                                                            "v_i = 1/(scale·τ_i) (default 1)")] = None,
+        spread: Spread = None,
+        fraction: Fraction = None,
+        breaks: Annotated[list[list[Finite]] | None, Field(description="the whole table: per worker, the times "
+                                                                       "its pieces start (0 first, increasing)")] = None,
+        rates: Annotated[list[list[NonNegative]] | None, Field(description="the whole table: per worker, the "
+                                                                           "power of each piece")] = None,
+        pieces: Annotated[list[Piece] | None, Field(description="tables {worker, start, end, rate}: v = rate on "
+                                                                "[start, end), later ones win (worker an index, "
+                                                                "a list or 'all'; no end: forever)")] = None,
+        outages: Annotated[list[Outage] | None, Field(description="tables {worker, start, end}: pieces with "
+                                                                  "rate 0")] = None,
+        period: Annotated[NonNegative | list[NonNegative] | None, Field(description="the pattern on [0, period) "
+                                                                                    "repeats (one number or n; "
+                                                                                    "0: none)")] = None,
+    ):
         rows = self._base_rows(n, rate, profile, tau, scale, spread, fraction, breaks, rates)
         n = len(rows)
         self.n = n
@@ -135,7 +174,7 @@ class Universal(SpecModel, ComputeModel):
         for key, items in (("pieces", pieces), ("outages", outages)):
             for idx, item in enumerate(items or []):
                 f = f"{key}[{idx}]"
-                start, end, value, workers = self._piece(f, item, n, with_rate=key == "pieces")
+                start, end, value, workers = self._piece(f, item, n)
                 for w in workers:
                     if per[w] > 0 and (start >= per[w] or end > per[w]):
                         raise SpecError(f, f"must lie in [0, period) = [0, {per[w]!r}) of worker {w}")
@@ -173,36 +212,31 @@ class Universal(SpecModel, ComputeModel):
         if rate is not None:
             if given:
                 raise SpecError(given[0], "give either rate or a fixed-model profile, not both")
-            if np.ndim(rate) == 0:
-                if n is None:
-                    raise SpecError("n", "required with a single rate")
-                v = np.full(integer("n", n), positive("rate", rate))
+            if isinstance(rate, list):
+                v = worker_list("rate", rate, n)
+            elif n is None:
+                raise SpecError("n", "required with a single rate")
             else:
-                v = np.array([positive(f"rate[{i}]", x) for i, x in enumerate(rate)], dtype=float)
-                if v.size == 0 or (n is not None and v.size != integer("n", n)):
-                    raise SpecError("rate", f"must have n entries, got {v.size}")
+                v = np.full(n, rate)
         else:
             if profile is None and tau is None:
                 profile = "equal"
             elif profile is None:
                 profile = "list"
             t = tau_profile(profile, n, spread=spread, fraction=fraction, tau=tau)
-            v = 1.0 / (t * (1.0 if scale is None else positive("scale", scale)))
+            v = 1.0 / (t * (1.0 if scale is None else scale))
         return [([0.0], [float(x)]) for x in v]
 
     @staticmethod
     def _table(n, breaks, rates):
-        rowwise = (list, tuple, np.ndarray)
-        if not isinstance(breaks, rowwise) or not isinstance(rates, rowwise) or len(breaks) != len(rates) or not len(breaks):
+        if len(breaks) != len(rates) or not breaks:
             raise SpecError("breaks", "breaks and rates must be non-empty lists with one row per worker")
-        if n is not None and len(breaks) != integer("n", n):
+        if n is not None and len(breaks) != n:
             raise SpecError("breaks", f"must have n = {n} rows, got {len(breaks)}")
         rows = []
-        for w, (bw, rw) in enumerate(zip(breaks, rates)):
-            if not isinstance(bw, rowwise) or not isinstance(rw, rowwise) or len(bw) != len(rw) or not len(bw):
+        for w, (bp, rt) in enumerate(zip(breaks, rates)):
+            if len(bp) != len(rt) or not bp:
                 raise SpecError(f"breaks[{w}]", "must be a non-empty list as long as rates[w]")
-            bp = [real(f"breaks[{w}][{j}]", x) for j, x in enumerate(bw)]
-            rt = [positive(f"rates[{w}][{j}]", x, allow_zero=True) for j, x in enumerate(rw)]
             if bp[0] != 0:
                 raise SpecError(f"breaks[{w}][0]", f"must be 0, got {bp[0]!r}")
             for j in range(1, len(bp)):
@@ -215,33 +249,20 @@ class Universal(SpecModel, ComputeModel):
     def _period(period, n):
         if period is None:
             return np.zeros(n)
-        if np.ndim(period) == 0:
-            return np.full(n, positive("period", period, allow_zero=True))
-        p = np.array([positive(f"period[{i}]", x, allow_zero=True) for i, x in enumerate(period)], dtype=float)
-        if p.size != n:
-            raise SpecError("period", f"must have n = {n} entries, got {p.size}")
-        return p
+        return worker_list("period", period, n) if isinstance(period, list) else np.full(n, period)
 
     @staticmethod
-    def _piece(f, item, n, with_rate):
-        if not isinstance(item, dict):
-            raise SpecError(f, f"must be a table with worker, start, end{', rate' if with_rate else ''}")
-        allowed = {"worker", "start", "end"} | ({"rate"} if with_rate else set())
-        for key in item:
-            if key not in allowed:
-                raise SpecError(f"{f}.{key}", f"unknown key (allowed: {', '.join(sorted(allowed))})")
-        if "worker" not in item or "start" not in item or (with_rate and "rate" not in item):
-            raise SpecError(f, "needs worker, start" + (" and rate" if with_rate else ""))
-        start = positive(f"{f}.start", item["start"], allow_zero=True)
-        end = math.inf if item.get("end") is None else positive(f"{f}.end", item["end"])
+    def _piece(f, item: Piece | Outage, n):
+        start = item["start"]
+        end = math.inf if item.get("end") is None else item["end"]
         if end <= start:
             raise SpecError(f"{f}.end", f"must exceed start = {start!r}, got {end!r}")
-        value = positive(f"{f}.rate", item["rate"], allow_zero=True) if with_rate else 0.0
+        value = item.get("rate", 0.0)
         wk = item["worker"]
         if wk == "all":
             workers = range(n)
         else:
-            workers = [integer(f"{f}.worker", x, minimum=0) for x in (wk if np.ndim(wk) == 1 else [wk])]
+            workers = wk if isinstance(wk, list) else [wk]
             for x in workers:
                 if x >= n:
                     raise SpecError(f"{f}.worker", f"must be < n = {n}, got {x}")
