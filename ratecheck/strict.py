@@ -150,6 +150,39 @@ def declared(fn) -> dict[str, dict]:
     return out
 
 
+def type_text(schema: dict) -> str:
+    """A parameter's type, from the JSON schema of its declaration: ``int ≥ 1``,
+    ``float > 0 | none``, ``"linear" | "geometric"``, ``float | list of float`` (``any``
+    where a constructor leaves it unannotated)."""
+    if "anyOf" in schema:
+        return " | ".join(type_text(s) for s in schema["anyOf"])
+    if "enum" in schema:
+        return " | ".join(json.dumps(v) for v in schema["enum"])
+    if "const" in schema:
+        return json.dumps(schema["const"])
+    if schema.get("type") == "array":
+        return f"list of {type_text(schema['items'])}"
+    name = {"integer": "int", "number": "float", "boolean": "bool", "string": "str", "null": "none"}.get(schema.get("type"), "any")
+    bounds = [f"{op} {schema[key]}" for key, op in (("exclusiveMinimum", ">"), ("minimum", "≥"), ("exclusiveMaximum", "<"),
+                                                    ("maximum", "≤")) if key in schema]
+    return " ".join([name, ", ".join(bounds)]) if bounds else name
+
+
+def parameter_table(cls) -> dict:
+    """What the listings (``ratecheck problems``, ``ratecheck models``) show of a registered
+    class: the first line of its docstring (``summary``), its constructor's
+    :func:`declared` parameters with their type as text, default and description, and
+    which are ``required``."""
+    doc = inspect.getdoc(cls) or ""
+    params = declared(cls.__init__)
+    return {
+        "summary": doc.splitlines()[0] if doc else "",
+        "parameters": {k: {"type": type_text(p["schema"]), "default": p["default"], "description": p["description"]}
+                       for k, p in params.items()},
+        "required": [k for k, p in params.items() if p["required"]],
+    }
+
+
 def first_error(raw: Any, exc: ValidationError) -> tuple[str, str]:
     """The field of the first error and one sentence saying what is wrong there."""
     return _first(raw, exc.errors())

@@ -10,22 +10,13 @@ from __future__ import annotations
 
 import json
 
-from ..problems.commands import _summary, _type
-from ..strict import declared
+from ..strict import parameter_table
 from . import MODELS
 
 
 def describe_model(name: str) -> dict:
     """A model's one-line summary and its declared parameters."""
-    cls = MODELS.get(name, "model")
-    params = declared(cls.__init__)
-    return {
-        "model": name,
-        "summary": _summary(cls),
-        "parameters": {k: {"type": _type(p["schema"]), "default": p["default"], "description": p["description"]}
-                       for k, p in params.items()},
-        "required": [k for k, p in params.items() if p["required"]],
-    }
+    return {"model": name, **parameter_table(MODELS.get(name, "model"))}
 
 
 def run(args) -> int:

@@ -11,36 +11,12 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 
 from ..cli import add_set_option, parse_sets
 from ..errors import RatecheckError, SpecError
-from ..strict import declared
+from ..strict import parameter_table
 from . import PROBLEMS, make_problem
-
-
-def _summary(cls) -> str:
-    doc = inspect.getdoc(cls) or ""
-    return doc.splitlines()[0] if doc else ""
-
-
-def _type(schema: dict) -> str:
-    """A parameter's type, from the JSON schema of its declaration: ``int ≥ 1``,
-    ``float > 0 | none``, ``"linear" | "geometric"``, ``float | list of float`` (``any``
-    where a user family's constructor leaves it unannotated)."""
-    if "anyOf" in schema:
-        return " | ".join(_type(s) for s in schema["anyOf"])
-    if "enum" in schema:
-        return " | ".join(json.dumps(v) for v in schema["enum"])
-    if "const" in schema:
-        return json.dumps(schema["const"])
-    if schema.get("type") == "array":
-        return f"list of {_type(schema['items'])}"
-    name = {"integer": "int", "number": "float", "boolean": "bool", "string": "str", "null": "none"}.get(schema.get("type"), "any")
-    bounds = [f"{op} {schema[key]}" for key, op in (("exclusiveMinimum", ">"), ("minimum", "≥"), ("exclusiveMaximum", "<"),
-                                                    ("maximum", "≤")) if key in schema]
-    return " ".join([name, ", ".join(bounds)]) if bounds else name
 
 
 def describe_family(name: str, overrides: dict | None = None) -> dict:
@@ -49,14 +25,7 @@ def describe_family(name: str, overrides: dict | None = None) -> dict:
     cls = PROBLEMS.get(name, "family")
     spec = dict(getattr(cls, "example", {}))
     spec.update(overrides or {})
-    params = declared(cls.__init__)
-    entry = {
-        "family": name,
-        "summary": _summary(cls),
-        "parameters": {k: {"type": _type(p["schema"]), "default": p["default"], "description": p["description"]}
-                       for k, p in params.items()},
-        "required": [k for k, p in params.items() if p["required"]],
-    }
+    entry = {"family": name, **parameter_table(cls)}
     try:
         prob = make_problem({"family": name, **spec})
     except RatecheckError as exc:
