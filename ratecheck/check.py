@@ -130,7 +130,7 @@ def execute_check(spec: CheckSpec, sweep_kwargs: dict, progress: bool = True,
     ``ratecheck check`` and :func:`ratecheck.run` both run this. First the untuned
     algorithms and the tuning runs (one sweep: a grid's members batch together), then the
     members tuning chose, on the check's seeds."""
-    from .execute import batch_key, run_fragment, run_fragments, trajectory
+    from .execute import batch_key, compile_schedule, run_fragment, run_fragments, trajectory
     from .plugins import with_imports
     from .sweep.runner import Batching, run_tasks
 
@@ -141,7 +141,7 @@ def execute_check(spec: CheckSpec, sweep_kwargs: dict, progress: bool = True,
         imports = spec.check.imports
         execute = with_imports(run_fragment, imports)
         sweep = {"progress": progress, "batch": Batching(batch_key, with_imports(run_fragments, imports), trajectory),
-                 **sweep_kwargs}
+                 "warm": with_imports(compile_schedule, imports), **sweep_kwargs}
         outcome = run_tasks(prep.tasks, execute, **sweep)
         tuned = None if outcome.interrupted else choose(prep, outcome.results)
         if tuned is not None:

@@ -69,6 +69,22 @@ def run_fragment(fragment: dict) -> RunResult:
     return res
 
 
+def compile_schedule(fragment: dict) -> None:
+    """Compile (or load from the disk cache) the schedule kernel of the fragment's method
+    under its model, without the replay: one event of its schedule. What a sweep's
+    second worker does for the other methods while the first compiles the replay
+    (:func:`ratecheck.sweep.runner.run_tasks`'s ``warm``); a delay-sequence model has no
+    schedule kernel."""
+    from .engine.schedule import ScheduleDriver
+
+    problem = _build("problem", json.dumps(fragment["problem"], sort_keys=True))
+    model = _build("asynchrony", json.dumps(fragment["asynchrony"], sort_keys=True))
+    if not isinstance(model, DelayModel):
+        driver = ScheduleDriver(_algorithm(fragment, float(fragment["params"]["gamma"])), model, problem,
+                                int(fragment["seed"]))
+        next(iter(driver.chunks(1, math.inf)), None)
+
+
 def _schedule(fragment: dict):
     """The compiled replay's record of the fragment's stepsize schedule (None: constant)."""
     table = fragment.get("schedule")

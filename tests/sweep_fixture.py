@@ -11,6 +11,9 @@ grid 0, 1, 2, 4, … , K. Fragment fields:
 ``fail``         raise ValueError (a failing run)
 ``interrupt``    raise KeyboardInterrupt (Ctrl-C inside a serial run)
 
+``warm(fragment)`` leaves an empty file named by the fragment's method in the folder
+``fragment["warm_dir"]`` (the warm-up tests).
+
 If the environment variable ``SWEEP_FIXTURE_PIDS`` names a folder, each call leaves an
 empty file named by its process id there (the kill tests check no worker outlives them).
 
@@ -26,6 +29,10 @@ from pathlib import Path
 import numpy as np
 
 from ratecheck.engine.trace import CHECKPOINT_FIELDS, STATISTICS, RunResult
+
+
+def warm(fragment: dict) -> None:
+    (Path(fragment["warm_dir"]) / fragment["method"]).touch()
 
 
 def execute(fragment: dict) -> RunResult:

@@ -49,7 +49,10 @@ def test_the_key_covers_kernel_sources_only(tmp_path):
     assert _cache.kernel_hash.__wrapped__(package) != key  # an oracle: a fresh folder
 
 
-def test_replay_kernels_are_loaded_from_disk_in_a_new_process(tmp_path):
+def test_replay_kernels_are_compiled_once_and_loaded_from_disk_by_other_processes(tmp_path):
+    """Two processes that need the same replay on an empty cache at once (a sweep's
+    workers): one compiles it, the other waits (``replay.compiled_once``) and loads it from
+    disk; after_step's call at x_0 runs as plain Python, not as a kernel of its own."""
     code = ("from ratecheck.algorithms import ALGORITHMS; from ratecheck.asynchrony import make_model;"
             "from ratecheck.engine.run import simulate; from ratecheck.engine.replay import compiled_kernels;"
             "from ratecheck.problems import make_problem;"
@@ -60,12 +63,11 @@ def test_replay_kernels_are_loaded_from_disk_in_a_new_process(tmp_path):
             "print(sum(k.replay.stats.cache_hits.values()), type(k.after_step).__name__,"
             "      r.checkpoints['fgap'][-1].hex())")
     env = _env(tmp_path)
-    first = _run(code, env).split()
-    second = _run(code, env).split()
-    # the replay is loaded from disk the second time; after_step's one call per run (at x_0)
-    # runs as plain Python, not as a kernel compiled for that one call
-    assert first[:2] == ["0", "function"] and second[:2] == ["1", "function"]
-    assert first[2] == second[2]
+    both = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = sorted(proc.communicate()[0].split() for proc in both)
+    assert [proc.returncode for proc in both] == [0, 0]
+    assert [o[:2] for o in outs] == [["0", "function"], ["1", "function"]]
+    assert outs[0][2] == outs[1][2]
 
 
 def test_the_closure_key_names_the_oracle():

@@ -6,12 +6,13 @@ import sqlite3
 import numpy as np
 import pandas as pd
 import pytest
-from sweep_fixture import execute, fragments
+from sweep_fixture import execute, fragments, warm
 
 from ratecheck.errors import SpecError
 from ratecheck.sweep import (
     ResultStore, Task, add_sweep_arguments, run_tasks, sweep_options,
 )
+from ratecheck.sweep.runner import _interleaved, _units, _warm_jobs
 
 
 class Counting:
@@ -71,6 +72,28 @@ def test_pending_runs_start_round_robin_over_methods(tmp_path):
     out = run_tasks(tasks, ex, ResultStore(tmp_path / "r.sqlite"), backend="serial", progress=False)
     assert ex.calls == [0, 3, 6, 1, 4, 2, 5]
     assert sorted(out.results) == sorted(t.key for t in tasks)
+
+
+def test_warm_jobs_cover_every_method_but_the_first_units():
+    """The pool's second worker compiles the other methods while the first compiles the
+    replay: one warm call per method after the first unit's, in start order."""
+    frs = [{**f, "seed": i, "method": m} for i, (m, f) in enumerate(zip("abacb", fragments(5)))]
+    seen = []
+    for job in _warm_jobs(_interleaved(_units([Task.of(f) for f in frs], None)), seen.append):
+        job()
+    assert [f["method"] for f in seen] == ["b", "c"] and [f["seed"] for f in seen] == [1, 3]
+
+
+def test_the_local_pool_runs_the_warm_calls_and_only_there(tmp_path):
+    frs = [{**f, "seed": i, "method": m, "warm_dir": str(tmp_path)} for i, (m, f) in enumerate(zip("abc", fragments(3)))]
+    tasks = [Task.of(f) for f in frs]
+    out = run_tasks(tasks, execute, None, backend="local", workers=2, progress=False, warm=warm)
+    assert out.computed == 3 and sorted(p.name for p in tmp_path.iterdir()) == ["b", "c"]
+    for p in tmp_path.iterdir():
+        p.unlink()
+    run_tasks(tasks, execute, None, backend="serial", progress=False, warm=warm)
+    run_tasks(tasks, execute, None, backend="local", workers=1, progress=False, warm=warm)
+    assert not list(tmp_path.iterdir())  # nothing to compile alongside: no warm calls
 
 
 def test_errors_are_recorded_not_served_and_the_sweep_goes_on(tmp_path):

@@ -51,7 +51,9 @@ the closure, and a pickled dispatcher carries a per-process id, so it never hits
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import sys
 from collections import namedtuple
 from functools import lru_cache
@@ -394,6 +396,33 @@ def compiled_kernels(oracle) -> Kernels:
 
         _KERNELS[key] = build(*key, jit)
     return _KERNELS[key]
+
+
+@contextlib.contextmanager
+def compiled_once(kernel):
+    """Around a call of a kernel of :func:`compiled_kernels`: while it has no compiled
+    code in this process, hold a lock file beside its disk cache, so that processes
+    that need it at the same moment (a sweep's workers starting their first runs)
+    compile it once — the others wait, then load it from the cache. Without a disk
+    cache (or ``fcntl``, or a writable cache folder) there is nothing to share: no lock."""
+    cache = getattr(kernel, "_cache", None)
+    if getattr(kernel, "overloads", True) or not isinstance(cache, _ClosureCache):
+        yield
+        return
+    try:
+        import fcntl
+
+        os.makedirs(cache.cache_path, exist_ok=True)
+        fh = open(os.path.join(cache.cache_path, cache._impl.filename_base + "lock"), "a")
+    except (ImportError, OSError):
+        yield
+        return
+    with fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def python_kernels(problem) -> Kernels:

@@ -24,7 +24,7 @@ from . import divergence, rng
 from .clock import worker_time_until
 from .noise import noise_key
 from .recursion import CUR, checkpoint_grid, new_iterates, new_update
-from .replay import Counters, ReplayState, compiled_kernels, new_ends, python_kernels
+from .replay import Counters, ReplayState, compiled_kernels, compiled_once, new_ends, python_kernels
 from .schedule import ScheduleDriver
 from .stepsize import Schedule, record
 from .tally import new_diverged, new_tally
@@ -85,7 +85,8 @@ def simulate(problem, model, algorithm, gammas, seed: int, *, max_iter=math.inf,
         if not early:
             for ops in driver.chunks(max_iter, max_time):
                 before = int(ctr.it[0])
-                early = kernels.replay(data, ops, st)
+                with compiled_once(kernels.replay):
+                    early = kernels.replay(data, ops, st)
                 if ctr.it[0] > before:  # time of the last update replayed (the replay may stop mid-chunk)
                     last_t = float(ops.t[ctr.last_step[0]])
                 _end(st, ~st.alive, last_t)  # without a stop statistic, a diverged member's run ends with its chunk

@@ -8,7 +8,7 @@ import math
 import os
 import signal
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from multiprocessing import get_all_start_methods, get_context
@@ -46,7 +46,10 @@ def _future_result(fut: Any, n: int) -> tuple[list[RunResult], float]:
         return [error_result(exc) for _ in range(n)], math.nan
 
 
-def _local(queue: WorkQueue, work: Work, workers: int, scheduler: str | None) -> Iterator[Finished]:
+def _local(queue: WorkQueue, work: Work, workers: int, scheduler: str | None,
+           warm: list[Callable[[], None]] = ()) -> Iterator[Finished]:
+    """``warm``: calls the pool runs right after the first unit, before the others (their
+    results and errors are nothing to the sweep: :func:`.runner._warm_jobs`)."""
     method = "forkserver" if "forkserver" in get_all_start_methods() else "spawn"
     pool = ProcessPoolExecutor(workers, mp_context=get_context(method), initializer=worker_init,
                               initargs=(os.getpid(),))
@@ -56,6 +59,9 @@ def _local(queue: WorkQueue, work: Work, workers: int, scheduler: str | None) ->
         while True:
             while len(running) < 2 * workers and (unit := queue.take()) is not None:
                 running[pool.submit(work, _fragments(unit))] = unit
+                for job in warm:
+                    pool.submit(job)
+                warm = ()
             if not running:
                 if queue.empty:
                     break

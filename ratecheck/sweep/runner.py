@@ -22,7 +22,12 @@ Semantics of :func:`run_tasks`:
   local pool is fed as workers free up (at most two runs per worker in flight), so
   concurrent sweeps split the work;
 * the pending runs are started round-robin over their ``method`` (:func:`_interleaved`),
-  so that on a cold cache the workers compile different methods' kernels at once;
+  so that on a cold cache the workers compile different methods' kernels at once; with
+  ``warm`` (a picklable ``warm(fragment)``, e.g. :func:`ratecheck.execute.compile_schedule`)
+  the local pool runs it, after the first unit, for the first fragment of every other
+  method (:func:`_warm_jobs`): the second worker compiles the other methods' kernels
+  while the first compiles what every run shares (the replay), instead of compiling
+  it too;
 * with a :class:`Batching`, pending runs with one batch key are a *unit*, computed by one
   call in one worker (e.g. a stepsize grid on one schedule) and still claimed, stored,
   reused and counted one by one; an exception in that call makes every run of the unit
@@ -196,6 +201,15 @@ def _interleaved(units: list[list[Task]]) -> list[list[Task]]:
     return [q[i] for i in range(max(map(len, queues), default=0)) for q in queues if i < len(q)]
 
 
+def _warm_jobs(units: list[list[Task]], warm: Callable[[dict[str, Any]], None]) -> list[Callable[[], None]]:
+    """``warm`` of the first fragment of each method after the first unit's, in the order the
+    units start (:func:`_interleaved`)."""
+    firsts: dict[Any, Mapping[str, Any]] = {}
+    for u in units:
+        firsts.setdefault(u[0].fragment.get("method"), u[0].fragment)
+    return [partial(warm, dict(f)) for f in list(firsts.values())[1:]]
+
+
 def run_tasks(
     tasks: Iterable[Task | tuple[str, Mapping[str, Any]]],
     execute: Execute,
@@ -209,12 +223,14 @@ def run_tasks(
     progress: bool = True,
     lease_s: float = LEASE_S,
     batch: Batching | None = None,
+    warm: Callable[[dict[str, Any]], None] | None = None,
 ) -> SweepOutcome:
     """Run every task not already stored; return all results (module docstring).
 
     Tasks with the same key are run once. ``store=None`` behaves as ``no_cache``.
     ``lease_s``: how long a claimed run stays another sweep's without renewal.
     ``batch``: which runs are computed together (:class:`Batching`; None: each alone).
+    ``warm``: what the local pool's second worker may compile first (module docstring).
     """
     n_workers = check_options(backend, workers, scheduler, force, no_cache)
     tasks = _unique(tasks)
@@ -263,6 +279,8 @@ def run_tasks(
         if use_store and todo:
             heartbeat = store.heartbeat(queue.owner, lease_s)
         runner = RUNNERS[backend if todo else "serial"]  # nothing to do: start no pool
+        if backend == "local" and todo and warm is not None and n_workers > 1:
+            runner = partial(runner, warm=_warm_jobs(todo, warm))
         with closing(runner(queue, work, n_workers, scheduler)) as finished:
             for unit, results, elapsed in finished:
                 with _signals_deferred():  # stored and counted whole, or not at all
