@@ -64,6 +64,7 @@ def test_check_passes_and_verdicts_are_bit_identical(tmp_path):
     a = run(tmp_path, TINY, out="a")
     b = run(tmp_path, TINY, out="b")
     assert a.returncode == 0, a.stderr
+    assert b.returncode == 0, b.stderr
     va = json.loads((tmp_path / "a" / "verdicts.json").read_text())
     assert (tmp_path / "a" / "verdicts.json").read_bytes() == (tmp_path / "b" / "verdicts.json").read_bytes()
     holds = [v for v in (va if isinstance(va, list) else va["verdicts"]) if v["kind"] == "holds"]

@@ -56,7 +56,7 @@ def test_engine_trajectory_equals_reference(quad, method, params, profile):
 def test_long_runs_refill_the_work_tables_correctly(quad, method, params):
     """Two workers and 12 000 updates: each worker computes past the 4096 draws its work
     table holds, so the refills (constant-work tables: only the base moves) are exercised."""
-    n, gamma, K = 2, 0.05, 12_000
+    gamma, K = 0.05, 12_000
     model = make_model({"model": "fixed", "tau": [1.0, 1.7]})
     (res,) = simulate(quad, model, ALGORITHMS.get(method)({"gamma": gamma, **params}), [gamma], SEED, max_iter=K)
     key = noise_key(SEED)

@@ -8,7 +8,6 @@
 """
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -17,7 +16,6 @@ import threading
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 from sweep_fixture import execute, fragments
 
